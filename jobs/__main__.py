@@ -1,0 +1,83 @@
+"""Command line: `python -m jobs <job> [--env ENV] [job options]`, and `python -m jobs run-all`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from jobs.config import ConfigError, load_config
+from jobs.console import say
+from jobs.registry import available_jobs, load_job
+
+
+def _common_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--env",
+        default=os.environ.get("TPMAP_ENV", "local"),
+        help="environment: conf/<env>.yaml (default: $TPMAP_ENV or local)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from jobs import run_all
+
+    parser = argparse.ArgumentParser(
+        prog="python -m jobs",
+        description="TPMAP Lakehouse jobs. Each job records its run in ops.job_runs.",
+    )
+    sub = parser.add_subparsers(dest="job", metavar="<job>", required=True)
+    common = _common_options()
+    for name in available_jobs():
+        module = load_job(name)
+        job_parser = sub.add_parser(name, parents=[common], help=module.DESCRIPTION, description=module.DESCRIPTION)
+        module.add_arguments(job_parser)
+    all_parser = sub.add_parser("run-all", parents=[common], help=run_all.DESCRIPTION, description=run_all.DESCRIPTION)
+    run_all.add_arguments(all_parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.env)
+    except ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
+    if args.job == "run-all":
+        from jobs import run_all
+
+        return run_all.main(config, args)
+    return run_one(config, args)
+
+
+def run_one(config, args: argparse.Namespace) -> int:
+    from jobs.runs import recorded_run
+    from jobs.spark import get_spark
+
+    module = load_job(args.job)
+    validate = getattr(module, "validate", None)
+    if validate is not None:
+        try:
+            validate(args)
+        except ValueError as err:
+            print(f"{args.job}: {err}", file=sys.stderr)
+            return 2
+    spark = get_spark(config, app_name=f"tpmap-{args.job}")
+    started = time.monotonic()
+    arguments = {k: v for k, v in vars(args).items() if k != "job"}
+    try:
+        with recorded_run(spark, args.job, arguments) as job_run:
+            module.run(spark, config, args, job_run)
+    except Exception as err:  # the run is recorded as failed; tell the operator and exit non-zero
+        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {type(err).__name__}: {err}")
+        return 1
+    say(f"{args.job} finished in {time.monotonic() - started:.1f} s; wrote {job_run.rows_written}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""`python -m jobs run-all`: every existing stage in order, in one Spark session, with progress and timings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from jobs.config import AppConfig
+from jobs.console import say, table
+from jobs.registry import available_stages, load_job
+
+DESCRIPTION = "Run every pipeline stage in order (reference, generate, ingest, ...) with progress and timings"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    stages = available_stages()
+    parser.add_argument("--from", dest="from_stage", choices=stages, help="first stage to run")
+    parser.add_argument("--to", dest="to_stage", choices=stages, help="last stage to run")
+    parser.add_argument("--scale", type=float, default=None, help="population scale for generate (default: config run_all.scale)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed for generate (default: config run_all.seed)")
+
+
+def selected_stages(stages: list[str], from_stage: str | None, to_stage: str | None) -> list[str]:
+    start = stages.index(from_stage) if from_stage else 0
+    end = stages.index(to_stage) + 1 if to_stage else len(stages)
+    if start >= end:
+        raise ValueError(f"--from {from_stage} comes after --to {to_stage}")
+    return stages[start:end]
+
+
+def stage_arguments(stage: str, config: AppConfig, args: argparse.Namespace) -> argparse.Namespace:
+    """The stage's defaults, with run-all's scale and seed passed to stages that take them."""
+    module = load_job(stage)
+    parser = argparse.ArgumentParser(prog=stage)
+    module.add_arguments(parser)
+    stage_args = parser.parse_args([])
+    stage_args.env = config.env
+    if hasattr(stage_args, "scale"):
+        stage_args.scale = args.scale if args.scale is not None else config.run_all.scale
+    if hasattr(stage_args, "seed"):
+        stage_args.seed = args.seed if args.seed is not None else config.run_all.seed
+    return stage_args
+
+
+def main(config: AppConfig, args: argparse.Namespace) -> int:
+    from jobs.runs import recorded_run
+    from jobs.spark import get_spark
+
+    try:
+        stages = selected_stages(available_stages(), args.from_stage, args.to_stage)
+        plan = [(stage, stage_arguments(stage, config, args)) for stage in stages]
+        for stage, stage_args in plan:
+            validate = getattr(load_job(stage), "validate", None)
+            if validate is not None:
+                validate(stage_args)
+    except ValueError as err:
+        print(f"run-all: {err}", file=sys.stderr)
+        return 2
+    say(f"run-all on environment {config.env!r}: {' -> '.join(stages)}")
+    spark = get_spark(config, app_name="tpmap-run-all")
+    summary: list[list[object]] = []
+    arguments = {k: v for k, v in vars(args).items() if k != "job"}
+    try:
+        with recorded_run(spark, "run-all", arguments) as parent:
+            for number, (stage, stage_args) in enumerate(plan, start=1):
+                say(f"stage {number}/{len(plan)} {stage}: started")
+                started = time.monotonic()
+                try:
+                    with recorded_run(spark, stage, vars(stage_args), parent_run_id=parent.run_id) as job_run:
+                        load_job(stage).run(spark, config, stage_args, job_run)
+                except Exception as err:
+                    seconds = time.monotonic() - started
+                    summary.append([stage, "failed", "-", "-", f"{seconds:.1f}"])
+                    raise RuntimeError(f"stage {stage!r} failed: {type(err).__name__}: {err}") from err
+                seconds = time.monotonic() - started
+                rows_in, rows_out = sum(job_run.rows_read.values()), sum(job_run.rows_written.values())
+                for name, rows in job_run.rows_read.items():
+                    parent.read(f"{stage}:{name}", rows)
+                for name, rows in job_run.rows_written.items():
+                    parent.wrote(name, rows)
+                summary.append([stage, "succeeded", f"{rows_in:,}", f"{rows_out:,}", f"{seconds:.1f}"])
+                say(f"stage {number}/{len(plan)} {stage}: rows in {rows_in:,}, rows out {rows_out:,}, {seconds:.1f} s")
+    except Exception as err:
+        say(f"run-all stopped: {err}")
+        print(table(["stage", "status", "rows in", "rows out", "seconds"], summary))
+        return 1
+    print(table(["stage", "status", "rows in", "rows out", "seconds"], summary))
+    return 0

@@ -1,0 +1,87 @@
+"""The one SparkSession factory used by every job, the tests and the operator scripts.
+
+Started with plain `python -m jobs ...` it launches local Spark with the Delta jars (resolved once by
+Ivy into a reusable cache, or taken from a folder of pre-fetched jars). Launched by spark-submit it
+leaves master, resources and jars to spark-submit and only adds the catalog settings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from jobs.config import AppConfig
+
+DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+
+
+def launched_by_spark_submit() -> bool:
+    """spark-submit starts the JVM first and hands its gateway port to the Python driver."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def local_jars(config: AppConfig) -> list[str]:
+    """Pre-fetched jars, if the configured folder holds the Delta jar; else an empty list."""
+    if not config.jars.local_dir:
+        return []
+    folder = Path(config.jars.local_dir).expanduser()
+    jars = sorted(str(p) for p in folder.glob("*.jar"))
+    return jars if any("delta-spark" in Path(j).name for j in jars) else []
+
+
+def catalog_settings(config: AppConfig) -> dict[str, str]:
+    """Settings that make the Hive-style catalog, Delta and the warehouse work, local or on a cluster."""
+    metastore = config.paths.resolved("metastore")
+    warehouse = config.paths.resolved("warehouse")
+    return {
+        "spark.sql.extensions": DELTA_EXTENSION,
+        "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": warehouse,
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={metastore};create=true",
+        # The metastore creates its schema on first use instead of needing a separate init step.
+        "spark.hadoop.datanucleus.schema.autoCreateAll": "true",
+        "spark.hadoop.hive.metastore.schema.verification": "false",
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    }
+
+
+def local_settings(config: AppConfig) -> dict[str, str]:
+    """Settings only a locally launched JVM needs: master, memory, jars, Derby's log location."""
+    derby_home = str(Path(config.paths.resolved("metastore")).parent)
+    settings = {
+        "spark.driver.memory": config.spark.driver_memory,
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={derby_home}",
+        "spark.ui.enabled": str(config.spark.ui_enabled).lower(),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions),
+        "spark.driver.bindAddress": "127.0.0.1",
+        "spark.driver.host": "127.0.0.1",
+    }
+    jars = local_jars(config)
+    if jars:
+        settings["spark.jars"] = ",".join(jars)
+    else:
+        settings["spark.jars.packages"] = ",".join(config.jars.packages)
+        settings["spark.jars.ivy"] = str(Path(config.jars.ivy_cache).expanduser())
+    return settings
+
+
+def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[str, str] | None = None) -> SparkSession:
+    """Return the session for this process, creating it from the configuration if needed."""
+    builder = SparkSession.builder.appName(app_name)
+    settings = dict(catalog_settings(config))
+    if not launched_by_spark_submit():
+        builder = builder.master(config.spark.master)
+        settings.update(local_settings(config))
+        Path(config.paths.resolved("metastore")).parent.mkdir(parents=True, exist_ok=True)
+    settings.update(config.spark.extra)
+    settings.update(extra or {})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.enableHiveSupport().getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark

@@ -1,0 +1,58 @@
+"""Shared test fixtures: one SparkSession for the whole test run, on a throw-away lakehouse.
+
+The session is made by the project's own factory (jobs.spark.get_spark) so tests exercise the same
+Delta and catalog settings as the jobs, with test-friendly settings: one shuffle partition, UI off.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_ROOT = Path(tempfile.mkdtemp(prefix="tpmap-test-lakehouse-"))
+os.environ["TPMAP_ROOT"] = str(_ROOT)
+os.environ.setdefault("TPMAP_ENV", "local")
+
+TEST_SPARK_SETTINGS = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+    "spark.driver.memory": "4g",
+}
+
+
+@pytest.fixture(scope="session")
+def config():
+    from jobs.config import load_config
+
+    return load_config("local")
+
+
+@pytest.fixture(scope="session")
+def spark(config):
+    from jobs.spark import get_spark
+    from jobs.tables import ensure_databases
+
+    session = get_spark(config, app_name="tpmap-tests", extra=TEST_SPARK_SETTINGS)
+    ensure_databases(session)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def lakehouse_root() -> Path:
+    return _ROOT
+
+
+@pytest.fixture(scope="session")
+def reference_tables(spark, config):
+    """The ref.* tables, loaded once per test run by the reference job itself."""
+    from jobs import reference
+    from jobs.runs import JobRun
+
+    job_run = JobRun("reference", {})
+    reference.run(spark, config, None, job_run)
+    return job_run.rows_written
