@@ -56,3 +56,35 @@ def reference_tables(spark, config):
     job_run = JobRun("reference", {})
     reference.run(spark, config, None, job_run)
     return job_run.rows_written
+
+
+@pytest.fixture(scope="session")
+def pipeline(spark, config, reference_tables):
+    """Run the pipeline's stages on one shared synthetic world (run-all's defaults: scale 0.001), lazily.
+
+    `pipeline("ingest")` runs every stage up to and including ingest that has not run yet in this test
+    session and returns {stage: JobRun}. Tests that need the end-to-end world share it this way.
+    """
+    import argparse
+
+    from jobs.registry import available_stages, load_job
+    from jobs.run_all import stage_arguments
+    from jobs.runs import recorded_run
+
+    done: dict = {"reference": None}
+    run_all_args = argparse.Namespace(scale=None, seed=None)
+
+    def run_until(stage: str) -> dict:
+        stages = available_stages()
+        if stage not in stages:
+            pytest.skip(f"stage {stage!r} does not exist yet")
+        for name in stages[: stages.index(stage) + 1]:
+            if name in done:
+                continue
+            args = stage_arguments(name, config, run_all_args)
+            with recorded_run(spark, name, vars(args)) as job_run:
+                load_job(name).run(spark, config, args, job_run)
+            done[name] = job_run
+        return done
+
+    return run_until
