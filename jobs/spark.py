@@ -7,6 +7,7 @@ leaves master, resources and jars to spark-submit and only adds the catalog sett
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -30,6 +31,15 @@ def local_jars(config: AppConfig) -> list[str]:
     folder = Path(config.jars.local_dir).expanduser()
     jars = sorted(str(p) for p in folder.glob("*.jar"))
     return jars if any("delta-spark" in Path(j).name for j in jars) else []
+
+
+def splink_similarity_jar() -> str | None:
+    """Splink's Scala similarity functions (Jaro-Winkler etc.) for Spark 4, shipped inside the splink package."""
+    spec = importlib.util.find_spec("splink")
+    if spec is None or not spec.origin:
+        return None
+    jars = sorted(Path(spec.origin).parent.glob("internals/files/spark_jars/scala-udf-similarity-*_spark4*.jar"))
+    return str(jars[-1]) if jars else None
 
 
 def catalog_settings(config: AppConfig) -> dict[str, str]:
@@ -62,11 +72,14 @@ def local_settings(config: AppConfig) -> dict[str, str]:
         "spark.driver.host": "127.0.0.1",
     }
     jars = local_jars(config)
-    if jars:
-        settings["spark.jars"] = ",".join(jars)
-    else:
+    if not jars:
         settings["spark.jars.packages"] = ",".join(config.jars.packages)
         settings["spark.jars.ivy"] = str(Path(config.jars.ivy_cache).expanduser())
+    similarity = splink_similarity_jar()
+    if similarity:
+        jars.append(similarity)
+    if jars:
+        settings["spark.jars"] = ",".join(jars)
     return settings
 
 
