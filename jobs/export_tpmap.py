@@ -1,0 +1,87 @@
+"""Job `export-tpmap`: gold.area_indicators of one level as CSV files in the published TPMAP layout.
+
+Writes <out>/<level>_common.csv and <out>/<level>_target_poor.csv with exactly the published
+header (conf/reference/tpmap2561/<level>_*.csv): the same column names, order and area id columns.
+BMN indicators outside TPMAP's 17, happiness, and anything else gold does not compute are left empty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+from pathlib import Path
+
+import pandas as pd
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from jobs.config import AppConfig
+from jobs.reference import REFERENCE_DIR, snake_name
+from jobs.runs import JobRun
+
+DESCRIPTION = "Export gold.area_indicators of one level as CSVs in the published TPMAP column layout"
+LEVELS = ("country", "province", "district", "subdistrict", "village")
+PARTS = ("common", "target_poor")
+_RATES = {"happiness", "JPT.MOFval.pov.rate"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--level", default="province", help=f"one of {', '.join(LEVELS)} (default province)")
+    parser.add_argument("--out", default=None, help="output folder (default <root>/exports/tpmap)")
+
+
+def validate(args: argparse.Namespace) -> None:
+    if args.level not in LEVELS:
+        raise ValueError(f"--level must be one of {', '.join(LEVELS)}, not {args.level!r}")
+
+
+def published_header(level: str, part: str) -> list[str]:
+    """The published file's header, read from the reference copy that travels with the code."""
+    name = f"tpmap2561/{level}_{part}.csv" + (".gz" if level == "village" else "")
+    path = REFERENCE_DIR / name
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        return next(csv.reader(handle))
+
+
+def to_published(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
+    """Columns renamed to the published names in the published order; missing ones empty."""
+    out = pd.DataFrame(index=frame.index)
+    for column in header:
+        source = snake_name(column)
+        if source in frame.columns:
+            out[column] = frame[source] if column in _RATES else frame[source].astype("Int64")
+        else:
+            out[column] = pd.Series([pd.NA] * len(frame), index=frame.index, dtype="object")
+    return out
+
+
+def export_level(spark: SparkSession, level: str, out: Path, table: str = "gold.area_indicators") -> dict[str, int]:
+    rows = spark.table(table).where(F.col("level") == level)
+    if level == "village":
+        # Published ids are the 8-digit village code plus a 2-digit suffix, almost always 01.
+        rows = rows.withColumn("village_id", F.concat(F.col("village_code"), F.lit("01")))
+    frame = rows.orderBy("area_code").toPandas()
+    for column in ("province_code", "district_code", "subdistrict_code", "village_id"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype("string")
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for part in PARTS:
+        header = published_header(level, part)
+        path = out / f"{level}_{part}.csv"
+        published = to_published(frame, header)
+        for column in header:
+            if snake_name(column) in ("province_code", "district_code", "subdistrict_code", "village_id"):
+                published[column] = frame[snake_name(column)]
+        published.to_csv(path, index=False)
+        written[str(path)] = len(published)
+    return written
+
+
+def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+    out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap"
+    job_run.read("gold.area_indicators", spark.table("gold.area_indicators").where(F.col("level") == args.level).count())
+    for path, count in export_level(spark, args.level, out).items():
+        job_run.wrote(path, count)

@@ -1,0 +1,248 @@
+"""Job `indicators`: gold TPMAP tables from silver and the linkage.
+
+Reads silver.cdd_bmn, silver.cdd_bmn_member, silver.person_xref, silver.person, silver.mof_welfare,
+silver.dla_elderly, silver.dep_disability, silver.dcy_child_grant and ref.* areas; writes
+gold.household_deprivation, gold.person_poverty, gold.person_welfare, gold.area_indicators,
+gold.welfare_coverage and the analyst views gold.v_area_indicators, gold.v_welfare_coverage.
+Person keys are HMAC-SHA256(secret, person_id); no citizen ID, phone or name reaches gold.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.config import CONF_DIR, AppConfig, ConfigError
+from jobs.reference import published_comment
+from jobs.runs import JobRun
+from jobs.tables import ensure_databases, save_table
+from transforms.gold import areas, coverage, deprivation, persons
+from transforms.gold.catalogue import IndicatorCatalogue
+from transforms.gold.privacy import suppressed_select
+from udfs.pseudonym import hmac_sha256
+
+DESCRIPTION = "Compute gold TPMAP indicators, target poor, welfare coverage at every area level"
+CATALOGUE_FILE = CONF_DIR / "indicators.yaml"
+SILVER = {
+    "households": "silver.cdd_bmn",
+    "members": "silver.cdd_bmn_member",
+    "xref": "silver.person_xref",
+    "persons": "silver.person",
+    "mof_welfare": "silver.mof_welfare",
+    "dla_elderly": "silver.dla_elderly",
+    "dep_disability": "silver.dep_disability",
+    "dcy_child_grant": "silver.dcy_child_grant",
+}
+REF_AREAS = ("ref.province", "ref.district", "ref.subdistrict", "ref.village")
+
+
+def load_catalogue(path: Path = CATALOGUE_FILE) -> IndicatorCatalogue:
+    """Read and validate the indicator catalogue; ConfigError names the file, key and reason."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read the indicator catalogue: {err}") from None
+    try:
+        return IndicatorCatalogue.model_validate(raw)
+    except ValidationError as err:
+        lines = [f"{path}: invalid indicator catalogue"]
+        for problem in err.errors():
+            key = ".".join(str(p) for p in problem["loc"]) or "(top level)"
+            reason = "unknown key (not part of the catalogue model)" if problem["type"] == "extra_forbidden" else problem["msg"]
+            lines.append(f"  {key}: {reason}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--catalogue", default=str(CATALOGUE_FILE), help="indicator catalogue YAML (default conf/indicators.yaml)")
+
+
+def validate(args: argparse.Namespace) -> None:
+    try:
+        load_catalogue(Path(args.catalogue))
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+
+
+@dataclass
+class GoldTables:
+    """The gold DataFrames before writing (person_id still present where later joins need it)."""
+
+    household_deprivation: DataFrame
+    person_poverty: DataFrame
+    person_welfare: DataFrame
+    area_indicators: DataFrame
+    welfare_coverage: DataFrame
+
+
+def build_gold(inputs: dict[str, DataFrame], names: DataFrame, catalogue: IndicatorCatalogue, secret: str) -> GoldTables:
+    """All gold tables from the silver inputs (keys of SILVER) and the area names; pure, no I/O."""
+    households, members = inputs["households"], inputs["members"]
+    keys = deprivation.household_keys(households, members)
+    hh = deprivation.with_household_deprivation(households, members, catalogue)
+    people = persons.with_person_poverty(
+        members, hh, inputs["xref"], inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
+    )
+    facts = hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(0, subset=[
+        "n_persons", "n_welfare_registered", "n_welfare_verified", "n_is_elderly", "n_is_disabled", "n_has_chronic_illness", "n_is_target_poor",
+    ])
+    area = (
+        areas.aggregate_all_levels(facts, catalogue)
+        .transform(areas.with_sibling_rank)
+        .transform(lambda df: areas.with_area_names(df, names))
+    )
+    programs = persons.person_welfare_programs(
+        inputs["persons"], inputs["xref"], inputs["mof_welfare"], inputs["dla_elderly"], inputs["dep_disability"],
+        inputs["dcy_child_grant"], catalogue.welfare_card_monthly_baht, catalogue.as_of_date, catalogue.age_bands,
+    )
+    cover = coverage.aggregate_coverage(coverage.coverage_facts(programs, coverage.person_survey_status(people)))
+    return GoldTables(hh, people, programs.withColumn("person_key", hmac_sha256(F.col("person_id"), secret)), area, cover)
+
+
+def read_inputs(spark: SparkSession, job_run: JobRun) -> dict[str, DataFrame]:
+    missing = [t for t in list(SILVER.values()) + list(REF_AREAS) if not spark.catalog.tableExists(t)]
+    if missing:
+        raise RuntimeError(f"indicators needs {', '.join(missing)}: run the earlier stages first")
+    inputs = {name: spark.table(table) for name, table in SILVER.items()}
+    for name, table in SILVER.items():
+        job_run.read(table, inputs[name].count())
+    return inputs
+
+
+def area_names(spark: SparkSession) -> DataFrame:
+    return areas.area_names(*(spark.table(t) for t in REF_AREAS))
+
+
+def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+    catalogue = load_catalogue(Path(getattr(args, "catalogue", CATALOGUE_FILE)))
+    secret = config.pseudonym_secret()  # refuses the development secret outside local, before any work
+    ensure_databases(spark)
+    gold = build_gold(read_inputs(spark, job_run), area_names(spark), catalogue, secret)
+    write_gold(gold, catalogue, job_run)
+    create_views(spark, catalogue)
+
+
+def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun) -> None:
+    keys = [c for c in ("hh_id", "survey_round") if c in gold.household_deprivation.columns]
+    hh_comments = deprivation.household_comments(catalogue, keys)
+    tables = [
+        ("gold.household_deprivation", gold.household_deprivation, hh_comments,
+         "Per surveyed household and round: TPMAP indicator applicability and deprivation, dimensions, BMN-poor"),
+        ("gold.person_poverty", gold.person_poverty.select(*person_poverty_columns(gold.person_poverty)), {**hh_comments, **PERSON_COMMENTS},
+         "Per surveyed person: household poverty flags, welfare found through the linkage, target poor"),
+        ("gold.person_welfare", gold.person_welfare.select(*PERSON_WELFARE_COMMENTS), PERSON_WELFARE_COMMENTS,
+         "Per linked person: welfare programs received and the monthly total"),
+        ("gold.area_indicators", gold.area_indicators.select(*area_columns(catalogue)), area_comments(catalogue),
+         f"TPMAP figures per area at every level from one ROLLUP; Alkire-Foster weights {catalogue.af_weights()}"),
+        ("gold.welfare_coverage", gold.welfare_coverage.select(*coverage.COVERAGE_COMMENTS), coverage.COVERAGE_COMMENTS,
+         "Welfare coverage per area, level and program: exclusion and inclusion errors"),
+    ]
+    for table, df, comments, description in tables:
+        job_run.wrote(table, save_table(df, table, comments, table_comment=description))
+
+
+def person_poverty_columns(df: DataFrame) -> list[str]:
+    """Everything but the raw person_id (gold carries the pseudonym only)."""
+    return ["person_key"] + [c for c in df.columns if c not in ("person_id", "person_key")]
+
+
+PERSON_COMMENTS = {
+    "person_key": "Pseudonym of the linked person: HMAC-SHA256(secret, person_id), hex (null if unlinked)",
+    "member_no": "Member number within the household",
+    "age": "Age in years as surveyed",
+    "sex": "M or F",
+    "is_linked": "The member record is linked to a person",
+    "is_elderly": "Aged 60 or over (catalogue elderly_age_min)",
+    "is_disabled": "Has a disability (survey answer)",
+    "has_chronic_illness": "Has a chronic illness (survey answer)",
+    "welfare_registered": "The linked person has a welfare-card registration (MOF)",
+    "welfare_verified": "The linked person's registration is verified (card holder)",
+    "is_target_poor": "Target poor: member of a BMN-poor household and a verified card holder",
+}
+
+PERSON_WELFARE_COMMENTS = {
+    "person_key": "Pseudonym of the person: HMAC-SHA256(secret, person_id), hex",
+    "sex": "M or F",
+    "age": "Age in whole years on the catalogue's as_of_date",
+    "age_band": "Age band from the catalogue's age_bands",
+    "province_code": "Province code of the person's registry address",
+    "district_code": "District code of the person's registry address",
+    "subdistrict_code": "Subdistrict code of the person's registry address",
+    "village_code": "Village code of the person's registry address",
+    "welfare_registered": "Registered for the welfare card (MOF)",
+    "receives_welfare_card": "Verified welfare-card holder",
+    "welfare_card_monthly": "Monthly value attributed to the card (catalogue welfare_card_monthly_baht), baht",
+    "receives_elderly_allowance": "Receives the elderly allowance (DLA)",
+    "elderly_allowance_monthly": "Elderly allowance per month (largest record), baht",
+    "receives_disability_allowance": "Holds a disability card with allowance (DEP)",
+    "disability_allowance_monthly": "Disability allowance per month, baht",
+    "receives_child_grant": "Receives the child support grant (DCY) as the child",
+    "child_grant_monthly": "Child support grant per month, baht",
+    "programs": "Programs received",
+    "monthly_total": "Sum of the monthly amounts of all programs, baht",
+}
+
+_AREA_HEAD = {
+    "level": "Area level: country, province, district, subdistrict or village",
+    "area_code": "Code of the area at its level (TH for the country)",
+    "parent_code": "Code of the enclosing area (null for the country)",
+    "name_th": "Area name in Thai (from ref)",
+    "name_en": "Area name in English (from ref; villages have none)",
+    "province_code": "Province code (null above province level)",
+    "district_code": "District code (null above district level)",
+    "subdistrict_code": "Subdistrict code (null above subdistrict level)",
+    "village_code": "BMN village code (null above village level)",
+}
+
+
+def _published(catalogue: IndicatorCatalogue) -> list[str]:
+    """Published TPMAP column names this table computes, in the published order."""
+    head = ["household.CNT", "HOUSEMEMBER_CNT", "MOF_REG_CNT", "MOF_VAL_CNT", "ELDERLY_CNT", "DISABLED_CNT", "CHRONICPATIENT_CNT"]
+    inds = [f"indicator{n}.ALL" for n in catalogue.numbers] + [f"indicator{n}.CNT" for n in catalogue.numbers]
+    poor = ["poor.household.CNT", "poor.JPT.CNT", "poor.JPT.MOFreg.CNT", "poor.JPT.MOFval.CNT"]
+    dims = [f"poor.JPT.MOFval.{d}" for d in catalogue.dimensions]
+    return head + inds + poor + dims + ["JPT.MOFval.pov.rate"] + [f"poor.JPT.MOFval.ind{n}.CNT" for n in catalogue.numbers]
+
+
+def area_comments(catalogue: IndicatorCatalogue) -> dict[str, str]:
+    from jobs.reference import snake_name
+
+    comments = dict(_AREA_HEAD)
+    comments.update({snake_name(p): published_comment(p) for p in _published(catalogue)})
+    comments.update({
+        "rank_in_parent": "Rank among areas with the same parent by target-poor rate (1 = highest rate)",
+        "af_k": "Alkire-Foster poverty cutoff k (catalogue)",
+        "af_poor_persons": "Persons in Alkire-Foster-poor households (q)",
+        "af_h": "Alkire-Foster headcount ratio H = q / persons surveyed",
+        "af_a": "Alkire-Foster intensity A = mean deprivation score of the AF-poor",
+        "af_m0": "Alkire-Foster adjusted headcount M0 = H x A",
+    })
+    return comments
+
+
+def area_columns(catalogue: IndicatorCatalogue) -> list[str]:
+    return list(area_comments(catalogue))
+
+
+AREA_RATIOS = {"jpt_mofval_pov_rate": "poor_jpt_mofval_cnt", "af_h": "af_poor_persons", "af_a": "af_poor_persons", "af_m0": "af_poor_persons"}
+
+
+def create_views(spark: SparkSession, catalogue: IndicatorCatalogue) -> None:
+    """gold.v_*: the analyst views, with small counts suppressed at the configured levels."""
+    rule = catalogue.suppression
+    area_cols = area_columns(catalogue)
+    area_counts = [c for c in area_cols if c not in _AREA_HEAD and c not in AREA_RATIOS and c not in ("rank_in_parent", "af_k")]
+    cover_cols = list(coverage.COVERAGE_COMMENTS)
+    cover_counts = ["recipients", "target_poor", "target_poor_reached", "target_poor_not_reached", "recipients_not_poor", "recipients_not_surveyed"]
+    views = {
+        "gold.v_area_indicators": ("gold.area_indicators", suppressed_select(area_cols, area_counts, AREA_RATIOS, rule.levels, rule.threshold)),
+        "gold.v_welfare_coverage": ("gold.welfare_coverage", suppressed_select(cover_cols, cover_counts, {"exclusion_error_rate": "target_poor_not_reached"}, rule.levels, rule.threshold)),
+    }
+    for view, (table, select) in views.items():
+        spark.sql(f"CREATE OR REPLACE VIEW {view} COMMENT 'Analyst view of {table}: counts 1-{rule.threshold - 1} suppressed at {', '.join(rule.levels)} level' AS SELECT\n  {select}\nFROM {table}")

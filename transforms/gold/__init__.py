@@ -1,0 +1,1 @@
+"""Gold: TPMAP indicators, poverty, welfare coverage and pseudonyms, as pure DataFrame transforms."""

@@ -1,0 +1,143 @@
+"""The indicator catalogue (conf/indicators.yaml) as validated data: what the rules are built from."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "is_true", "is_false", "is_null"]
+LEVELS = ("country", "province", "district", "subdistrict", "village")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Comparison(_Strict):
+    field: str | list[str] = Field(description="A member/household field, or fields summed (missing = 0)")
+    op: Op
+    value: float | int | str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _value_fits_op(self) -> "Comparison":
+        unary = self.op in ("is_true", "is_false", "is_null")
+        if unary and self.value is not None:
+            raise ValueError(f"op {self.op} takes no value")
+        if not unary and self.value is None:
+            raise ValueError(f"op {self.op} needs a value")
+        if self.op == "in" and not isinstance(self.value, list):
+            raise ValueError("op in needs a list value")
+        return self
+
+
+class AnyOf(_Strict):
+    any: list["Condition"] = Field(min_length=1)
+
+
+class AllOf(_Strict):
+    all: list["Condition"] = Field(min_length=1)
+
+
+Condition = Union[Comparison, AnyOf, AllOf]
+AnyOf.model_rebuild()
+AllOf.model_rebuild()
+
+
+class Population(_Strict):
+    age_min: int | None = Field(default=None, ge=0)
+    age_max: int | None = Field(default=None, ge=0)
+    require: list[Condition] = Field(default_factory=list)
+    exclude: list[Condition] = Field(default_factory=list)
+
+
+class Dimension(_Strict):
+    name_th: str
+    name_en: str
+
+
+class Indicator(_Strict):
+    number: int = Field(ge=1, le=31, description="BMN indicator number")
+    dimension: str
+    label: str
+    kind: Literal["household_items", "household_value", "income_per_member", "member_any"]
+    struct: str | None = None
+    items: list[str] | None = None
+    field: str | None = None
+    op: Literal["lt", "le", "gt", "ge"] | None = None
+    threshold: float | None = None
+    member_fields: list[str] | None = None
+    household_fields: list[str] | None = None
+    population: Population | None = None
+    deprived: Condition | None = None
+
+    @model_validator(mode="after")
+    def _kind_has_its_keys(self) -> "Indicator":
+        needed = {
+            "household_items": ("struct", "items"),
+            "household_value": ("field", "op", "threshold"),
+            "income_per_member": ("member_fields", "household_fields", "op", "threshold"),
+            "member_any": ("population", "deprived"),
+        }[self.kind]
+        missing = [key for key in needed if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"indicator {self.number} ({self.kind}) needs {', '.join(missing)}")
+        return self
+
+
+class AlkireFoster(_Strict):
+    k: float = Field(gt=0, le=1, description="Poverty cutoff on the weighted deprivation score")
+    weights: dict[int, float] | None = Field(default=None, description="Per indicator number; null = nested equal")
+
+
+class Suppression(_Strict):
+    threshold: int = Field(ge=1)
+    levels: list[Literal["village", "subdistrict", "district", "province", "country"]]
+
+
+class IndicatorCatalogue(_Strict):
+    dimensions: dict[str, Dimension] = Field(min_length=1)
+    indicators: list[Indicator] = Field(min_length=1)
+    elderly_age_min: int = Field(ge=0)
+    alkire_foster: AlkireFoster
+    suppression: Suppression
+    as_of_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    welfare_card_monthly_baht: int = Field(ge=0)
+    age_bands: list[int] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IndicatorCatalogue":
+        numbers = [i.number for i in self.indicators]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError("indicator numbers must be unique")
+        unknown = sorted({i.dimension for i in self.indicators} - set(self.dimensions))
+        if unknown:
+            raise ValueError(f"indicators name unknown dimension(s) {', '.join(unknown)}")
+        empty = sorted(set(self.dimensions) - {i.dimension for i in self.indicators})
+        if empty:
+            raise ValueError(f"dimension(s) {', '.join(empty)} have no indicator")
+        weights = self.alkire_foster.weights
+        if weights is not None:
+            if set(weights) != set(numbers):
+                raise ValueError("alkire_foster.weights must give one weight per indicator number")
+            if abs(sum(weights.values()) - 1) > 1e-9:
+                raise ValueError("alkire_foster.weights must sum to 1")
+        if self.age_bands != sorted(set(self.age_bands)) or self.age_bands[0] != 0:
+            raise ValueError("age_bands must start at 0 and increase")
+        return self
+
+    @property
+    def numbers(self) -> list[int]:
+        return [i.number for i in self.indicators]
+
+    def dimension_indicators(self, dimension: str) -> list[int]:
+        return [i.number for i in self.indicators if i.dimension == dimension]
+
+    def af_weights(self) -> dict[int, float]:
+        """Indicator weights: configured, or each dimension 1/D split equally among its indicators."""
+        if self.alkire_foster.weights is not None:
+            return dict(self.alkire_foster.weights)
+        share = 1 / len(self.dimensions)
+        return {
+            i.number: share / len(self.dimension_indicators(i.dimension)) for i in self.indicators
+        }
