@@ -118,3 +118,148 @@ def make(spark):
             return spark.createDataFrame(rows, schema)
 
     return Maker()
+
+
+VILLAGES = ["30010101", "30010102", "30010201", "30020101", "31010101"]
+
+
+def _random_member(rng, hh_id: str, no: int) -> dict:
+    age = rng.choice([0, 1, 4, 8, 12, 16, 17, 25, 35, 45, 59, 60, 67, 75, 82])
+    over: dict = {}
+    fail = lambda: rng.random() < 0.12  # noqa: E731
+    if age == 0 and fail():
+        over["birth_weight_g"] = rng.choice([2100, 2499])
+    if age >= 6 and fail():
+        over["exercise_days_per_week"] = 1
+    if 3 <= age <= 5 and fail():
+        over["preschool_care"] = False
+    if 6 <= age <= 14 and fail():
+        over["schooling"] = "not_in_school"
+    if 15 <= age <= 18 and rng.random() < 0.5:
+        over["finished_m3_last_year"] = True
+        over["continued_m4"] = not fail()
+    if 15 <= age <= 59 and fail():
+        over["literate_numerate"] = False
+    if 15 <= age <= 59 and rng.random() < 0.2:
+        over["full_time_student"] = True
+    if age >= 15 and fail():
+        over.update(occupation="none", income_main=0)
+    if rng.random() < 0.1:
+        over.update(disabled=True, disability_self_care=rng.random() < 0.5, disability_care=not fail())
+    if age >= 60 and fail():
+        over["elderly_care"] = False
+    over["chronic_illness"] = rng.random() < 0.1
+    over["sex"] = rng.choice(["M", "F"])
+    over["income_main"] = over.get("income_main", rng.choice([0, 30000, 60000, 150000]) if age >= 15 else 0)
+    return member(hh_id, no, age, **over)
+
+
+def _random_household(rng, hh_id: str) -> dict:
+    over: dict = {}
+    fail = lambda: rng.random() < 0.08  # noqa: E731
+    if fail():
+        over["food_hygiene"] = {rng.choice(FOOD): False}
+    if fail():
+        over["medicine_use"] = {rng.choice(MEDICINE): False}
+    if fail():
+        over["housing"] = {rng.choice(HOUSING): False}
+    if fail():
+        over["drinking_water_litres_min"] = rng.choice([4.0, 5.0])
+    if fail():
+        over["use_water_litres_min"] = rng.choice([30.0, 45.0])
+    if fail():
+        over["home_hygiene"] = {rng.choice(HYGIENE): False}
+    over["income_other"] = {"remittances": rng.choice([0, 20000, 80000])}
+    over["own_food_value"] = rng.choice([0, 5000])
+    return household(hh_id, **over)
+
+
+@pytest.fixture(scope="session")
+def world(spark):
+    """A small surveyed world (5 villages in 2 provinces) with linkage, welfare and allowances, as rows and DataFrames."""
+    import random
+
+    rng = random.Random(2561)
+    households, members = [], []
+    for v, village in enumerate(VILLAGES):
+        for h in range(4 + v):
+            hh_id = f"{village}-{h + 1:05d}"
+            households.append(_random_household(rng, hh_id))
+            for no in range(1, rng.randint(1, 5) + 1):
+                members.append(_random_member(rng, hh_id, no))
+    xref, persons, mof, dla, dep, dcy = [], [], [], [], [], []
+    for i, m in enumerate(members):
+        if i % 17 == 5:
+            continue  # unlinked member record
+        person_id = f"P{i:04d}"
+        m["_person_id"] = person_id
+        xref.append((m["record_id"], "cdd_bmn_member", person_id, "pid", 1.0, 20.0, "run1"))
+        persons.append((person_id, m["pid"], "นาย", m["first_name"], m["last_name"], m["birth_date"], m["sex"],
+                        m["house_code"] if "house_code" in m else None, m["village_code"], m["subdistrict_code"],
+                        m["district_code"], m["province_code"], 2, ["cdd_bmn_member"]))
+        r = rng.random()
+        if r < 0.45:
+            status = "verified" if r < 0.3 else "registered"
+            rid = f"mof_welfare:A{i:05d}"
+            xref.append((rid, "mof_welfare", person_id, "pid", 1.0, 20.0, "run1"))
+            mof.append((rid, m["pid"], m["first_name"], m["last_name"], "+66812345678", 50000, status, None, m["village_code"]))
+        if m["age"] >= 60 and rng.random() < 0.7:
+            rid = f"dla_elderly:E{i:05d}"
+            xref.append((rid, "dla_elderly", person_id, "pid", 1.0, 20.0, "run1"))
+            dla.append((rid, m["pid"], m["first_name"], m["last_name"], 600 if m["age"] < 70 else 700, "2018-05"))
+        if m["disabled"] and rng.random() < 0.8:
+            rid = f"dep_disability:D{i:05d}"
+            xref.append((rid, "dep_disability", person_id, "pid", 1.0, 20.0, "run1"))
+            dep.append((rid, m["pid"], m["first_name"], m["last_name"], "+66898765432", "physical", 800))
+        if m["age"] <= 5 and rng.random() < 0.5:
+            rid = f"dcy_child_grant:C{i:05d}"
+            xref.append((rid, "dcy_child_grant", person_id, "pid", 1.0, 20.0, "run1"))
+            dcy.append((rid, m["pid"], m["first_name"], m["last_name"], "3300100123456", "0812345678", 600))
+    # Registry-only people (not surveyed), one of them an elderly-allowance recipient.
+    for j in range(3):
+        person_id = f"R{j:03d}"
+        persons.append((person_id, f"310101000000{j}", "นาง", f"มาลี{j}", "ศรีสุข", dt.date(1940, 1, 1), "F", None,
+                        "31010101", "310101", "3101", "31", 1, ["dopa_registry"]))
+        if j == 0:
+            xref.append(("dla_elderly:X0", "dla_elderly", person_id, "pid", 1.0, 20.0, "run1"))
+            dla.append(("dla_elderly:X0", f"310101000000{j}", "มาลี0", "ศรีสุข", 600, "2018-05"))
+    clean_members = [{k: v for k, v in m.items() if not k.startswith("_")} for m in members]
+    maker = spark.createDataFrame
+    inputs = {
+        "households": maker(households, HOUSEHOLD_SCHEMA),
+        "members": maker([[r.get(f.name) for f in MEMBER_SCHEMA.fields] for r in clean_members], MEMBER_SCHEMA),
+        "xref": maker(xref, XREF_SCHEMA),
+        "persons": maker(persons, PERSON_SCHEMA),
+        "mof_welfare": maker(mof, MOF_SCHEMA),
+        "dla_elderly": maker(dla, DLA_SCHEMA),
+        "dep_disability": maker(dep, DEP_SCHEMA),
+        "dcy_child_grant": maker(dcy, DCY_SCHEMA),
+    }
+    return {"households": households, "members": members, "mof": mof, "persons": persons, "inputs": inputs,
+            "dla": dla, "dep": dep, "dcy": dcy, "xref": xref}
+
+
+@pytest.fixture(scope="session")
+def area_names_df(spark):
+    from transforms.gold.areas import area_names
+
+    province = spark.createDataFrame([("30", "นครราชสีมา", "Nakhon Ratchasima"), ("31", "บุรีรัมย์", "Buri Ram")], "province_code string, name_th string, name_en string")
+    district = spark.createDataFrame([("3001", "เมือง", "Mueang"), ("3002", "ครบุรี", "Khon Buri"), ("3101", "เมืองบุรีรัมย์", "Mueang Buri Ram")], "district_code string, name_th string, name_en string")
+    subdistrict = spark.createDataFrame([(v[:6], f"ตำบล{v[:6]}", f"Tambon {v[:6]}") for v in sorted({v[:6] for v in VILLAGES})], "subdistrict_code string, name_th string, name_en string")
+    village = spark.createDataFrame([(v, f"บ้าน{v}") for v in VILLAGES], "village_code string, village_name string")
+    return area_names(province, district, subdistrict, village)
+
+
+@pytest.fixture(scope="session")
+def gold(spark, config, world, catalogue, area_names_df):
+    """The gold tables built from the small world, written to the test lakehouse with the views."""
+    from jobs.indicators import build_gold, create_views, write_gold
+    from jobs.runs import JobRun
+    from jobs.tables import ensure_databases
+
+    ensure_databases(spark)
+    tables = build_gold(world["inputs"], area_names_df, catalogue, config.pseudonym_secret())
+    job_run = JobRun("indicators", {})
+    write_gold(tables, catalogue, job_run)
+    create_views(spark, catalogue)
+    return job_run.rows_written

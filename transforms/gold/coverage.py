@@ -46,7 +46,8 @@ def coverage_facts(person_programs: DataFrame, survey_status: DataFrame) -> Data
 def aggregate_coverage(facts: DataFrame) -> DataFrame:
     """All levels x programs in one GROUPING SETS aggregation."""
     sets = [["program", *AREA_CODES[:i]] for i in range(len(AREA_CODES), -1, -1)]
-    gid = F.grouping_id(*[F.col(c) for c in AREA_CODES]).alias("_gid")
+    # program is in every set, so its (leading) grouping bit is always 0 and the ids match the area rollup's.
+    gid = F.grouping_id(F.col("program"), *[F.col(c) for c in AREA_CODES]).alias("_gid")
 
     def count(cond):
         return F.sum(F.when(cond, 1).otherwise(0)).cast("long")
