@@ -1,0 +1,243 @@
+"""Job `standardize`: new bronze batches -> silver.<source> (MERGE on record_id), with data-quality counts.
+
+Per source, the bronze batches not yet recorded in ops.standardize_batches are standardised
+(transforms.silver), then merged: an exact redelivery (same record_id, same content) is counted and
+not re-inserted; for the same record_id a later delivery replaces an earlier one. ops.data_quality
+gets, per source and batch, the rows and how many rows had each issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from delta.tables import DeltaTable
+from pydantic import ValidationError
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
+from jobs.console import say
+from jobs.runs import JobRun
+from jobs.tables import ensure_databases, save_table, table_exists, with_comments
+from transforms.silver.pipeline import HOUSEHOLD_COMMENTS, PERSON_SOURCES, standardize_households, standardize_persons
+from transforms.silver.settings import StandardizeSettings
+from udfs.areas import LEVELS
+
+DESCRIPTION = "Standardise new bronze batches into silver (IDs, Thai names, BE dates, phones, area codes)"
+SETTINGS_FILE = PROJECT_ROOT / "conf" / "standardize.yaml"
+SOURCES = ("dopa_registry", "cdd_bmn", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
+
+
+@dataclass(frozen=True)
+class Databases:
+    """Where the job reads and writes (tests point it at their own databases)."""
+
+    bronze: str = "bronze"
+    silver: str = "silver"
+    ops: str = "ops"
+
+    @property
+    def batches(self) -> str:
+        return f"{self.ops}.standardize_batches"
+
+    @property
+    def quality(self) -> str:
+        return f"{self.ops}.data_quality"
+
+
+BATCHES_COMMENTS = {
+    "source": "Bronze source (table bronze.<source>)",
+    "batch_id": "Bronze batch standardised into silver",
+    "rows": "Bronze rows in the batch",
+    "run_id": "The standardize run that processed it (ops.job_runs)",
+    "standardized_at": "When it was standardised",
+}
+QUALITY_COMMENTS = {
+    "source": "Silver table the counts are about (cdd_bmn, cdd_bmn_member, dopa_registry, ...)",
+    "batch_id": "Bronze batch",
+    "rows": "Rows of the batch for this table",
+    "issue": "Reason code from _issues, or duplicate_exact (same record and content redelivered, not re-inserted) "
+    "or superseded (replaced by a later delivery of the same record); null on the row of a batch with no issue",
+    "issue_rows": "Rows of the batch with this issue",
+    "run_id": "The standardize run (ops.job_runs)",
+    "measured_at": "When the counts were taken",
+}
+
+
+def load_settings(path: Path = SETTINGS_FILE) -> StandardizeSettings:
+    """conf/standardize.yaml as a validated model; ConfigError names the file, key and reason."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    try:
+        return StandardizeSettings.model_validate(raw)
+    except ValidationError as err:
+        problems = [
+            f"  {'.'.join(str(p) for p in e['loc']) or '(top level)'}: "
+            f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
+            for e in err.errors()
+        ]
+        raise ConfigError("\n".join([f"{path}: invalid configuration", *problems])) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", choices=SOURCES, default=None, help="standardise only this source (default: all)")
+
+
+def validate(args: argparse.Namespace) -> None:
+    try:
+        load_settings()
+    except ConfigError as err:
+        raise ValueError(str(err)) from None
+
+
+@dataclass(frozen=True)
+class Output:
+    table: str  # silver table name without database
+    transform: Callable[[DataFrame], DataFrame]
+    comments: dict[str, str]
+
+
+def outputs_of(source: str, settings: StandardizeSettings, known: dict[str, DataFrame]) -> list[Output]:
+    persons = [s for s in PERSON_SOURCES.values() if s.bronze == source]
+    out = [Output(p.silver, standardize_persons(p, settings, known), p.comments) for p in persons]
+    if source == "cdd_bmn":
+        out.insert(0, Output("cdd_bmn", standardize_households(known), HOUSEHOLD_COMMENTS))
+    return out
+
+
+def known_area_codes(spark: SparkSession) -> dict[str, DataFrame]:
+    tables = {level: f"ref.{level.removesuffix('_code')}" for level in LEVELS}
+    missing = [t for t in tables.values() if not table_exists(spark, t)]
+    if missing:
+        raise RuntimeError(f"reference tables missing ({', '.join(missing)}): run `python -m jobs reference` first")
+    return {level: spark.table(table).select(level) for level, table in tables.items()}
+
+
+def new_batches(spark: SparkSession, source: str, dbs: Databases) -> DataFrame:
+    """Bronze rows of the batches this job has not standardised yet."""
+    bronze = spark.table(f"{dbs.bronze}.{source}")
+    if not table_exists(spark, dbs.batches):
+        return bronze
+    done = spark.table(dbs.batches).filter(F.col("source") == source).select(F.col("batch_id").alias("_batch_id"))
+    return bronze.join(F.broadcast(done), on="_batch_id", how="left_anti")
+
+
+def with_merge_roles(new: DataFrame, target: DataFrame | None) -> DataFrame:
+    """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins)."""
+    latest_first = [F.col("_delivery").desc(), F.col("_batch_id").desc()]
+    copies = Window.partitionBy("record_id", "_content_hash").orderBy(*latest_first)
+    versions = Window.partitionBy("record_id").orderBy(*latest_first, F.col("_content_hash"))
+    out = new.withColumn("_copy_no", F.row_number().over(copies)).withColumn("_version", F.row_number().over(versions))
+    if target is None:
+        out = out.withColumn("_t_hash", F.lit(None).cast("string")).withColumn("_t_delivery", F.lit(None).cast("string"))
+    else:
+        current = target.select("record_id", F.col("_content_hash").alias("_t_hash"), F.col("_delivery").alias("_t_delivery"))
+        out = out.join(current, on="record_id", how="left")
+    duplicate = (F.col("_copy_no") > 1) | (F.col("_t_hash") == F.col("_content_hash"))
+    superseded = ~duplicate & ((F.col("_version") > 1) | F.coalesce(F.col("_t_delivery") > F.col("_delivery"), F.lit(False)))
+    return (
+        out.withColumn("_duplicate", F.coalesce(duplicate, F.lit(False)))
+        .withColumn("_superseded", superseded)
+        .drop("_copy_no", "_version", "_t_hash", "_t_delivery")
+    )
+
+
+def quality_counts(roles: DataFrame, table: str, run_id: str) -> DataFrame:
+    """Per batch: rows, and rows per issue (including duplicate_exact and superseded)."""
+    rows = roles.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows"))
+    issue_codes = F.concat(
+        F.array_distinct("_issues"),
+        F.array_compact(F.array(F.when(F.col("_duplicate"), F.lit("duplicate_exact")), F.when(F.col("_superseded"), F.lit("superseded")))),
+    )
+    issues = (
+        roles.select("_batch_id", F.explode(issue_codes).alias("issue"))
+        .groupBy("_batch_id", "issue")
+        .agg(F.count(F.lit(1)).alias("issue_rows"))
+    )
+    counts = rows.join(issues, on="_batch_id", how="left")
+    return counts.select(
+        F.lit(table).alias("source"),
+        F.col("_batch_id").alias("batch_id"),
+        F.col("rows").cast("long").alias("rows"),
+        "issue",
+        F.coalesce(F.col("issue_rows"), F.lit(0)).cast("long").alias("issue_rows"),
+        F.lit(run_id).alias("run_id"),
+        F.current_timestamp().alias("measured_at"),
+    )
+
+
+def merge_into_silver(spark: SparkSession, changes: DataFrame, output: Output, table: str) -> None:
+    if not table_exists(spark, table):
+        save_table(changes, table, output.comments, table_comment=f"Standardised {output.table} records (one row per source record)")
+        return
+    (
+        DeltaTable.forName(spark, table)
+        .alias("t")
+        .merge(changes.alias("s"), "t.record_id = s.record_id")
+        .whenMatchedUpdateAll(condition="s._delivery >= t._delivery AND s._content_hash <> t._content_hash")
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
+
+
+def standardize_source(
+    spark: SparkSession,
+    source: str,
+    settings: StandardizeSettings,
+    known: dict[str, DataFrame],
+    job_run: JobRun,
+    dbs: Databases = Databases(),
+) -> None:
+    bronze = new_batches(spark, source, dbs).persist()
+    batches = bronze.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows")).collect()  # a handful of batches
+    job_run.read(f"bronze.{source}", sum(b.rows for b in batches))
+    if not batches:
+        say(f"standardize {source}: no new bronze batch")
+        bronze.unpersist()
+        return
+    for output in outputs_of(source, settings, known):
+        table = f"{dbs.silver}.{output.table}"
+        target = spark.table(table) if table_exists(spark, table) else None
+        roles = with_merge_roles(bronze.transform(output.transform), target).persist()
+        changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
+        merge_into_silver(spark, changes, output, table)
+        job_run.wrote(table, changes.count())
+        _append(spark, quality_counts(roles, output.table, job_run.run_id), dbs.quality, QUALITY_COMMENTS)
+        roles.unpersist()
+    now = datetime.now(timezone.utc)
+    done = spark.createDataFrame(
+        [(source, b["_batch_id"], int(b.rows), job_run.run_id, now) for b in batches],
+        "source string, batch_id string, rows long, run_id string, standardized_at timestamp",
+    )
+    _append(spark, done, dbs.batches, BATCHES_COMMENTS)
+    bronze.unpersist()
+    say(f"standardize {source}: {len(batches)} batch(es) done")
+
+
+def _append(spark: SparkSession, df: DataFrame, table: str, comments: dict[str, str]) -> None:
+    if table_exists(spark, table):
+        with_comments(df, comments, table).write.format("delta").mode("append").saveAsTable(table)
+    else:
+        save_table(df, table, comments, mode="overwrite")
+
+
+def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+    del config
+    settings = load_settings()
+    ensure_databases(spark)
+    known = {level: F.broadcast(df) for level, df in known_area_codes(spark).items()}
+    selected = [args.source] if getattr(args, "source", None) else list(SOURCES)
+    for source in selected:
+        if not table_exists(spark, f"bronze.{source}"):
+            say(f"standardize {source}: bronze.{source} does not exist yet, skipped")
+            continue
+        standardize_source(spark, source, settings, known, job_run)

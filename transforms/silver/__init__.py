@@ -1,0 +1,1 @@
+"""Silver standardisation: per-source adapters (bronze -> canonical input) and the shared canonical steps."""

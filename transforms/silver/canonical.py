@@ -1,0 +1,159 @@
+"""Canonical steps shared by every person-bearing source: IDs, names, dates, sex, phone, record id.
+
+Each step reads the `*_raw` columns a source adapter provides and appends reason codes to `_issues`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from transforms.silver.settings import StandardizeSettings
+from udfs import dates, phones, pid, thai_names
+
+Transform = Callable[[DataFrame], DataFrame]
+
+# Titles that say the sex (ranks do not).
+_MALE_TITLES = ("นาย", "เด็กชาย")
+_FEMALE_TITLES = ("นาง", "นางสาว", "เด็กหญิง")
+
+
+def with_issues(*reasons: Column) -> Transform:
+    """Append the non-null reasons to `_issues` (created empty if missing)."""
+
+    def apply(df: DataFrame) -> DataFrame:
+        current = F.col("_issues") if "_issues" in df.columns else F.array().cast("array<string>")
+        return df.withColumn("_issues", F.concat(current, F.array_compact(F.array(*reasons))))
+
+    return apply
+
+
+def with_record_id(source: str) -> Transform:
+    def apply(df: DataFrame) -> DataFrame:
+        return df.withColumn("source", F.lit(source)).withColumn("record_id", F.concat(F.lit(f"{source}:"), F.col("record_key")))
+
+    return apply
+
+
+def with_standard_pid(raw: str = "pid_raw", prefix: str = "") -> Transform:
+    """`<prefix>pid` (13 digits or null) and `<prefix>pid_valid`; reasons prefixed the same way."""
+
+    def apply(df: DataFrame) -> DataFrame:
+        digits = pid.pid_digits(F.col(raw))
+        out = df.withColumn(f"{prefix}pid", digits).withColumn(f"{prefix}pid_valid", pid.pid_is_valid(digits))
+        bad = F.when(F.col(f"{prefix}pid_valid") == False, F.lit(f"{prefix}pid_invalid_checksum"))  # noqa: E712
+        read_issue = F.concat(F.lit(prefix), pid.pid_issue(F.col(raw)))
+        return out.transform(with_issues(read_issue, bad))
+
+    return apply
+
+
+def with_standard_names(settings: StandardizeSettings) -> Transform:
+    """Normalised title, first and last name; a title glued to the first name is split off."""
+    titles = settings.titles
+
+    def apply(df: DataFrame) -> DataFrame:
+        first = thai_names.normalize_thai_text(F.col("first_name_raw"))
+        given_title = thai_names.normalize_thai_text(F.col("title_raw"))
+        return (
+            df.withColumn("_first", first)
+            .withColumn("_glued", thai_names.glued_title(F.col("_first"), titles))
+            .withColumn("first_name", thai_names.without_glued_title(F.col("_first"), titles))
+            .withColumn("title", thai_names.canonical_title(F.coalesce(given_title, F.col("_glued")), titles))
+            .withColumn("last_name", thai_names.normalize_thai_text(F.col("last_name_raw")))
+            .transform(with_issues(F.when(F.col("_glued").isNotNull(), F.lit("name_title_glued"))))
+            .drop("_first", "_glued")
+        )
+
+    return apply
+
+
+def with_phonetic_keys(engine: str) -> Transform:
+    def apply(df: DataFrame) -> DataFrame:
+        return df.withColumn("first_name_key", thai_names.phonetic_key(F.col("first_name"), engine)).withColumn(
+            "last_name_key", thai_names.phonetic_key(F.col("last_name"), engine)
+        )
+
+    return apply
+
+
+def with_standard_birth_date(era: str, settings: StandardizeSettings) -> Transform:
+    """birth_date (CE), birth_date_precision, birth_year from `birth_date_raw` written in `era`."""
+    years = settings.birth_years
+
+    def apply(df: DataFrame) -> DataFrame:
+        parsed = dates.parse_thai_date(F.col("birth_date_raw"), era, years.min_ce, years.max_ce)
+        out = (
+            df.withColumn("_birth", parsed)
+            .withColumn("birth_date", F.col("_birth.date"))
+            .withColumn("birth_date_precision", F.col("_birth.precision"))
+            .withColumn("birth_year", F.year("birth_date"))
+        )
+        with_reasons = out.withColumn("_issues", F.concat(F.col("_issues"), F.transform("_birth.issues", lambda i: F.concat(F.lit("birth_"), i))))
+        return with_reasons.drop("_birth")
+
+    return apply
+
+
+def with_standard_sex() -> Transform:
+    """M / F from the source's code (1/2, M/F, ชาย/หญิง), else from a title that says it."""
+
+    def apply(df: DataFrame) -> DataFrame:
+        code = F.lower(F.trim(F.col("sex_raw").cast("string")))
+        given = F.when(code.isin("1", "m", "male", "ชาย"), "M").when(code.isin("2", "f", "female", "หญิง"), "F")
+        from_title = F.when(F.col("title").isin(*_MALE_TITLES), "M").when(F.col("title").isin(*_FEMALE_TITLES), "F")
+        unknown = F.when(code.isNotNull() & (code != "") & given.isNull(), F.lit("sex_unknown_code"))
+        return df.withColumn("sex", F.coalesce(given, from_title)).transform(with_issues(unknown))
+
+    return apply
+
+
+def with_standard_phone() -> Transform:
+    def apply(df: DataFrame) -> DataFrame:
+        raw = F.col("phone_raw")
+        return (
+            df.withColumn("phone", phones.phone_e164(raw))
+            .withColumn("phone_type", phones.phone_type(raw))
+            .transform(with_issues(phones.phone_issue(raw)))
+        )
+
+    return apply
+
+
+def with_person_columns(source: str, era: str, settings: StandardizeSettings) -> Transform:
+    """Every canonical step except areas and phonetic keys (which need the reference tables / a UDF)."""
+
+    def apply(df: DataFrame) -> DataFrame:
+        return (
+            df.transform(with_record_id(source))
+            .transform(with_standard_pid())
+            .transform(with_standard_names(settings))
+            .transform(with_standard_birth_date(era, settings))
+            .transform(with_standard_sex())
+            .transform(with_standard_phone())
+        )
+
+    return apply
+
+
+def yes_no(value: Column) -> Column:
+    """`y` -> true, `n` -> false, anything else -> null."""
+    answer = F.lower(F.trim(value.cast("string")))
+    return F.when(answer == "y", True).when(answer == "n", False)
+
+
+def to_number(value: Column, kind: str) -> Column:
+    """A delivered number (thousands separators and spaces removed) cast to `kind`; unreadable -> null."""
+    text = F.regexp_replace(value.cast("string"), r"[,\s]", "")
+    return F.when(text.rlike(r"^-?[0-9]+(\.[0-9]+)?$"), text.cast("double").cast(kind))
+
+
+def with_content_hash(columns: list[str]) -> Transform:
+    """`_content_hash`: SHA-256 of the delivered content, to tell an exact redelivery from a changed record."""
+
+    def apply(df: DataFrame) -> DataFrame:
+        return df.withColumn("_content_hash", F.sha2(F.to_json(F.struct(*columns)), 256))
+
+    return apply

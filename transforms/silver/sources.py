@@ -1,0 +1,213 @@
+"""Per-source adapters: bronze.<source> -> the canonical input columns (`*_raw`) plus the typed payload.
+
+An adapter renames and types; the shared steps in transforms.silver.canonical do the standardising.
+Every adapter keeps the bronze metadata and adds `_content_hash` over the delivered columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from transforms.silver.canonical import to_number, with_content_hash, yes_no
+
+METADATA = ["_batch_id", "_delivery", "_ingested_at", "_line_number"]
+RAW_FIELDS = (
+    "record_key", "pid_raw", "title_raw", "first_name_raw", "last_name_raw", "sex_raw", "birth_date_raw",
+    "phone_raw", "house_code_raw", "village_code_raw", "subdistrict_code_raw", "district_code_raw", "province_code_raw",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Source:
+    """How one person-bearing source maps to silver."""
+
+    name: str  # bronze table name
+    silver: str  # silver record source name (table silver.<silver>)
+    era: str  # era of birth_date_raw: BE or CE
+    adapter: Callable[[DataFrame], DataFrame]
+    payload: dict[str, str]  # payload column -> comment
+
+
+def _s(column: str) -> Column:
+    return F.col(column).cast("string")
+
+
+def _none() -> Column:
+    return F.lit(None).cast("string")
+
+
+def _delivered(df: DataFrame) -> list[str]:
+    return [c for c in df.columns if not c.startswith("_")]
+
+
+def _canonical(df: DataFrame, raw: dict[str, Column], payload: dict[str, Column]) -> DataFrame:
+    hashed = df.transform(with_content_hash(_delivered(df)))
+    columns = [raw.get(name, _none()).alias(name) for name in RAW_FIELDS]
+    return hashed.select(*columns, *[c.alias(n) for n, c in payload.items()], *METADATA, "_content_hash")
+
+
+def _areas(df: DataFrame, house: Column | None = None) -> dict[str, Column]:
+    """Raw area codes; a level the source does not deliver (dla_elderly has no village) is null."""
+    levels = ("village_code", "subdistrict_code", "district_code", "province_code")
+    codes = {f"{c}_raw": _s(c) if c in df.columns else _none() for c in levels}
+    return {**codes, "house_code_raw": house if house is not None else _none()}
+
+
+def _person(prefix: str = "") -> dict[str, Column]:
+    return {
+        "pid_raw": _s(f"{prefix}pid"),
+        "title_raw": _s(f"{prefix}title"),
+        "first_name_raw": _s(f"{prefix}first_name"),
+        "last_name_raw": _s(f"{prefix}last_name"),
+    }
+
+
+def dopa_registry(df: DataFrame) -> DataFrame:
+    raw = {"record_key": _s("pid"), **_person(), "sex_raw": _s("sex"), "birth_date_raw": _s("birth_date"), **_areas(df, _s("house_code"))}
+    alive = F.lower(F.trim(_s("status")))
+    return _canonical(df, raw, {"is_alive": F.when(alive == "alive", True).when(alive == "dead", False)})
+
+
+def mof_welfare(df: DataFrame) -> DataFrame:
+    raw = {"record_key": _s("application_no"), **_person(), "birth_date_raw": _s("birth_date"), "phone_raw": _s("phone"), **_areas(df)}
+    status = F.lower(F.trim(_s("status")))
+    payload = {
+        "declared_income": to_number(F.col("declared_income"), "long"),
+        "welfare_status": F.when(status.isin("registered", "verified"), status),
+        "registered_date_raw": _s("registered_date"),
+    }
+    return _canonical(df, raw, payload)
+
+
+def dla_elderly(df: DataFrame) -> DataFrame:
+    raw = {"record_key": _s("recipient_no"), **_person(), "birth_date_raw": _s("birth_date"), **_areas(df)}
+    month = F.regexp_extract(_s("paid_month"), r"^([0-9]{4})-([0-9]{1,2})$", 1).cast("int")
+    number = F.regexp_extract(_s("paid_month"), r"^([0-9]{4})-([0-9]{1,2})$", 2).cast("int")
+    payload = {
+        "local_office_code": _s("local_office_code"),
+        "monthly_amount": to_number(F.col("monthly_amount"), "int"),
+        # paid_month is BE yyyy-mm; silver keeps it as CE yyyy-mm.
+        "paid_month": F.when(number.between(1, 12), F.format_string("%04d-%02d", month - 543, number)),
+    }
+    return _canonical(df, raw, payload)
+
+
+def dep_disability(df: DataFrame) -> DataFrame:
+    raw = {
+        "record_key": _s("card_no"), **_person(), "sex_raw": _s("sex"), "birth_date_raw": _s("birth_date"),
+        "phone_raw": _s("phone"), **_areas(df),
+    }  # fmt: skip
+    payload = {
+        "disability_type": F.lower(F.trim(_s("disability_type"))),
+        "card_issued_date_raw": _s("card_issued_date"),
+        "card_expiry_date_raw": _s("card_expiry_date"),
+        "allowance_monthly": to_number(F.col("allowance_monthly"), "int"),
+    }
+    return _canonical(df, raw, payload)
+
+
+def dcy_child_grant(df: DataFrame) -> DataFrame:
+    raw = {
+        "record_key": _s("application_no"), **_person("child_"), "sex_raw": _s("child_sex"),
+        "birth_date_raw": F.date_format(F.col("child_birth_date").cast("date"), "yyyy-MM-dd"),
+        "phone_raw": _s("phone"), **_areas(df),
+    }  # fmt: skip
+    payload = {
+        "mother_pid_raw": _s("mother_pid"),
+        "mother_first_name": _s("mother_first_name"),
+        "mother_last_name": _s("mother_last_name"),
+        "amount_monthly": to_number(F.col("amount_monthly"), "int"),
+    }
+    return _canonical(df, raw, payload)
+
+
+# --- BMN survey: households and their members ---
+
+HOUSEHOLD_STRUCTS = {
+    "food_hygiene": ("labelled_packaged_food", "cooked_meat", "washed_vegetables", "hand_washing_serving_spoon"),
+    "medicine_use": ("reads_label", "stores_properly", "no_self_prescribed_antibiotics", "household_remedies_correct"),
+    "housing": ("secure_tenure", "durable_house"),
+    "home_hygiene": (
+        "tidy", "clean", "ventilated", "no_stagnant_water", "garbage_managed", "no_disease_vectors",
+        "toilet_hygienic", "safe_from_hazards",
+    ),
+}  # fmt: skip
+INCOME_OTHER = ("remittances", "rent", "pensions", "allowances")
+MEMBER_FIELDS = (
+    "member_no", "pid", "title", "first_name", "last_name", "sex", "birth_date", "age", "relation",
+    "birth_weight_g", "exercise_days_per_week", "exercise_minutes_per_day", "preschool_care", "schooling",
+    "finished_m3_last_year", "continued_m4", "literate_numerate", "occupation", "income_main",
+    "income_secondary", "full_time_student", "disabled", "disability_self_care", "chronic_illness",
+    "elderly_care", "disability_care",
+)  # fmt: skip
+MEMBER_BOOLEANS = (
+    "preschool_care", "finished_m3_last_year", "continued_m4", "literate_numerate", "full_time_student",
+    "disabled", "disability_self_care", "chronic_illness", "elderly_care", "disability_care",
+)  # fmt: skip
+MEMBER_INTS = ("member_no", "age", "birth_weight_g", "exercise_days_per_week", "exercise_minutes_per_day")
+MEMBER_LONGS = ("income_main", "income_secondary")
+
+
+def _string_struct(fields: tuple[str, ...]) -> str:
+    # Every field read as a string (Spark keeps a JSON number's text); typed afterwards, so no value is lost.
+    return "struct<" + ",".join(f"`{f}`:string" for f in fields) + ">"
+
+
+def _json_field(column: str) -> Column:
+    """A nested value as JSON text (bronze keeps it so); tolerate a struct too."""
+    return F.col(column).cast("string")
+
+
+def cdd_bmn_households(df: DataFrame) -> DataFrame:
+    """Household grain: typed answers; `_issues` gets `interview_date_*` reasons from the caller."""
+    hashed = df.transform(with_content_hash(_delivered(df)))
+    structs = {}
+    for name, fields in HOUSEHOLD_STRUCTS.items():
+        parsed = F.from_json(_json_field(name), _string_struct(fields))
+        structs[name] = F.struct(*[yes_no(parsed[f]).alias(f) for f in fields])
+    income = F.from_json(_json_field("income_other"), _string_struct(INCOME_OTHER))
+    members = F.from_json(_json_field("members"), "array<string>")
+    return hashed.select(
+        _s("hh_id").alias("record_key"),
+        _s("hh_id").alias("hh_id"),
+        _s("survey_round").alias("survey_round"),
+        *[c.alias(n) for n, c in _areas(df, _s("house_code")).items()],
+        _s("interview_date").alias("interview_date_raw"),
+        *[c.alias(n) for n, c in structs.items()],
+        to_number(F.col("drinking_water_litres_min"), "double").alias("drinking_water_litres_min"),
+        to_number(F.col("use_water_litres_min"), "double").alias("use_water_litres_min"),
+        F.struct(*[to_number(income[f], "long").alias(f) for f in INCOME_OTHER]).alias("income_other"),
+        to_number(F.col("own_food_value"), "long").alias("own_food_value"),
+        F.size(members).alias("member_count"),
+        *METADATA,
+        "_content_hash",
+    )
+
+
+def cdd_bmn_members(df: DataFrame) -> DataFrame:
+    """Member grain: one row per element of `members`, record key `<hh_id>-<member_no as 2 digits>`."""
+    members = F.from_json(_json_field("members"), "array<" + _string_struct(MEMBER_FIELDS) + ">")
+    exploded = df.select(_s("hh_id").alias("hh_id"), *METADATA, F.posexplode(members).alias("_position", "m"))
+    member_no = F.coalesce(F.col("m.member_no").cast("int"), F.col("_position") + 1)
+    hashed = exploded.withColumn("_content_hash", F.sha2(F.concat_ws("|", "hh_id", F.to_json("m")), 256))
+    raw = {
+        "record_key": F.concat(F.col("hh_id"), F.lit("-"), F.lpad(member_no.cast("string"), 2, "0")),
+        "pid_raw": F.col("m.pid"), "title_raw": F.col("m.title"), "first_name_raw": F.col("m.first_name"),
+        "last_name_raw": F.col("m.last_name"), "sex_raw": F.col("m.sex"), "birth_date_raw": F.col("m.birth_date"),
+    }  # fmt: skip
+    payload = {
+        "hh_id": F.col("hh_id"),
+        **{f: to_number(F.col(f"m.{f}"), "int") for f in MEMBER_INTS},
+        **{f: to_number(F.col(f"m.{f}"), "long") for f in MEMBER_LONGS},
+        **{f: yes_no(F.col(f"m.{f}")) for f in MEMBER_BOOLEANS},
+        "relation": F.col("m.relation"),
+        "schooling": F.col("m.schooling"),
+        "occupation": F.col("m.occupation"),
+    }
+    payload["member_no"] = member_no
+    columns = [raw.get(name, _none()).alias(name) for name in RAW_FIELDS]
+    return hashed.select(*columns, *[c.alias(n) for n, c in payload.items()], *METADATA, "_content_hash")

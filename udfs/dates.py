@@ -1,0 +1,89 @@
+"""Date column functions: Buddhist-Era and CE dates in the formats Thai agencies use, to a CE date + precision.
+
+parse_thai_date() returns a struct<date, precision, issues> built from Spark SQL expressions only.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from udfs.thai_names import thai_digits_to_arabic
+
+BE_OFFSET = 543
+THAI_MONTHS = {
+    "ม.ค.": 1, "มกราคม": 1, "ก.พ.": 2, "กุมภาพันธ์": 2, "มี.ค.": 3, "มีนาคม": 3, "เม.ย.": 4, "เมษายน": 4,
+    "พ.ค.": 5, "พฤษภาคม": 5, "มิ.ย.": 6, "มิถุนายน": 6, "ก.ค.": 7, "กรกฎาคม": 7, "ส.ค.": 8, "สิงหาคม": 8,
+    "ก.ย.": 9, "กันยายน": 9, "ต.ค.": 10, "ตุลาคม": 10, "พ.ย.": 11, "พฤศจิกายน": 11, "ธ.ค.": 12, "ธันวาคม": 12,
+}  # fmt: skip
+_MONTH_NAMES = "|".join(sorted((m.replace(".", r"\.") for m in THAI_MONTHS), key=len, reverse=True))
+# (regex, group of day, group of month, group of year)
+_FORMATS = (
+    (r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$", 1, 2, 3),  # dd/mm/yyyy
+    (r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", 3, 2, 1),  # yyyy-mm-dd
+    (r"^([0-9]{4})([0-9]{2})([0-9]{2})$", 3, 2, 1),  # yyyymmdd
+)
+_THAI_NAMED = rf"^([0-9]{{1,2}})\s*({_MONTH_NAMES})\s*([0-9]{{4}})$"  # 31 ธ.ค. 2561
+
+
+def _part(text: Column, which: int) -> Column:
+    """Day (0), month (1) or year (2) as an int from whichever format matches, else null."""
+    choice = None
+    for regex, *groups in _FORMATS:
+        value = F.regexp_extract(text, regex, groups[which]).cast("int")
+        choice = F.when(text.rlike(regex), value) if choice is None else choice.when(text.rlike(regex), value)
+    if which == 1:
+        months = F.create_map(*[F.lit(x) for name, number in THAI_MONTHS.items() for x in (name, number)])
+        named = months[F.regexp_extract(text, _THAI_NAMED, 2)]
+    else:
+        named = F.regexp_extract(text, _THAI_NAMED, 1 if which == 0 else 3).cast("int")
+    return choice.when(text.rlike(_THAI_NAMED), named)
+
+
+def _issue(condition: Column, code: str) -> Column:
+    return F.when(condition, F.lit(code))
+
+
+def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int) -> Column:
+    """struct<date: date, precision: string, issues: array<string>> for a date string in era 'BE' or 'CE'.
+
+    `00` day -> precision month, `00` month -> precision year (missing parts set to 1). A year that is
+    implausible in the promised era but plausible in the other is converted (date_era_corrected); a month
+    > 12 with a day <= 12 is swapped (date_day_month_swapped); anything else impossible -> null date.
+    """
+    if era not in ("BE", "CE"):
+        raise ValueError(f"era must be 'BE' or 'CE', not {era!r}")
+    text = F.trim(thai_digits_to_arabic(raw.cast("string")))
+    day, month, year = _part(text, 0), _part(text, 1), _part(text, 2)
+    promised = year - BE_OFFSET if era == "BE" else year
+    other = year if era == "BE" else year - BE_OFFSET
+    plausible = lambda y: y.between(min_year_ce, max_year_ce)  # noqa: E731
+    era_switched = ~plausible(promised) & plausible(other)
+    year_ce = F.when(era_switched, other).otherwise(promised)
+    swapped = (month > 12) & day.between(1, 12)
+    day, month = F.when(swapped, month).otherwise(day), F.when(swapped, day).otherwise(month)
+    precision = F.when(month == 0, "year").when(day == 0, "month").otherwise("day")
+    month_1 = F.when(month == 0, 1).otherwise(month)
+    day_1 = F.when((day == 0) | (month == 0), 1).otherwise(day)
+    candidate = F.try_to_date(F.format_string("%04d-%02d-%02d", year_ce, month_1, day_1), "yyyy-MM-dd")
+    date = F.when(plausible(year_ce), candidate)
+    missing = text.isNull() | (text == "")
+    issues = F.array_compact(
+        F.array(
+            _issue(~missing & year.isNull(), "date_unparseable"),
+            _issue(year.isNotNull() & era_switched, "date_era_corrected"),
+            _issue(year.isNotNull() & swapped, "date_day_month_swapped"),
+            _issue(year.isNotNull() & ~plausible(year_ce), "date_implausible_year"),
+            _issue(year.isNotNull() & plausible(year_ce) & candidate.isNull(), "date_impossible"),
+        )
+    )
+    return F.struct(
+        date.alias("date"),
+        F.when(date.isNotNull(), precision).alias("precision"),
+        issues.alias("issues"),
+    )
+
+
+def parse_ce_date(value: Column, min_year_ce: int, max_year_ce: int) -> Column:
+    """A typed CE date (Parquet) checked the same way: a BE year in a CE date column is corrected and flagged."""
+    return parse_thai_date(F.date_format(value, "yyyy-MM-dd"), "CE", min_year_ce, max_year_ce)

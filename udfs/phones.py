@@ -1,0 +1,44 @@
+"""Thai phone numbers to E.164 (+66...) with their kind (mobile / landline); Spark SQL only."""
+
+from __future__ import annotations
+
+from pyspark.sql import Column
+from pyspark.sql import functions as F
+
+from udfs.thai_names import thai_digits_to_arabic
+
+_MOBILE = r"^0[689][0-9]{8}$"  # 08x, 09x, 06x + 7 digits
+_LANDLINE = r"^0[2-7][0-9]{7}$"  # 02-xxx-xxxx in Bangkok, 0XX-xxx-xxx elsewhere
+
+
+def national_number(raw: Column) -> Column:
+    """The number with its trunk 0 (0812345678), from any common way of writing it; null if not a number."""
+    text = thai_digits_to_arabic(raw.cast("string"))
+    looks_like_number = F.trim(text).rlike(r"^\+?[0-9()\s.\-]+$")
+    # "+66 (0)81 ..." writes both the country code and the trunk zero.
+    digits = F.regexp_replace(F.regexp_replace(text, r"\(0\)", ""), r"[^0-9]", "")
+    national = (
+        F.when(digits.rlike(r"^66[0-9]{8,9}$"), F.concat(F.lit("0"), F.substring(digits, 3, 9)))
+        .when(digits.rlike(r"^0[0-9]{8,9}$"), digits)
+        # Excel drops the trunk zero of a number stored as a number.
+        .when(digits.rlike(r"^[689][0-9]{8}$"), F.concat(F.lit("0"), digits))
+    )
+    return F.when(looks_like_number, national)
+
+
+def phone_type(raw: Column) -> Column:
+    """`mobile`, `landline` or null (not a valid Thai number)."""
+    national = national_number(raw)
+    return F.when(national.rlike(_MOBILE), "mobile").when(national.rlike(_LANDLINE), "landline")
+
+
+def phone_e164(raw: Column) -> Column:
+    """+66 followed by the number without its trunk zero; null when not a valid Thai mobile or landline."""
+    national = national_number(raw)
+    return F.when(phone_type(raw).isNotNull(), F.concat(F.lit("+66"), F.substring(national, 2, 9)))
+
+
+def phone_issue(raw: Column) -> Column:
+    """`phone_invalid` when a phone was given but is not a valid Thai number, else null."""
+    given = F.trim(raw.cast("string"))
+    return F.when(given.isNotNull() & (given != "") & phone_type(raw).isNull(), F.lit("phone_invalid"))
