@@ -54,7 +54,7 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> IndicatorCatalogue:
         lines = [f"{path}: invalid indicator catalogue"]
         for problem in err.errors():
             key = ".".join(str(p) for p in problem["loc"]) or "(top level)"
-            reason = "unknown key (not part of the catalogue model)" if problem["type"] == "extra_forbidden" else problem["msg"]
+            reason = {"extra_forbidden": "unknown key (not part of the catalogue model)", "missing": "missing key"}.get(problem["type"], problem["msg"])
             lines.append(f"  {key}: {reason}")
         raise ConfigError("\n".join(lines)) from None
 
