@@ -41,7 +41,8 @@ done
 SPARK_HOME="$("$PYTHON" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
 STATE="${TPMAP_CLUSTER_DIR:-/tmp/tpmap-cluster-$PORT}"
 export SPARK_HOME SPARK_PID_DIR="$STATE" SPARK_LOG_DIR="$STATE/logs" SPARK_IDENT_STRING="tpmap-$PORT"
-export SPARK_LOCAL_IP=127.0.0.1 SPARK_DAEMON_MEMORY="${SPARK_DAEMON_MEMORY:-512m}" SPARK_NO_DAEMONIZE=
+export SPARK_LOCAL_IP=127.0.0.1 SPARK_DAEMON_MEMORY="${SPARK_DAEMON_MEMORY:-512m}"
+unset SPARK_NO_DAEMONIZE  # spark-daemon.sh runs in the foreground when it is set at all
 DAEMON="$SPARK_HOME/sbin/spark-daemon.sh"
 URL="spark://127.0.0.1:$PORT"
 
@@ -55,12 +56,12 @@ start() {
     if alive "$MASTER_CLASS" 1; then echo "cluster.sh: a master already runs for port $PORT ($URL)" >&2; exit 1; fi
     if listening; then echo "cluster.sh: port $PORT is taken by another process" >&2; exit 1; fi
     rm -rf "$STATE"; mkdir -p "$STATE/logs" "$STATE/work"
-    "$DAEMON" start "$MASTER_CLASS" 1 --host 127.0.0.1 --port "$PORT" --webui-port 0 >/dev/null
+    "$DAEMON" start "$MASTER_CLASS" 1 --host 127.0.0.1 --port "$PORT" --webui-port 0 >/dev/null 2>&1
     for _ in $(seq 1 60); do listening && break; sleep 1; done
     listening || { echo "cluster.sh: the master did not start; see $SPARK_LOG_DIR" >&2; tail -n 20 "$SPARK_LOG_DIR"/*.out >&2; exit 1; }
     for n in $(seq 1 "$WORKERS"); do
         "$DAEMON" start "$WORKER_CLASS" "$n" --host 127.0.0.1 --cores "$CORES" --memory "$MEMORY" \
-            --webui-port 0 --work-dir "$STATE/work/$n" "$URL" >/dev/null
+            --webui-port 0 --work-dir "$STATE/work/$n" "$URL" >/dev/null 2>&1
     done
     for _ in $(seq 1 90); do
         if [[ "$(registered)" -ge "$WORKERS" ]]; then
