@@ -207,12 +207,12 @@ def standardize_source(
     for output in outputs_of(source, settings, known):
         table = f"{dbs.silver}.{output.table}"
         target = spark.table(table) if table_exists(spark, table) else None
-        roles = with_merge_roles(bronze.transform(output.transform), target).persist()
+        # Materialised once: the roles compare with the target as it was before this MERGE changes it.
+        roles = with_merge_roles(bronze.transform(output.transform), target).localCheckpoint(eager=True)
         changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
-        merge_into_silver(spark, changes, output, table)
         job_run.wrote(table, changes.count())
+        merge_into_silver(spark, changes, output, table)
         _append(spark, quality_counts(roles, output.table, job_run.run_id), dbs.quality, QUALITY_COMMENTS)
-        roles.unpersist()
     now = datetime.now(timezone.utc)
     done = spark.createDataFrame(
         [(source, b["_batch_id"], int(b.rows), job_run.run_id, now) for b in batches],
