@@ -1,0 +1,146 @@
+"""Job `link`: silver records -> persons (silver.person_xref, silver.person) and scored pairs (silver.link_pairs).
+
+1. Deterministic pass: a valid PID equal to a civil-registry PID, corroborated by birth date or first name.
+2. Splink 5 (Spark backend) on the registry plus the records the deterministic pass left: u by random
+   sampling, m by EM on a sample, scored pairs above a floor weight kept for explain-link; the model is saved
+   as JSON under <runs>/<run_id>/.
+3. Assignment: best accepted pair to a registry record, else to an already placed record, else new persons
+   clustered among themselves; person_id derived from the anchor record, so ids are stable across runs.
+4. Golden record per person (transforms.linkage.golden).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.config import AppConfig
+from jobs.console import say
+from jobs.runs import JobRun
+from jobs.tables import ensure_databases, save_table, table_exists
+from transforms.linkage.assign import assign_persons
+from transforms.linkage.deterministic import deterministic_links
+from transforms.linkage.golden import golden_persons
+from transforms.linkage.records import union_canonical, with_blocking_keys
+from transforms.linkage.settings import LinkageSettings, load_linkage_settings
+from transforms.linkage.splink_settings import splink_settings, with_waterfall
+
+DESCRIPTION = "Link silver records into persons: deterministic PID pass, Splink for the rest, golden records"
+MODEL_FILE = "splink_model.json"
+
+XREF_COMMENTS = {
+    "record_id": "Silver record (<source>:<record key>)",
+    "source": "Source of the record",
+    "person_id": "Person the record belongs to (P + hash of the anchor record id; stable across runs)",
+    "match_method": "pid (corroborated ID or registry record), probabilistic (Splink) or new_person",
+    "match_probability": "Probability of the deciding pair (1.0 for pid; best pair in cluster for new_person)",
+    "match_weight": "Splink match weight of the deciding pair (null for pid)",
+    "run_id": "The link run that decided it (ops.job_runs)",
+}
+PERSON_COMMENTS = {
+    "person_id": "Person id (stable: derived from the anchor record)",
+    "pid": "Best citizen ID (registry, else the valid ID most records agree on)",
+    "title": "Title (golden record)",
+    "first_name": "First name (golden record)",
+    "last_name": "Last name (golden record)",
+    "birth_date": "Birth date, CE (golden record)",
+    "sex": "M, F or null (golden record)",
+    "house_code": "House code of the current address",
+    "village_code": "Village code of the current address",
+    "subdistrict_code": "Subdistrict code of the current address",
+    "district_code": "District code of the current address",
+    "province_code": "Province code of the current address",
+    "record_count": "Silver records linked to the person",
+    "sources": "Sources holding a record of the person (sorted)",
+}
+PAIRS_COMMENTS = {
+    "record_id_l": "Left record of the scored pair",
+    "record_id_r": "Right record of the scored pair",
+    "source_l": "Source of the left record",
+    "source_r": "Source of the right record",
+    "match_weight": "Splink match weight (log2 Bayes factor incl. prior)",
+    "match_probability": "Splink match probability",
+    "comparisons": "Waterfall: per comparison its level (gamma), level label and match weight",
+    "accepted": "Probability at or above the configured threshold",
+    "run_id": "The link run that scored it",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--silver-db", default="silver", help="Database holding the silver source tables")
+
+
+def read_records(spark: SparkSession, settings: LinkageSettings, database: str, job_run: JobRun | None = None) -> DataFrame:
+    """Every configured silver table's canonical columns, with blocking keys; a missing table is an error."""
+    missing = [s for s in settings.sources if not table_exists(spark, f"{database}.{s}")]
+    if missing:
+        raise ValueError(f"link: silver table(s) missing: {', '.join(f'{database}.{m}' for m in missing)}")
+    frames = [spark.table(f"{database}.{s}") for s in settings.sources]
+    if job_run is not None:
+        for source, frame in zip(settings.sources, frames):
+            job_run.read(f"{database}.{source}", frame.count())
+    return with_blocking_keys(union_canonical(frames), settings.spine)
+
+
+def score_pairs(spark: SparkSession, linkage_input: DataFrame, settings: LinkageSettings, run_dir: Path) -> DataFrame:
+    """Train Splink on the linkage input, save the model JSON, return scored pairs above the floor weight."""
+    from splink import Linker, SparkAPI, block_on
+
+    prob = settings.probabilistic
+    checkpoints = run_dir / "splink_checkpoints"
+    spark.sparkContext.setCheckpointDir(str(checkpoints))
+    db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
+    table = db_api.register(linkage_input, dataset_display_name="linkage_input")
+    linker = Linker(table, splink_settings(settings), log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)
+    for keys in prob.em_blocking_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*keys), record_sample_proportion=prob.em_record_sample_proportion, max_pairs=prob.em_max_pairs
+        )
+    linker.misc.save_model_to_json(str(run_dir / MODEL_FILE), overwrite=True)
+    predictions = linker.inference.predict(threshold_match_weight=prob.pairs_floor_match_weight).as_spark_dataframe()
+    return with_waterfall(predictions, settings).localCheckpoint()
+
+
+def empty_pairs(spark: SparkSession) -> DataFrame:
+    schema = (
+        "record_id_l string, record_id_r string, source_l string, source_r string, match_weight double, "
+        "match_probability double, comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>"
+    )
+    return spark.createDataFrame([], schema)
+
+
+def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+    settings = load_linkage_settings()
+    ensure_databases(spark)
+    database = getattr(args, "silver_db", "silver") if args is not None else "silver"
+    run_dir = Path(config.paths.resolved("runs")) / job_run.run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    records = read_records(spark, settings, database, job_run).localCheckpoint()
+    deterministic = deterministic_links(records, settings.spine, settings.deterministic.corroborate_any).localCheckpoint()
+    linkage_input = records.join(deterministic.select("record_id"), on="record_id", how="left_anti").localCheckpoint()
+    residual = linkage_input.filter(~F.col("is_spine")).count()
+    say(f"link: {records.count()} records, {deterministic.count()} linked by PID, {residual} left for Splink")
+
+    pairs = score_pairs(spark, linkage_input, settings, run_dir) if residual else empty_pairs(spark)
+    shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)
+    threshold = settings.probabilistic.threshold_match_probability
+    pairs = pairs.withColumns({"accepted": F.col("match_probability") >= threshold, "run_id": F.lit(job_run.run_id)})
+    job_run.wrote(f"{database}.link_pairs", save_table(pairs, f"{database}.link_pairs", PAIRS_COMMENTS,
+        table_comment="Scored candidate pairs of the latest link run, with Splink waterfall data"))
+
+    accepted = spark.table(f"{database}.link_pairs").filter("accepted")
+    xref = assign_persons(records, deterministic, accepted).drop("anchor_record_id").withColumn("run_id", F.lit(job_run.run_id))
+    job_run.wrote(f"{database}.person_xref", save_table(xref, f"{database}.person_xref", XREF_COMMENTS,
+        table_comment="Every silver person record -> person_id, with how it was matched"))
+
+    persons = golden_persons(spark.table(f"{database}.person_xref"), records, settings.spine, settings.sources)
+    job_run.wrote(f"{database}.person", save_table(persons.select(*PERSON_COMMENTS), f"{database}.person", PERSON_COMMENTS,
+        table_comment="One row per person with the golden record (registry first, then agreement and recency)"))
+    say(f"link: model saved to {run_dir / MODEL_FILE}")

@@ -1,0 +1,60 @@
+from datetime import date
+
+from chispa import assert_df_equality
+
+from tests.linkage.conftest import record
+from transforms.linkage.deterministic import deterministic_links
+
+PID = "3300100123456"
+MOTHER = "3300100999991"
+
+
+def _links(spark, make_records, rows):
+    result = deterministic_links(make_records(rows), "dopa_registry", ["birth_date", "first_name_key"])
+    expected_schema = "record_id string, spine_record_id string"
+    return result, expected_schema
+
+
+def test_corroborated_id_links(spark, make_records):
+    rows = [
+        record("dopa_registry", PID, pid=PID),
+        # same ID, same birth date, different spelling of the name: corroborated by the birth date
+        record("mof_welfare", "A1", pid=PID, first_name="somchay", first_name_key="SMX"),
+        # same ID, birth date wrong but first name agrees: corroborated by the name
+        record("dla_elderly", "E1", pid=PID, birth_date=date(1971, 1, 1), birth_year=1971),
+    ]
+    result, schema = _links(spark, make_records, rows)
+    expected = spark.createDataFrame(
+        [("dla_elderly:E1", f"dopa_registry:{PID}"), ("mof_welfare:A1", f"dopa_registry:{PID}")], schema
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_valid_id_of_another_person_does_not_link(spark, make_records):
+    rows = [
+        record("dopa_registry", PID, pid=PID),
+        record("mof_welfare", "A2", pid=PID, first_name="malee", first_name_key="ML",
+               birth_date=date(1995, 2, 3), birth_year=1995, sex="F"),
+        # an invalid-checksum ID never links deterministically, even when everything else agrees
+        record("dla_elderly", "E2", pid=PID, pid_valid=False),
+    ]
+    result, schema = _links(spark, make_records, rows)
+    assert_df_equality(result, spark.createDataFrame([], schema), ignore_nullable=True)
+
+
+def test_mothers_id_on_child_grant_does_not_link_child_to_mother(spark, make_records):
+    from pyspark.sql import functions as F
+
+    from transforms.linkage.records import union_canonical, with_blocking_keys
+
+    mother = make_records([record("dopa_registry", MOTHER, pid=MOTHER, first_name="malee", first_name_key="ML",
+                                  sex="F", birth_date=date(1990, 4, 1), birth_year=1990)])
+    child = make_records([record("dcy_child_grant", "G1", pid=None, first_name="nong", first_name_key="NNK",
+                                 birth_date=date(2020, 4, 1), birth_year=2020)]).withColumns(
+        {"mother_pid": F.lit(MOTHER), "mother_pid_valid": F.lit(True), "mother_first_name": F.lit("malee")}
+    )
+    records = with_blocking_keys(union_canonical([mother.drop("is_spine", "pid_head", "pid_tail"),
+                                                  child.drop("is_spine", "pid_head", "pid_tail")]), "dopa_registry")
+    assert "mother_pid" not in records.columns
+    result = deterministic_links(records, "dopa_registry", ["birth_date", "first_name_key"])
+    assert_df_equality(result, spark.createDataFrame([], "record_id string, spine_record_id string"), ignore_nullable=True)

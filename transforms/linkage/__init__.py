@@ -1,0 +1,1 @@
+"""Cross-agency record linkage: deterministic pass, blocking, Splink settings, clustering, golden record, metrics."""

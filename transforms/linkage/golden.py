@@ -1,0 +1,62 @@
+"""Golden record per person.
+
+Rules: a person with a civil-registry record takes every field from it (the registry is authoritative).
+Otherwise each identity field (pid, title, names, birth date, sex) takes the value most records agree on
+(only checksum-valid PIDs count); ties go to the most recent batch, then to the source listed first in
+conf/linkage.yaml, then to the smallest record_id. The address (house to province) is taken whole from one
+record, the most recent one with a subdistrict, so it stays coherent.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+IDENTITY = ("pid", "title", "first_name", "last_name", "birth_date", "sex")
+ADDRESS = ("house_code", "village_code", "subdistrict_code", "district_code", "province_code")
+
+
+def _priority(sources: list[str]) -> F.Column:
+    ranks = F.create_map(*[x for i, s in enumerate(sources) for x in (F.lit(s), F.lit(i))])
+    return F.coalesce(ranks[F.col("source")], F.lit(len(sources)))
+
+
+def _agreed_identity(linked: DataFrame) -> DataFrame:
+    values = linked.select(
+        "person_id", "_batch_id", "priority", "record_id",
+        F.explode(F.array(*[
+            F.struct(F.lit(f).alias("field"), F.col(f).cast("string").alias("value")) for f in IDENTITY
+        ])).alias("kv"),
+    ).select("person_id", "_batch_id", "priority", "record_id", "kv.field", "kv.value").filter(F.col("value").isNotNull())
+    scored = values.groupBy("person_id", "field", "value").agg(
+        F.count("*").alias("votes"), F.max("_batch_id").alias("latest"), F.min("priority").alias("priority"),
+        F.min("record_id").alias("record_id"),
+    )
+    order = Window.partitionBy("person_id", "field").orderBy(
+        F.desc("votes"), F.desc("latest"), F.asc("priority"), F.asc("record_id")
+    )
+    chosen = scored.withColumn("_rank", F.row_number().over(order)).filter("_rank = 1")
+    wide = chosen.groupBy("person_id").pivot("field", list(IDENTITY)).agg(F.first("value"))
+    return wide.withColumn("birth_date", F.col("birth_date").cast("date"))
+
+
+def _latest_address(linked: DataFrame) -> DataFrame:
+    order = Window.partitionBy("person_id").orderBy(
+        F.col("subdistrict_code").isNull(), F.desc("_batch_id"), F.asc("priority"), F.asc("record_id")
+    )
+    return linked.withColumn("_rank", F.row_number().over(order)).filter("_rank = 1").select("person_id", *ADDRESS)
+
+
+def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: list[str]) -> DataFrame:
+    """One row per person_id with the golden identity and address, record_count and sorted sources."""
+    linked = xref.select("record_id", "person_id").join(records, on="record_id", how="inner").withColumns(
+        {"priority": _priority(sources), "pid": F.when(F.col("pid_valid"), F.col("pid"))}
+    )
+    registry = linked.filter(F.col("source") == spine).select("person_id", *IDENTITY, *ADDRESS)
+    others = linked.join(registry.select("person_id"), on="person_id", how="left_anti")
+    derived = _agreed_identity(others).join(_latest_address(others), on="person_id", how="inner")
+    golden = registry.unionByName(derived.select("person_id", *IDENTITY, *ADDRESS))
+    counts = linked.groupBy("person_id").agg(
+        F.count("*").alias("record_count"), F.array_sort(F.collect_set("source")).alias("sources")
+    )
+    return golden.join(counts, on="person_id", how="inner")

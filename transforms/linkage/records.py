@@ -1,0 +1,31 @@
+"""The linkage input: every person-bearing silver record with the canonical columns and derived blocking keys."""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+CANONICAL = (
+    "record_id", "source", "record_key", "pid", "pid_valid", "title", "first_name", "last_name",
+    "first_name_key", "last_name_key", "birth_date", "birth_date_precision", "birth_year", "sex", "phone",
+    "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "_batch_id",
+)
+
+
+def union_canonical(frames: list[DataFrame]) -> DataFrame:
+    """Stack the sources' canonical columns (payload columns such as the child grant's mother_pid are dropped,
+    so a mother's ID can never take part in linking her child)."""
+    return reduce(lambda a, b: a.unionByName(b), [df.select(*CANONICAL) for df in frames])
+
+
+def with_blocking_keys(records: DataFrame, spine: str) -> DataFrame:
+    """Add is_spine and the PID halves used to block PIDs one edit apart (one edit leaves one half intact)."""
+    return records.withColumns(
+        {
+            "is_spine": F.col("source") == F.lit(spine),
+            "pid_head": F.substring("pid", 1, 7),
+            "pid_tail": F.substring("pid", 8, 6),
+        }
+    )

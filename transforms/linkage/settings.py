@@ -1,0 +1,83 @@
+"""conf/linkage.yaml, validated: what links to what, blocking rules, comparisons and thresholds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from jobs.config import PROJECT_ROOT, ConfigError
+
+SETTINGS_FILE = PROJECT_ROOT / "conf" / "linkage.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Level(_Strict):
+    label: str
+    sql: str = Field(description="Splink SQL condition on <col>_l / <col>_r, or ELSE")
+    is_null: bool = False
+
+
+class Comparison(_Strict):
+    name: str
+    levels: list[Level] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _ends_with_else(self) -> Comparison:
+        if self.levels[-1].sql.strip().upper() != "ELSE":
+            raise ValueError(f"comparison {self.name!r}: the last level must be ELSE")
+        return self
+
+
+class Deterministic(_Strict):
+    corroborate_any: list[Literal["birth_date", "first_name_key", "last_name_key", "first_name", "last_name"]] = Field(
+        min_length=1
+    )
+
+
+class Probabilistic(_Strict):
+    link_type: Literal["dedupe_only", "link_and_dedupe"]
+    threshold_match_probability: float = Field(gt=0, lt=1)
+    pairs_floor_match_weight: float
+    probability_two_random_records_match: float = Field(gt=0, lt=1)
+    em_record_sample_proportion: float = Field(gt=0, le=1)
+    em_max_pairs: float = Field(gt=0)
+    u_max_pairs: float = Field(gt=0)
+    em_blocking_rules: list[list[str]] = Field(min_length=1)
+    blocking_rules: list[list[str]] = Field(min_length=1)
+
+
+class LinkageSettings(_Strict):
+    spine: str
+    sources: list[str] = Field(min_length=1)
+    deterministic: Deterministic
+    probabilistic: Probabilistic
+    comparisons: list[Comparison] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _spine_is_a_source(self) -> LinkageSettings:
+        if self.spine not in self.sources:
+            raise ValueError(f"spine {self.spine!r} must be listed in sources")
+        return self
+
+
+def load_linkage_settings(path: Path = SETTINGS_FILE) -> LinkageSettings:
+    """Read and validate the linkage YAML; errors name the file, the key and the reason."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read linkage settings: {err}") from err
+    try:
+        return LinkageSettings.model_validate(raw or {})
+    except ValidationError as err:
+        lines = [f"{path}: invalid linkage settings"]
+        for problem in err.errors():
+            key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+            reason = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
+            lines.append(f"  {key}: {reason}")
+        raise ConfigError("\n".join(lines)) from err

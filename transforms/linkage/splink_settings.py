@@ -1,0 +1,69 @@
+"""Splink 5 settings built from conf/linkage.yaml, and the waterfall data of scored pairs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from transforms.linkage.blocking import blocking_rule_sql
+from transforms.linkage.settings import Comparison, LinkageSettings
+
+RETAINED = ["source", "is_spine"]
+
+
+def _comparison_dict(comparison: Comparison) -> dict[str, Any]:
+    levels = []
+    for level in comparison.levels:
+        entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.label}
+        if level.is_null:
+            entry["is_null_level"] = True
+        levels.append(entry)
+    return {"output_column_name": comparison.name, "comparison_levels": levels}
+
+
+def splink_settings(settings: LinkageSettings) -> dict[str, Any]:
+    """A Splink settings dict: record_id as unique id, the configured comparisons and blocking rules."""
+    prob = settings.probabilistic
+    return {
+        "link_type": prob.link_type,
+        "unique_id_column_name": "record_id",
+        "probability_two_random_records_match": prob.probability_two_random_records_match,
+        "comparisons": [_comparison_dict(c) for c in settings.comparisons],
+        "blocking_rules_to_generate_predictions": [blocking_rule_sql(keys) for keys in prob.blocking_rules],
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": RETAINED,
+    }
+
+
+def level_labels(settings: LinkageSettings) -> dict[str, dict[int, str]]:
+    """comparison -> {gamma value: label}; Splink numbers null levels -1 and the others from n-1 down to 0."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in settings.comparisons:
+        non_null = [lvl for lvl in comparison.levels if not lvl.is_null]
+        mapping = {-1: lvl.label for lvl in comparison.levels if lvl.is_null}
+        mapping.update({len(non_null) - 1 - i: lvl.label for i, lvl in enumerate(non_null)})
+        labels[comparison.name] = mapping
+    return labels
+
+
+def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFrame:
+    """Pairs with an array of (comparison, gamma, level label, match weight) — what explain-link prints."""
+    labels = level_labels(settings)
+    steps = []
+    for name, mapping in labels.items():
+        label = F.create_map(*[x for gamma, text in mapping.items() for x in (F.lit(gamma), F.lit(text))])[F.col(f"gamma_{name}")]
+        steps.append(
+            F.struct(
+                F.lit(name).alias("comparison"),
+                F.col(f"gamma_{name}").cast("int").alias("level"),
+                label.alias("label"),
+                F.log2(F.col(f"bf_{name}")).alias("match_weight"),
+            )
+        )
+    return predictions.select(
+        "record_id_l", "record_id_r", "source_l", "source_r", "match_weight", "match_probability",
+        F.array(*steps).alias("comparisons"),
+    )
