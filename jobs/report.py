@@ -1,0 +1,223 @@
+"""Job `report`: one self-contained HTML file with the TPMAP map, charts and tables for the latest run.
+
+The figures are read with SQL from the analyst views (gold.v_area_indicators, gold.v_welfare_coverage)
+or, with `--source ref`, from the published TPMAP 2561 figures (ref.tpmap2561_*), which have the same
+column names. Maps are drawn with matplotlib from the GeoJSON boundaries in conf/reference/geo/ (no
+tiles, no network) and embedded as base64 PNG, so the file opens anywhere offline.
+The query and drawing functions are shared with notebooks/tpmap_overview.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: the figures are written to files
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.patches import Polygon  # noqa: E402
+from pyspark.sql import SparkSession  # noqa: E402
+
+from jobs.config import CONF_DIR, AppConfig  # noqa: E402
+from jobs.runs import JobRun  # noqa: E402
+
+DESCRIPTION = "Write a self-contained HTML report (map, dimensions, welfare exclusion) for the latest gold run"
+GEO_DIR = CONF_DIR / "reference" / "geo"
+DIMENSIONS = ("health", "living", "education", "income", "accessibility")
+SOURCES = ("gold", "ref")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", choices=SOURCES, default="gold",
+                        help="gold: the pipeline's analyst views (default); ref: the published TPMAP 2561 figures")
+    parser.add_argument("--province", default=None, help="province code for the district map (default: the highest rate)")
+    parser.add_argument("--output", default=None, help="HTML file to write (default: <runs>/report/tpmap_report.html)")
+
+
+def validate(args: argparse.Namespace) -> None:
+    if args.province is not None and not (len(args.province) == 2 and args.province.isdigit()):
+        raise ValueError(f"--province must be a 2-digit province code, got {args.province!r}")
+
+
+# --- queries: one SQL statement per figure, for gold or for the published reference -------------------
+
+def area_sql(source: str, level: str, parent: str | None = None) -> str:
+    """Areas of one level with name, persons surveyed, target poor and the target-poor rate."""
+    if source == "gold":
+        where = f"level = '{level}'" + (f" AND parent_code = '{parent}'" if parent else "")
+        return ("SELECT area_code, name_th, name_en, housemember_cnt AS persons, poor_jpt_mofval_cnt AS target_poor, "
+                f"jpt_mofval_pov_rate AS rate FROM gold.v_area_indicators WHERE {where} ORDER BY area_code")
+    where = f"WHERE substring(t.{level}_code, 1, {len(parent)}) = '{parent}' " if parent else ""
+    return (f"SELECT t.{level}_code AS area_code, a.name_th, a.name_en, t.housemember_cnt AS persons, "
+            f"t.poor_jpt_mofval_cnt AS target_poor, t.jpt_mofval_pov_rate AS rate FROM ref.tpmap2561_{level} t "
+            f"LEFT JOIN ref.{level} a ON a.{level}_code = t.{level}_code {where}ORDER BY area_code")
+
+
+def dimensions_sql(source: str) -> str:
+    """Target poor per dimension for the whole country (a person counts in each dimension they lack)."""
+    columns = ", ".join(f"poor_jpt_mofval_{d} AS {d}" for d in DIMENSIONS)
+    table = "gold.v_area_indicators WHERE level = 'country'" if source == "gold" else "ref.tpmap2561_country"
+    return f"SELECT {columns} FROM {table}"
+
+
+def exclusion_sql(source: str) -> str:
+    """Per province and program: target poor, those not reached, and the exclusion rate in percent.
+
+    The published figures have one program (the welfare card) and count BMN-poor persons who are not
+    verified card holders; gold has every program.
+    """
+    if source == "gold":
+        return ("SELECT area_code, program, target_poor, target_poor_not_reached AS not_reached, "
+                "100 * target_poor_not_reached / target_poor AS exclusion_rate FROM gold.v_welfare_coverage "
+                "WHERE level = 'province' ORDER BY area_code, program")
+    return ("SELECT province_code AS area_code, 'welfare_card' AS program, poor_jpt_cnt AS target_poor, "
+            "poor_jpt_cnt - poor_jpt_mofval_cnt AS not_reached, "
+            "100 * (poor_jpt_cnt - poor_jpt_mofval_cnt) / poor_jpt_cnt AS exclusion_rate "
+            "FROM ref.tpmap2561_province ORDER BY area_code")
+
+
+def load_frames(spark: SparkSession, source: str, province: str | None = None) -> dict[str, pd.DataFrame]:
+    """The small result sets behind every figure, as pandas (at most a few hundred rows each)."""
+    provinces = spark.sql(area_sql(source, "province")).toPandas()
+    if province is None:
+        province = str(provinces.sort_values("rate", ascending=False, na_position="last")["area_code"].iloc[0])
+    return {
+        "provinces": provinces,
+        "districts": spark.sql(area_sql(source, "district", province)).toPandas().assign(province_code=province),
+        "dimensions": spark.sql(dimensions_sql(source)).toPandas(),
+        "exclusion": spark.sql(exclusion_sql(source)).toPandas(),
+    }
+
+
+# --- drawing: matplotlib only, polygons straight from GeoJSON -----------------------------------------
+
+def geo_features(level: str) -> list[dict]:
+    """Boundary features of `province` or `district`, each with its DOPA code under `code` (TH37 -> 37)."""
+    collection = json.loads((GEO_DIR / f"{level}s.geojson").read_text(encoding="utf-8"))
+    key = "ADM1_PCODE" if level == "province" else "ADM2_PCODE"
+    return [{"code": f["properties"][key].removeprefix("TH"), "geometry": f["geometry"]} for f in collection["features"]]
+
+
+def _rings(geometry: dict) -> list[list]:
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [polygon[0] for polygon in polygons]  # outer rings; holes are too small to see at this size
+
+
+def draw_choropleth(ax, features: list[dict], values: dict[str, float], title: str, cmap: str = "OrRd") -> None:
+    """Fill each area by its value; areas without a value are grey."""
+    colormap = plt.get_cmap(cmap)
+    known = [v for v in values.values() if pd.notna(v)]
+    top = max(known) if known else 1.0
+    patches, colours = [], []
+    for feature in features:
+        value = values.get(feature["code"])
+        colour = colormap(value / top if top else 0.0) if value is not None and pd.notna(value) else "#dddddd"
+        for ring in _rings(feature["geometry"]):
+            patches.append(Polygon(ring, closed=True))
+            colours.append(colour)
+    ax.add_collection(PatchCollection(patches, facecolor=colours, edgecolor="white", linewidth=0.3))
+    ax.autoscale_view()
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title)
+    mappable = plt.cm.ScalarMappable(cmap=colormap, norm=plt.Normalize(0, top))
+    ax.figure.colorbar(mappable, ax=ax, shrink=0.6, label="target poor, % of persons surveyed")
+
+
+def province_map(provinces: pd.DataFrame):
+    fig, ax = plt.subplots(figsize=(6, 9))
+    draw_choropleth(ax, geo_features("province"), dict(zip(provinces["area_code"], provinces["rate"])),
+                    "Target-poor rate by province")
+    return fig
+
+
+def district_map(districts: pd.DataFrame, province: str):
+    features = [f for f in geo_features("district") if f["code"].startswith(province)]
+    fig, ax = plt.subplots(figsize=(6, 6))
+    draw_choropleth(ax, features, dict(zip(districts["area_code"], districts["rate"])),
+                    f"Target-poor rate by district, province {province}")
+    return fig
+
+
+def dimensions_chart(dimensions: pd.DataFrame):
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    counts = dimensions.iloc[0].reindex(list(DIMENSIONS)).fillna(0)
+    ax.bar(counts.index, counts.values, color="#c0392b")
+    ax.set_ylabel("target-poor persons")
+    ax.set_title("Target poor lacking each dimension (country)")
+    fig.tight_layout()
+    return fig
+
+
+def exclusion_chart(exclusion: pd.DataFrame):
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for program, rows in exclusion.groupby("program"):
+        ax.plot(rows["area_code"], rows["exclusion_rate"], marker="o", linestyle="none", label=program)
+    ax.set_xlabel("province code")
+    ax.set_ylabel("% of target poor not reached")
+    ax.set_title("Welfare exclusion by province")
+    ax.tick_params(axis="x", labelrotation=90, labelsize=6)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --- the HTML file --------------------------------------------------------------------------------------
+
+def png_data_uri(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> str:
+    province = str(frames["districts"]["province_code"].iloc[0]) if len(frames["districts"]) else "-"
+    images = {
+        "Provinces": png_data_uri(province_map(frames["provinces"])),
+        f"Districts of province {province}": png_data_uri(district_map(frames["districts"], province)),
+        "Five dimensions": png_data_uri(dimensions_chart(frames["dimensions"])),
+        "Welfare exclusion": png_data_uri(exclusion_chart(frames["exclusion"])),
+    }
+    top = frames["provinces"].sort_values("rate", ascending=False, na_position="last").head(15)
+    sections = "".join(f'<h2>{html.escape(name)}</h2><img alt="{html.escape(name)}" src="{uri}">' for name, uri in images.items())
+    tables = (
+        "<h2>Provinces with the highest target-poor rate</h2>" + top.to_html(index=False, float_format="%.2f", na_rep="-")
+        + f"<h2>Districts of province {province}</h2>" + frames["districts"].to_html(index=False, float_format="%.2f", na_rep="-")
+        + "<h2>Welfare exclusion by province and program</h2>" + frames["exclusion"].to_html(index=False, float_format="%.2f", na_rep="-")
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>TPMAP report</title>'
+        "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;font-size:0.85em}"
+        "td,th{border:1px solid #ccc;padding:2px 6px}img{max-width:100%}</style></head><body>"
+        f"<h1>TPMAP overview</h1><p>Source: {html.escape(source)}. {html.escape(run_note)}</p>"
+        f"{sections}{tables}</body></html>"
+    )
+
+
+def latest_run_note(spark: SparkSession, source: str) -> str:
+    if source == "ref":
+        return "Published TPMAP 2561 figures."
+    row = (spark.table("ops.job_runs").where("job = 'indicators' AND status = 'succeeded'")
+           .orderBy("ended_at", ascending=False).select("run_id", "ended_at").first())
+    return f"Indicators run {row['run_id']} finished {row['ended_at']}." if row else "No recorded indicators run."
+
+
+def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+    frames = load_frames(spark, args.source, args.province)
+    for name, frame in frames.items():
+        job_run.read(name, len(frame))
+    output = Path(args.output or f"{config.paths.resolved('runs')}/report/tpmap_report.html")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    note = latest_run_note(spark, args.source) + f" Written {datetime.now():%Y-%m-%d %H:%M}."
+    output.write_text(render_html(frames, args.source, note), encoding="utf-8")
+    job_run.wrote(str(output), 1)
+    print(output)
