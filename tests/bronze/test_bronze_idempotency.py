@@ -1,0 +1,63 @@
+"""Re-running changes nothing; a redelivered file is skipped; an interrupted run recovers without duplicates."""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.sql import functions as F
+
+from jobs import ingest
+from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
+
+
+def _version(spark, table: str) -> int:
+    return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().version
+
+
+def test_rerun_changes_nothing_and_redelivery_is_skipped(spark, landing):
+    land = landing("dopa_registry")
+    content = cp874(DOPA_HEADER, dopa_line("3100600445635"), "broken", dopa_line("1234545678781"))
+    land.write("2018-06-30", "dopa.csv", content)
+    land.ingest()
+    versions = {t: _version(spark, t) for t in (f"bronze.{land.source}", ingest.QUARANTINE_TABLE, ingest.FILES_TABLE)}
+
+    land.ingest()
+    assert {t: _version(spark, t) for t in versions} == versions
+    assert (land.bronze().count(), land.quarantine().count(), land.files().count()) == (2, 1, 1)
+
+    # The same bytes under a new delivery and name: recorded once as a duplicate, nothing loaded.
+    land.write("2018-07-31", "dopa_again.csv", content)
+    land.ingest()
+    land.ingest()
+    files = {r.file: (r.status, r.duplicate_of) for r in land.files().collect()}
+    assert files["dopa.csv"] == ("loaded", None)
+    status, original = files["dopa_again.csv"]
+    assert status == "skipped_duplicate" and original.endswith("/2018-06-30/dopa.csv")
+    assert (land.bronze().count(), land.quarantine().count(), land.files().count()) == (2, 1, 2)
+
+
+def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch):
+    land = landing("dopa_registry")
+    land.write("d1", "first.csv", cp874(DOPA_HEADER, dopa_line("3100600445635"), "broken", dopa_line("1234545678781")))
+    land.write("d2", "second.csv", cp874(DOPA_HEADER, dopa_line("3300100123456")))
+
+    # Crash in the worst place: the first file's rows are written but the file is not recorded yet.
+    def crash(spark, row):
+        raise RuntimeError("simulated crash after the first file")
+
+    monkeypatch.setattr(ingest, "_record_file", crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        land.ingest()
+    assert land.bronze().count() == 2
+    monkeypatch.undo()
+
+    land.ingest()
+    lines = land.bronze().groupBy("_source_file", "_line_number").count()
+    assert lines.where(F.col("count") != 1).count() == 0
+    assert sorted((r._source_file, r._line_number) for r in land.bronze().collect()) == [
+        ("first.csv", 2),
+        ("first.csv", 4),
+        ("second.csv", 2),
+    ]
+    assert land.quarantined() == [("first.csv", 3, "wrong_column_count")]
+    counts = {r.file: (r.status, r.rows_read, r.rows_loaded, r.rows_quarantined) for r in land.files().collect()}
+    assert counts == {"first.csv": ("loaded", 3, 2, 1), "second.csv": ("loaded", 1, 1, 0)}
