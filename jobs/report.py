@@ -17,17 +17,14 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.collections import PatchCollection
+from matplotlib.patches import Polygon
+from pyspark.sql import SparkSession
 
-matplotlib.use("Agg")  # no display: the figures are written to files
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
-from pyspark.sql import SparkSession  # noqa: E402
-
-from jobs.config import CONF_DIR, AppConfig  # noqa: E402
-from jobs.runs import JobRun  # noqa: E402
+from jobs.config import CONF_DIR, AppConfig
+from jobs.runs import JobRun
 
 DESCRIPTION = "Write a self-contained HTML report (map, dimensions, welfare exclusion) for the latest gold run"
 GEO_DIR = CONF_DIR / "reference" / "geo"

@@ -1,0 +1,77 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # TPMAP overview
+#
+# Who is target poor (BMN-poor *and* a verified welfare-card holder), where, lacking what, and whom
+# the welfare programs miss. Everything is read with SQL from the gold analyst views
+# (`gold.v_area_indicators`, `gold.v_welfare_coverage`); set `SOURCE = "ref"` to draw the published
+# TPMAP 2561 figures instead. Maps come from the boundaries in `conf/reference/geo/` (no tiles, no
+# network). The embedded metastore admits one Spark process: stop jobs and the Thrift server first.
+
+# %% tags=["parameters"]
+SOURCE = "gold"  # "gold" (this pipeline) or "ref" (published TPMAP 2561)
+PROVINCE = None  # 2-digit province code for the district map; None = the highest target-poor rate
+
+# %%
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path.cwd() if (Path.cwd() / "jobs").is_dir() else Path.cwd().parent
+sys.path.insert(0, str(ROOT))
+
+from jobs.config import load_config
+from jobs.report import dimensions_chart, district_map, exclusion_chart, load_frames, province_map
+from jobs.spark import get_spark
+
+spark = get_spark(load_config(os.environ.get("TPMAP_ENV", "local")), app_name="tpmap-notebook",
+                  extra={"spark.sql.shuffle.partitions": "1"})
+frames = load_frames(spark, SOURCE, PROVINCE)
+province = frames["districts"]["province_code"].iloc[0]
+
+# %% [markdown]
+# ## Target-poor rate by province
+
+# %%
+province_map(frames["provinces"])
+
+# %%
+frames["provinces"].sort_values("rate", ascending=False).head(10)
+
+# %% [markdown]
+# ## One province, district by district
+
+# %%
+district_map(frames["districts"], province)
+
+# %%
+frames["districts"]
+
+# %% [markdown]
+# ## The five dimensions
+# A target-poor person is counted in every dimension they lack, so the bars add up to more than the total.
+
+# %%
+dimensions_chart(frames["dimensions"])
+
+# %% [markdown]
+# ## Welfare exclusion by province
+# Share of the target poor that a program does not reach.
+
+# %%
+exclusion_chart(frames["exclusion"])
+
+# %%
+frames["exclusion"].pivot(index="area_code", columns="program", values="exclusion_rate").head(20)
