@@ -1,0 +1,142 @@
+"""End to end on a real standalone cluster, then every analyst path on the lakehouse it wrote.
+
+One module-scoped world: build the archives, start a master and two workers on 127.0.0.1, submit
+run-all (S = 0.001) through scripts/submit.sh, stop the cluster. Then the same query through a Spark
+session, spark-sql -e, the Thrift server with beeline, and DuckDB; the notebook; the HTML report.
+Each Spark tool runs alone (the embedded Derby metastore admits one process at a time).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobs.registry import STAGES, available_stages
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+PYTHON = sys.executable
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _run(command: list[str], env: dict, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cluster-lakehouse")
+    env = {**os.environ, "TPMAP_ROOT": str(root), "TPMAP_ENV": "local", "TPMAP_CLUSTER_DIR": str(root / "cluster")}
+    port = _free_port()
+    assert _run(["bash", str(SCRIPTS / "build_archives.sh")], env).returncode == 0
+    started = _run(["bash", str(SCRIPTS / "cluster.sh"), "start", "--port", str(port)], env, timeout=180)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        submitted = _run(["bash", str(SCRIPTS / "submit.sh"), "--master", f"spark://127.0.0.1:{port}", "--driver-memory", "2g",
+                          "--executor-memory", "1g", "run-all"], env, timeout=2400)
+    finally:
+        _run(["bash", str(SCRIPTS / "cluster.sh"), "stop", "--port", str(port)], env)
+    complete = all(stage in available_stages() for stage in STAGES)
+    return {"root": root, "env": env, "submitted": submitted, "complete": complete}
+
+
+def _has_gold(world) -> bool:
+    return (world["root"] / "warehouse" / "gold.db" / "area_indicators" / "_delta_log").is_dir()
+
+
+def test_run_all_ran_on_both_workers(world):
+    submitted = world["submitted"]
+    log = submitted.stdout + submitted.stderr
+    for worker in ("1", "2"):
+        assert list((world["root"] / "cluster" / "work" / worker).glob("app-*")), f"no executor ran on worker {worker}"
+    assert re.search(r"stage 1/\d+ reference: rows in 0, rows out [\d,]+", log)
+    assert re.search(r"reference\s+succeeded", submitted.stdout)
+    if world["complete"]:
+        assert submitted.returncode == 0, log[-3000:]
+        assert _has_gold(world)
+    elif submitted.returncode != 0:
+        # An unfinished pipeline must still say which stage stopped it and why.
+        assert re.search(r"run-all stopped: stage '[a-z-]+' failed: \w+", log), log[-3000:]
+
+
+QUERY_GOLD = "SELECT count(*) AS areas, sum(housemember_cnt) AS persons FROM gold.area_indicators WHERE level = 'province'"
+QUERY_REF = "SELECT count(*) AS areas, sum(housemember_cnt) AS persons FROM ref.tpmap2561_province"
+
+
+def _numbers(text: str) -> tuple[int, int]:
+    """The last line holding two numbers, as integers (tools print 12 or 12.0 or 12,345)."""
+    rows = [re.findall(r"\d+(?:\.\d+)?", line.replace(",", " ")) for line in text.splitlines()]
+    pair = [r for r in rows if len(r) == 2][-1]
+    return int(float(pair[0])), int(float(pair[1]))
+
+
+def test_one_query_four_ways(world):
+    query = QUERY_GOLD if _has_gold(world) else QUERY_REF
+    env = world["env"]
+    session = _run([PYTHON, "-c", (
+        "from jobs.config import load_config; from jobs.spark import get_spark; "
+        f"r = get_spark(load_config('local')).sql(\"{query}\").first(); print(r[0], r[1])")], env)
+    assert session.returncode == 0, session.stderr[-2000:]
+    expected = _numbers(session.stdout)
+    assert expected[0] > 0
+
+    spark_sql = _run(["bash", str(SCRIPTS / "sql.sh"), "-e", query], env)
+    assert spark_sql.returncode == 0, spark_sql.stderr[-2000:]
+    assert _numbers(spark_sql.stdout) == expected
+
+    port = str(_free_port())
+    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--port", port], env, timeout=240)
+    try:
+        assert started.returncode == 0, started.stderr[-2000:]
+        beeline = Path(os.path.dirname(__import__("pyspark").__file__)) / "bin" / "beeline"
+        answer = _run([str(beeline), "-u", f"jdbc:hive2://127.0.0.1:{port}", "--silent=true", "--outputformat=csv2", "-e", query], env)
+        assert _numbers(answer.stdout) == expected, answer.stdout + answer.stderr[-2000:]
+    finally:
+        _run(["bash", str(SCRIPTS / "thrift.sh"), "stop"], env)
+
+    duck = _run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--csv", query], env)
+    assert duck.returncode == 0, duck.stderr
+    assert _numbers(duck.stdout) == expected
+
+
+def test_notebook_executes(world, monkeypatch):
+    import jupytext
+    from nbclient import NotebookClient
+
+    notebook = jupytext.read(ROOT / "notebooks" / "tpmap_overview.py")
+    source = "gold" if _has_gold(world) else "ref"
+    parameters = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    parameters.source = parameters.source.replace('SOURCE = "gold"', f'SOURCE = "{source}"')
+    monkeypatch.setenv("TPMAP_ROOT", str(world["root"]))
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
+    images = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 4
+
+
+def test_report_renders(world):
+    output = world["root"] / "report.html"
+    source = "gold" if _has_gold(world) else "ref"
+    result = _run([PYTHON, "-m", "jobs", "report", "--source", source, "--output", str(output)], world["env"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    page = output.read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 4
+    chromium = shutil.which("chromium")
+    if chromium:
+        shot = world["root"] / "report.png"
+        _run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", f"--screenshot={shot}",
+              "--window-size=1200,1600", output.as_uri()], world["env"], timeout=120)
+        assert shot.is_file() and shot.stat().st_size > 20_000

@@ -1,0 +1,56 @@
+"""The report's HTML is self-contained, and its queries read the right figures."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from jobs import report
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    provinces = pd.DataFrame({"area_code": ["30", "58"], "name_th": ["นครราชสีมา", "แม่ฮ่องสอน"], "name_en": ["Nakhon Ratchasima", "Mae Hong Son"],
+                              "persons": [100, 50], "target_poor": [2, 10], "rate": [2.0, 20.0]})
+    districts = pd.DataFrame({"area_code": ["5801", "5802"], "name_th": ["a", "b"], "name_en": ["A", "B"], "persons": [30, 20],
+                              "target_poor": [6, 4], "rate": [20.0, 20.0], "province_code": ["58", "58"]})
+    dimensions = pd.DataFrame({d: [i + 1] for i, d in enumerate(report.DIMENSIONS)})
+    exclusion = pd.DataFrame({"area_code": ["30", "58"], "program": ["elderly_allowance"] * 2, "target_poor": [2, 10],
+                              "not_reached": [1, 5], "exclusion_rate": [50.0, 50.0]})
+    return {"provinces": provinces, "districts": districts, "dimensions": dimensions, "exclusion": exclusion}
+
+
+def test_html_embeds_four_images_and_needs_no_network():
+    page = report.render_html(_frames(), "gold", "Indicators run r1.")
+    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == 4
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "Mae Hong Son" in page and "Districts of province 58" in page
+
+
+def test_geojson_codes_are_dopa_codes():
+    provinces = {f["code"] for f in report.geo_features("province")}
+    districts = {f["code"] for f in report.geo_features("district")}
+    assert len(provinces) == 77 and {"10", "30", "58"} <= provinces
+    assert all(len(code) == 4 for code in districts)
+
+
+def test_invalid_province_is_refused_before_spark():
+    import argparse
+
+    with pytest.raises(ValueError, match="2-digit"):
+        report.validate(argparse.Namespace(province="Korat", source="gold", output=None))
+
+
+def test_reference_figures_match_the_published_files(spark, reference_tables):
+    from jobs.reference import published_figures
+
+    frames = report.load_frames(spark, "ref", "58")
+    published = published_figures("province").set_index("province_ID")
+    got = frames["provinces"].set_index("area_code")
+    assert len(got) == len(published)
+    assert got.loc["58", "target_poor"] == published.loc["58", "poor.JPT.MOFval.CNT"]
+    assert got.loc["58", "name_en"] == "Mae Hong Son"
+    assert set(frames["districts"]["area_code"].str[:2]) == {"58"}
+    country = published_figures("country").iloc[0]
+    assert frames["dimensions"].loc[0, "health"] == country["poor.JPT.MOFval.health"]
