@@ -32,7 +32,7 @@ def splink_settings(settings: LinkageSettings) -> dict[str, Any]:
         "probability_two_random_records_match": prob.probability_two_random_records_match,
         "comparisons": [_comparison_dict(c) for c in settings.comparisons],
         "blocking_rules_to_generate_predictions": [blocking_rule_sql(keys) for keys in prob.blocking_rules],
-        "retain_matching_columns": False,
+        "retain_matching_columns": True,  # gamma_ columns are only kept with it
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": RETAINED,
     }
@@ -60,7 +60,7 @@ def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFra
                 F.lit(name).alias("comparison"),
                 F.col(f"gamma_{name}").cast("int").alias("level"),
                 label.alias("label"),
-                F.log2(F.col(f"bf_{name}")).alias("match_weight"),
+                F.col(f"mw_{name}").alias("match_weight"),
             )
         )
     return predictions.select(

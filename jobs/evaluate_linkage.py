@@ -1,0 +1,79 @@
+"""Job `evaluate-linkage`: silver.person_xref vs the generator's truth -> ops.linkage_quality.
+
+The only job that reads <truth>/records. Pairwise precision/recall/F1 overall, per source and per method;
+persons split over several clusters and clusters merging several persons; candidate pairs per record and
+blocking recall of the configured rules on the records the link stage gave to Splink.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from functools import reduce
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.config import AppConfig
+from jobs.console import say
+from jobs.link import read_records
+from jobs.runs import JobRun
+from jobs.tables import ensure_databases, save_table
+from transforms.linkage.blocking import candidate_pairs
+from transforms.linkage.evaluation import blocking_quality, cluster_quality, labelled_pairs, pairwise_quality
+from transforms.linkage.settings import load_linkage_settings
+
+DESCRIPTION = "Measure linkage against the generator's truth (pairwise P/R/F1, split/merged persons, blocking)"
+TABLE = "ops.linkage_quality"
+COMMENTS = {
+    "run_id": "The evaluate-linkage run",
+    "link_run_id": "The link run evaluated (silver.person_xref.run_id)",
+    "evaluated_at": "When it was evaluated",
+    "scope": "overall, source, method, clusters or blocking",
+    "scope_value": "The source or method the row is about (all for overall)",
+    "metric": "precision, recall, f1, predicted_pairs, true_pairs, true_positives, persons_split, ...",
+    "value": "The metric's value",
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--silver-db", default="silver", help="Database holding silver and the linkage tables")
+
+
+def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
+    """Truth records keyed like silver: record_id = <source>:<record_key>."""
+    records = spark.read.parquet(f"{config.paths.resolved('truth')}/records")
+    return records.select(F.concat_ws(":", "source", "record_key").alias("record_id"), F.col("person_id").cast("string"))
+
+
+def quality(spark: SparkSession, config: AppConfig, database: str) -> tuple[DataFrame, str]:
+    settings = load_linkage_settings()
+    truth = read_truth(spark, config).localCheckpoint()
+    xref = spark.table(f"{database}.person_xref").localCheckpoint()
+    pairs = labelled_pairs(xref, truth).localCheckpoint()
+    records = read_records(spark, settings, database)
+    linkage_input = records.join(xref.filter("match_method = 'pid' AND source <> '" + settings.spine + "'").select("record_id"),
+                                 on="record_id", how="left_anti").localCheckpoint()
+    candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules)
+    rows = reduce(
+        lambda a, b: a.unionByName(b),
+        [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth)],
+    )
+    link_run = xref.select("run_id").first()
+    return rows, link_run["run_id"] if link_run else None
+
+
+def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+    ensure_databases(spark)
+    database = getattr(args, "silver_db", "silver") if args is not None else "silver"
+    rows, link_run_id = quality(spark, config, database)
+    out = rows.select(
+        F.lit(job_run.run_id).alias("run_id"), F.lit(link_run_id).cast("string").alias("link_run_id"),
+        F.lit(datetime.now(timezone.utc)).alias("evaluated_at"), "scope", "scope_value", "metric", "value",
+    )
+    job_run.wrote(TABLE, save_table(out, TABLE, COMMENTS, mode="append",
+                                    table_comment="Linkage quality against the generator's truth, one row per metric"))
+    for row in spark.table(TABLE).filter(F.col("run_id") == job_run.run_id).filter(
+        "scope IN ('overall', 'clusters', 'blocking') OR metric IN ('f1', 'recall')"
+    ).orderBy("scope", "scope_value", "metric").collect():
+        say(f"{row.scope:9} {row.scope_value:16} {row.metric:26} {row.value}")
