@@ -1,0 +1,130 @@
+"""Benchmark: plain Splink vs this pipeline's linkage on the same silver records (wall time, F1, pairs/record).
+
+    python scripts/bench_linkage.py --scale 0.001 [--skip-plain]
+
+One scale per process (a fresh JVM and lakehouse each). It builds a fresh synthetic world in a temp lakehouse (generate -> ingest -> standardize),
+then times (a) plain Splink: generic name/date/ID comparisons, generic blocking, every record through
+Splink, no deterministic pass, connected components at the same threshold; and (b) the `link` job.
+Both are scored against the generator's truth with transforms.linkage.evaluation. Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PLAIN_THRESHOLD = 0.95
+
+
+def build_world(spark, config, scale: float) -> None:
+    from jobs.registry import load_job
+    from jobs.run_all import stage_arguments
+    from jobs.runs import recorded_run
+
+    for stage in ("reference", "generate", "ingest", "standardize"):
+        args = stage_arguments(stage, config, argparse.Namespace(scale=scale, seed=None))
+        with recorded_run(spark, stage, vars(args)) as job_run:
+            load_job(stage).run(spark, config, args, job_run)
+
+
+def plain_splink(spark, records, run_dir: Path):
+    """Generic Splink on all records; returns an xref-like DataFrame (record_id, source, person_id, match_method)."""
+    import splink.comparison_library as cl
+    from pyspark.sql import functions as F
+    from splink import Linker, SparkAPI, block_on
+
+    spark.sparkContext.setCheckpointDir(str(run_dir / "plain_checkpoints"))
+    db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
+    table = db_api.register(records.select("record_id", "source", "first_name", "last_name", "birth_date", "pid", "sex"),
+                            dataset_display_name="plain_input")
+    settings = {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "record_id",
+        "comparisons": [
+            cl.NameComparison("first_name"), cl.NameComparison("last_name"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=False),
+            cl.LevenshteinAtThresholds("pid", [1, 2]), cl.ExactMatch("sex"),
+        ],
+        "blocking_rules_to_generate_predictions": [
+            block_on("first_name", "last_name"), block_on("birth_date"), block_on("pid"),
+        ],
+        "additional_columns_to_retain": ["source"],
+    }
+    linker = Linker(table, settings, log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, PLAIN_THRESHOLD).as_spark_dataframe()
+    return clusters.select("record_id", "source", F.col("cluster_id").cast("string").alias("person_id"),
+                           F.lit("probabilistic").alias("match_method"))
+
+
+def f1_of(xref, truth) -> tuple[float, float, float]:
+    from transforms.linkage.evaluation import labelled_pairs, pairwise_quality
+
+    rows = pairwise_quality(labelled_pairs(xref, truth)).filter("scope = 'overall'").collect()
+    metric = {r.metric: r.value for r in rows}
+    return metric["precision"], metric["recall"], metric["f1"]
+
+
+def bench_scale(scale: float, skip_plain: bool) -> dict:
+    root = Path(tempfile.mkdtemp(prefix=f"tpmap-bench-link-{scale}-"))
+    os.environ["TPMAP_ROOT"] = str(root)
+    from jobs import link
+    from jobs.config import load_config
+    from jobs.evaluate_linkage import read_truth
+    from jobs.runs import JobRun
+    from jobs.spark import get_spark
+    from jobs.tables import ensure_databases
+    from transforms.linkage.blocking import candidate_pairs
+    from transforms.linkage.settings import load_linkage_settings
+
+    config = load_config(os.environ.get("TPMAP_ENV", "local"))
+    spark = get_spark(config, app_name="bench-linkage", extra={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"})
+    ensure_databases(spark)
+    build_world(spark, config, scale)
+    truth = read_truth(spark, config).localCheckpoint()
+    settings = load_linkage_settings()
+    records = link.read_records(spark, settings, "silver").localCheckpoint()
+    n = records.count()
+    result = {"scale": scale, "records": n}
+
+    job_run = JobRun("link", {})
+    started = time.monotonic()
+    link.run(spark, config, argparse.Namespace(silver_db="silver"), job_run)
+    result["pipeline_seconds"] = time.monotonic() - started
+    result["pipeline_p_r_f1"] = f1_of(spark.table("silver.person_xref"), truth)
+    xref = spark.table("silver.person_xref")
+    linkage_input = records.join(xref.filter(f"match_method = 'pid' AND source <> '{settings.spine}'").select("record_id"),
+                                 on="record_id", how="left_anti")
+    result["splink_input_records"] = linkage_input.count()
+    result["pairs_per_record"] = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules).count() / n
+
+    if not skip_plain:
+        run_dir = Path(config.paths.resolved("runs")) / "plain"
+        started = time.monotonic()
+        plain = plain_splink(spark, records, run_dir).localCheckpoint()
+        result["plain_seconds"] = time.monotonic() - started
+        result["plain_p_r_f1"] = f1_of(plain, truth)
+    spark.stop()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.001, help="World scale (default 0.001)")
+    parser.add_argument("--skip-plain", action="store_true", help="Only time this pipeline")
+    args = parser.parse_args()
+    print("RESULT", bench_scale(args.scale, args.skip_plain), flush=True)
+
+
+if __name__ == "__main__":
+    main()
