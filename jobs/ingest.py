@@ -133,6 +133,7 @@ class FileOutcome:
     file_reason_code: str | None = None
     file_reason: str | None = None
     cached: list[DataFrame] = field(default_factory=list)
+    file_row: bool = False  # `bad` is one row standing for a file with no readable rows
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -241,7 +242,7 @@ def ingest_file(spark: SparkSession, contract: SourceContract, landing_file: Lan
         if outcome.bad is not None:
             bad = _quarantine_rows(outcome.bad, landing_file, job_run.run_id, ingested_at)
             written_bad = _append_once(spark, bad, QUARANTINE_TABLE, QUARANTINE_COMMENTS, app_id, "Rows and files that could not be loaded, with the reason")
-        file_rows = 1 if outcome.file_reason_code == bronze.UNREADABLE_FILE else 0
+        file_rows = 1 if outcome.file_row else 0
         if written_good != loaded or written_bad != quarantined + file_rows:
             raise IngestBalanceError(
                 f"{landing_file.path}: read {outcome.rows_read}, expected {loaded} loaded + {quarantined} quarantined, "
@@ -388,13 +389,13 @@ def _unreadable(spark: SparkSession, cached: list[DataFrame], reason: str) -> Fi
     bad = spark.createDataFrame(
         [(None, None, bronze.UNREADABLE_FILE, reason)], "line_number long, raw_text string, reason_code string, reason string"
     )
-    return FileOutcome(None, bad, 0, file_reason_code=bronze.UNREADABLE_FILE, file_reason=reason, cached=cached)
+    return FileOutcome(None, bad, 0, file_reason_code=bronze.UNREADABLE_FILE, file_reason=reason, cached=cached, file_row=True)
 
 
 def _counts(outcome: FileOutcome) -> tuple[int, dict[str, int]]:
     """(rows to load, rows to quarantine per reason) — the file-level row of an unreadable file not counted."""
     loaded = outcome.good.count() if outcome.good is not None else 0
-    if outcome.bad is None or outcome.file_reason_code == bronze.UNREADABLE_FILE:
+    if outcome.bad is None or outcome.file_row:
         return loaded, {}
     return loaded, {r.reason_code: r["count"] for r in outcome.bad.groupBy("reason_code").count().collect()}
 
