@@ -8,6 +8,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from udfs.expressions import let
 from udfs.thai_names import thai_digits_to_arabic
 
 BE_OFFSET = 543
@@ -17,27 +18,23 @@ THAI_MONTHS = {
     "ก.ย.": 9, "กันยายน": 9, "ต.ค.": 10, "ตุลาคม": 10, "พ.ย.": 11, "พฤศจิกายน": 11, "ธ.ค.": 12, "ธันวาคม": 12,
 }  # fmt: skip
 _MONTH_NAMES = "|".join(sorted((m.replace(".", r"\.") for m in THAI_MONTHS), key=len, reverse=True))
-# (regex, group of day, group of month, group of year)
+# (regex, replacement giving day|month|year)
 _FORMATS = (
-    (r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$", 1, 2, 3),  # dd/mm/yyyy
-    (r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", 3, 2, 1),  # yyyy-mm-dd
-    (r"^([0-9]{4})([0-9]{2})([0-9]{2})$", 3, 2, 1),  # yyyymmdd
+    (r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$", "$1|$2|$3"),  # dd/mm/yyyy
+    (r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", "$3|$2|$1"),  # yyyy-mm-dd
+    (r"^([0-9]{4})([0-9]{2})([0-9]{2})$", "$3|$2|$1"),  # yyyymmdd
 )
 _THAI_NAMED = rf"^([0-9]{{1,2}})\s*({_MONTH_NAMES})\s*([0-9]{{4}})$"  # 31 ธ.ค. 2561
 
 
-def _part(text: Column, which: int) -> Column:
-    """Day (0), month (1) or year (2) as an int from whichever format matches, else null."""
-    choice = None
-    for regex, *groups in _FORMATS:
-        value = F.regexp_extract(text, regex, groups[which]).cast("int")
-        choice = F.when(text.rlike(regex), value) if choice is None else choice.when(text.rlike(regex), value)
-    if which == 1:
-        months = F.create_map(*[F.lit(x) for name, number in THAI_MONTHS.items() for x in (name, number)])
-        named = months[F.regexp_extract(text, _THAI_NAMED, 2)]
-    else:
-        named = F.regexp_extract(text, _THAI_NAMED, 1 if which == 0 else 3).cast("int")
-    return choice.when(text.rlike(_THAI_NAMED), named)
+def _day_month_year(text: Column) -> Column:
+    """array<int>(day, month, year) from whichever format matches, else null (each regex tried once)."""
+    months = F.create_map(*[F.lit(x) for name, number in THAI_MONTHS.items() for x in (name, str(number))])
+    named = F.concat_ws("|", F.regexp_extract(text, _THAI_NAMED, 1), months[F.regexp_extract(text, _THAI_NAMED, 2)], F.regexp_extract(text, _THAI_NAMED, 3))
+    canonical = F.when(text.rlike(_THAI_NAMED), named)
+    for regex, replacement in reversed(_FORMATS):
+        canonical = F.when(text.rlike(regex), F.regexp_replace(text, regex, replacement)).otherwise(canonical)
+    return F.split(canonical, r"\|").cast("array<int>")
 
 
 def _issue(condition: Column, code: str) -> Column:
@@ -54,7 +51,18 @@ def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int) -
     if era not in ("BE", "CE"):
         raise ValueError(f"era must be 'BE' or 'CE', not {era!r}")
     text = F.trim(thai_digits_to_arabic(raw.cast("string")))
-    day, month, year = _part(text, 0), _part(text, 1), _part(text, 2)
+    parts = let(
+        text,
+        lambda t: let(
+            _day_month_year(t),
+            lambda a: F.struct(a[0].alias("day"), a[1].alias("month"), a[2].alias("year"), (t.isNull() | (t == "")).alias("missing")),
+        ),
+    )
+    return let(parts, lambda p: _date_from_parts(p, era, min_year_ce, max_year_ce))
+
+
+def _date_from_parts(p: Column, era: str, min_year_ce: int, max_year_ce: int) -> Column:
+    day, month, year = p["day"], p["month"], p["year"]
     promised = year - BE_OFFSET if era == "BE" else year
     other = year if era == "BE" else year - BE_OFFSET
     plausible = lambda y: y.between(min_year_ce, max_year_ce)  # noqa: E731
@@ -67,10 +75,9 @@ def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int) -
     day_1 = F.when((day == 0) | (month == 0), 1).otherwise(day)
     candidate = F.try_to_date(F.format_string("%04d-%02d-%02d", year_ce, month_1, day_1), "yyyy-MM-dd")
     date = F.when(plausible(year_ce), candidate)
-    missing = text.isNull() | (text == "")
     issues = F.array_compact(
         F.array(
-            _issue(~missing & year.isNull(), "date_unparseable"),
+            _issue(~p["missing"] & year.isNull(), "date_unparseable"),
             _issue(year.isNotNull() & era_switched, "date_era_corrected"),
             _issue(year.isNotNull() & swapped, "date_day_month_swapped"),
             _issue(year.isNotNull() & ~plausible(year_ce), "date_implausible_year"),

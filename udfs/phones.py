@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from udfs.expressions import let
 from udfs.thai_names import thai_digits_to_arabic
 
 _MOBILE = r"^0[689][0-9]{8}$"  # 08x, 09x, 06x + 7 digits
@@ -26,16 +27,18 @@ def national_number(raw: Column) -> Column:
     return F.when(looks_like_number, national)
 
 
+def _kind(national: Column) -> Column:
+    return F.when(national.rlike(_MOBILE), "mobile").when(national.rlike(_LANDLINE), "landline")
+
+
 def phone_type(raw: Column) -> Column:
     """`mobile`, `landline` or null (not a valid Thai number)."""
-    national = national_number(raw)
-    return F.when(national.rlike(_MOBILE), "mobile").when(national.rlike(_LANDLINE), "landline")
+    return _kind(national_number(raw))
 
 
 def phone_e164(raw: Column) -> Column:
     """+66 followed by the number without its trunk zero; null when not a valid Thai mobile or landline."""
-    national = national_number(raw)
-    return F.when(phone_type(raw).isNotNull(), F.concat(F.lit("+66"), F.substring(national, 2, 9)))
+    return let(national_number(raw), lambda n: F.when(_kind(n).isNotNull(), F.concat(F.lit("+66"), F.substring(n, 2, 9))))
 
 
 def phone_issue(raw: Column) -> Column:
