@@ -61,9 +61,14 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> IndicatorCatalogue:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalogue", default=str(CATALOGUE_FILE), help="indicator catalogue YAML (default conf/indicators.yaml)")
+    parser.add_argument("--silver-db", default="silver", help="database holding the silver inputs (default silver)")
+    parser.add_argument("--gold-db", default="gold", help="database to write the gold tables and views to (default gold)")
 
 
 def validate(args: argparse.Namespace) -> None:
+    for option in ("silver_db", "gold_db"):
+        if not getattr(args, option, "x").isidentifier():
+            raise ValueError(f"--{option.replace('_', '-')} must be a database name, not {getattr(args, option)!r}")
     try:
         load_catalogue(Path(args.catalogue))
     except ConfigError as err:
@@ -105,12 +110,13 @@ def build_gold(inputs: dict[str, DataFrame], names: DataFrame, catalogue: Indica
     return GoldTables(hh, people, programs.withColumn("person_key", hmac_sha256(F.col("person_id"), secret)), area, cover)
 
 
-def read_inputs(spark: SparkSession, job_run: JobRun) -> dict[str, DataFrame]:
-    missing = [t for t in list(SILVER.values()) + list(REF_AREAS) if not spark.catalog.tableExists(t)]
+def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver") -> dict[str, DataFrame]:
+    tables = {name: table.replace("silver.", f"{silver_db}.", 1) for name, table in SILVER.items()}
+    missing = [t for t in list(tables.values()) + list(REF_AREAS) if not spark.catalog.tableExists(t)]
     if missing:
         raise RuntimeError(f"indicators needs {', '.join(missing)}: run the earlier stages first")
-    inputs = {name: spark.table(table) for name, table in SILVER.items()}
-    for name, table in SILVER.items():
+    inputs = {name: spark.table(table) for name, table in tables.items()}
+    for name, table in tables.items():
         job_run.read(table, inputs[name].count())
     return inputs
 
@@ -123,14 +129,20 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     catalogue = load_catalogue(Path(getattr(args, "catalogue", CATALOGUE_FILE)))
     secret = config.pseudonym_secret()  # refuses the development secret outside local, before any work
     ensure_databases(spark)
-    gold = build_gold(read_inputs(spark, job_run), area_names(spark), catalogue, secret)
-    write_gold(gold, catalogue, job_run)
-    create_views(spark, catalogue)
+    gold_db = getattr(args, "gold_db", "gold")
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {gold_db}")
+    inputs = read_inputs(spark, job_run, getattr(args, "silver_db", "silver"))
+    keys = deprivation.household_keys(inputs["households"], inputs["members"])
+    # Members without a household row get no household flags and are left out of gold: count them.
+    orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()
+    job_run.read("silver.cdd_bmn_member rows without a household (not in gold)", orphans)
+    gold = build_gold(inputs, area_names(spark), catalogue, secret)
+    write_gold(gold, catalogue, job_run, gold_db)
+    create_views(spark, catalogue, gold_db)
 
 
-def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun) -> None:
-    keys = [c for c in ("hh_id", "survey_round") if c in gold.household_deprivation.columns]
-    hh_comments = deprivation.household_comments(catalogue, keys)
+def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun, database: str = "gold") -> None:
+    hh_comments = deprivation.household_comments(catalogue)
     tables = [
         ("gold.household_deprivation", gold.household_deprivation, hh_comments,
          "Per surveyed household and round: TPMAP indicator applicability and deprivation, dimensions, BMN-poor"),
@@ -144,6 +156,7 @@ def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun)
          "Welfare coverage per area, level and program: exclusion and inclusion errors"),
     ]
     for table, df, comments, description in tables:
+        table = table.replace("gold.", f"{database}.", 1)
         job_run.wrote(table, save_table(df, table, comments, table_comment=description))
 
 
@@ -233,7 +246,7 @@ def area_columns(catalogue: IndicatorCatalogue) -> list[str]:
 AREA_RATIOS = {"jpt_mofval_pov_rate": "poor_jpt_mofval_cnt", "af_h": "af_poor_persons", "af_a": "af_poor_persons", "af_m0": "af_poor_persons"}
 
 
-def create_views(spark: SparkSession, catalogue: IndicatorCatalogue) -> None:
+def create_views(spark: SparkSession, catalogue: IndicatorCatalogue, database: str = "gold") -> None:
     """gold.v_*: the analyst views, with small counts suppressed at the configured levels."""
     rule = catalogue.suppression
     area_cols = area_columns(catalogue)
@@ -245,4 +258,5 @@ def create_views(spark: SparkSession, catalogue: IndicatorCatalogue) -> None:
         "gold.v_welfare_coverage": ("gold.welfare_coverage", suppressed_select(cover_cols, cover_counts, {"exclusion_error_rate": "target_poor_not_reached"}, rule.levels, rule.threshold)),
     }
     for view, (table, select) in views.items():
+        view, table = view.replace("gold.", f"{database}.", 1), table.replace("gold.", f"{database}.", 1)
         spark.sql(f"CREATE OR REPLACE VIEW {view} COMMENT 'Analyst view of {table}: counts 1-{rule.threshold - 1} suppressed at {', '.join(rule.levels)} level' AS SELECT\n  {select}\nFROM {table}")

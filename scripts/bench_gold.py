@@ -137,10 +137,10 @@ def bench(spark: SparkSession, scale: float, repeat: int, catalogue, secret: str
     t_all = _best_of(repeat, all_levels)
     t_five = _best_of(repeat, five_jobs)
     rows = areas.aggregate_all_levels(facts, catalogue).count()
-    print(f"S={scale}: {households:,} households (facts built and cached in {prepare:.1f} s); {rows:,} area rows")
-    print(f"  village level alone      {t_village:7.2f} s")
-    print(f"  all 5 levels, one ROLLUP {t_all:7.2f} s  ({t_all / t_village:.2f} x village)")
-    print(f"  5 separate groupBys      {t_five:7.2f} s  ({t_five / t_village:.2f} x village)")
+    print(f"S={scale}: {households:,} households (facts built and cached in {prepare:.1f} s); {rows:,} area rows", flush=True)
+    print(f"  village level alone      {t_village:7.2f} s", flush=True)
+    print(f"  all 5 levels, one ROLLUP {t_all:7.2f} s  ({t_all / t_village:.2f} x village)", flush=True)
+    print(f"  5 separate groupBys      {t_five:7.2f} s  ({t_five / t_village:.2f} x village)", flush=True)
     facts.unpersist()
 
 
@@ -154,10 +154,10 @@ def lakehouse_checks(spark: SparkSession, config, catalogue, secret: str) -> Non
     tp_ours = ours.where("level = 'country'").first()["poor_jpt_mofval_cnt"]
     tp_truth = theirs.where("level = 'country'").first()["poor_jpt_mofval_cnt"]
     diff = abs(tp_ours - tp_truth) / tp_truth * 100 if tp_truth else float("nan")
-    print(f"target poor nationally: pipeline linkage {tp_ours:,}, truth linkage {tp_truth:,}, difference {diff:.2f} % (goal < 1 %)")
+    print(f"target poor nationally: pipeline linkage {tp_ours:,}, truth linkage {tp_truth:,}, difference {diff:.2f} % (goal < 1 %)", flush=True)
     published = spark.table("ref.tpmap2561_province").select("province_code", F.col("jpt_mofval_pov_rate").alias("rate")).toPandas()
     rho = evaluation.spearman(evaluation.province_rates(ours).toPandas(), published)
-    print(f"province target-poor rates vs published 2561: Spearman {rho:.3f} (goal >= 0.8)")
+    print(f"province target-poor rates vs published 2561: Spearman {rho:.3f} (goal >= 0.8)", flush=True)
 
 
 def main() -> int:

@@ -239,27 +239,27 @@ def world(spark):
             "dla": dla, "dep": dep, "dcy": dcy, "xref": xref}
 
 
-@pytest.fixture(scope="session")
-def area_names_df(spark):
-    from transforms.gold.areas import area_names
-
-    province = spark.createDataFrame([("30", "นครราชสีมา", "Nakhon Ratchasima"), ("31", "บุรีรัมย์", "Buri Ram")], "province_code string, name_th string, name_en string")
-    district = spark.createDataFrame([("3001", "เมือง", "Mueang"), ("3002", "ครบุรี", "Khon Buri"), ("3101", "เมืองบุรีรัมย์", "Mueang Buri Ram")], "district_code string, name_th string, name_en string")
-    subdistrict = spark.createDataFrame([(v[:6], f"ตำบล{v[:6]}", f"Tambon {v[:6]}") for v in sorted({v[:6] for v in VILLAGES})], "subdistrict_code string, name_th string, name_en string")
-    village = spark.createDataFrame([(v, f"บ้าน{v}") for v in VILLAGES], "village_code string, village_name string")
-    return area_names(province, district, subdistrict, village)
+GOLD_DB = "gold_test"
+SILVER_DB = "gold_test_silver"
 
 
 @pytest.fixture(scope="session")
-def gold(spark, config, world, catalogue, area_names_df):
-    """The gold tables built from the small world, written to the test lakehouse with the views."""
-    from jobs.indicators import build_gold, create_views, write_gold
+def gold(spark, config, world, reference_tables):
+    """The indicators job run on the small world (as silver tables in their own database) into GOLD_DB.
+
+    Own databases, so the pipeline's silver/gold in the same test session are left alone.
+    """
+    import argparse
+
+    from jobs import indicators
     from jobs.runs import JobRun
-    from jobs.tables import ensure_databases
 
-    ensure_databases(spark)
-    tables = build_gold(world["inputs"], area_names_df, catalogue, config.pseudonym_secret())
-    job_run = JobRun("indicators", {})
-    write_gold(tables, catalogue, job_run)
-    create_views(spark, catalogue)
-    return job_run.rows_written
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {SILVER_DB}")
+    for name, table in indicators.SILVER.items():
+        target = table.replace("silver.", f"{SILVER_DB}.")
+        world["inputs"][name].write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(target)
+    args = argparse.Namespace(catalogue=str(indicators.CATALOGUE_FILE), silver_db=SILVER_DB, gold_db=GOLD_DB)
+    indicators.validate(args)
+    job_run = JobRun("indicators", vars(args))
+    indicators.run(spark, config, args, job_run)
+    return job_run

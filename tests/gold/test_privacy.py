@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.gold.conftest import GOLD_DB
+
 import argparse
 import hashlib
 import hmac
@@ -45,7 +47,7 @@ def test_dev_secret_refused_outside_local(spark, config, monkeypatch):
 
 
 def _gold_tables(spark):
-    return [f"gold.{t.name}" for t in spark.catalog.listTables("gold")]
+    return [f"{GOLD_DB}.{t.name}" for t in spark.catalog.listTables(GOLD_DB)]
 
 
 def _table_text(df):
@@ -59,8 +61,8 @@ def test_no_identifier_phone_or_name_in_any_gold_table(spark, gold, world):
     names = {m["first_name"] for m in world["members"]} | {m["last_name"] for m in world["members"]} | {p[3] for p in world["persons"]}
     plain_hashes = {hashlib.sha256(p.encode()).hexdigest() for p in pids}
     tables = _gold_tables(spark)
-    assert {"gold.household_deprivation", "gold.person_poverty", "gold.person_welfare", "gold.area_indicators",
-            "gold.welfare_coverage", "gold.v_area_indicators", "gold.v_welfare_coverage"} <= set(tables)
+    assert {f"{GOLD_DB}.household_deprivation", f"{GOLD_DB}.person_poverty", f"{GOLD_DB}.person_welfare", f"{GOLD_DB}.area_indicators",
+            f"{GOLD_DB}.welfare_coverage", f"{GOLD_DB}.v_area_indicators", f"{GOLD_DB}.v_welfare_coverage"} <= set(tables)
     problems = []
     for table in tables:
         df = spark.table(table)
@@ -82,7 +84,7 @@ def test_scan_would_catch_a_leak(world):
 
 
 def test_person_keys_are_the_keyed_hash_of_person_id(spark, gold, world, config):
-    keys = {r["person_key"] for r in spark.table("gold.person_poverty").select("person_key").collect()}
+    keys = {r["person_key"] for r in spark.table(f"{GOLD_DB}.person_poverty").select("person_key").collect()}
     expected = {hmac.new(config.pseudonym_secret().encode(), m["_person_id"].encode(), hashlib.sha256).hexdigest()
                 for m in world["members"] if "_person_id" in m}
     assert keys - {None} == expected
@@ -90,8 +92,8 @@ def test_person_keys_are_the_keyed_hash_of_person_id(spark, gold, world, config)
 
 
 def test_views_suppress_small_counts_at_village_and_subdistrict(spark, gold):
-    raw = spark.table("gold.area_indicators")
-    view = spark.table("gold.v_area_indicators")
+    raw = spark.table(f"{GOLD_DB}.area_indicators")
+    view = spark.table(f"{GOLD_DB}.v_area_indicators")
     joined = raw.alias("r").join(view.alias("v"), on=["level", "area_code"], how="inner")
     rows = joined.select("level", F.col("r.poor_jpt_mofval_cnt").alias("raw"), F.col("v.poor_jpt_mofval_cnt").alias("shown"),
                          F.col("r.household_cnt").alias("raw_hh"), F.col("v.household_cnt").alias("shown_hh"),

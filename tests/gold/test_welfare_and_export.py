@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.gold.conftest import GOLD_DB
+
 import csv
 
 import pandas as pd
@@ -27,12 +29,12 @@ def test_person_welfare_registry_only_elderly(spark, gold, config):
     from udfs.pseudonym import hmac_sha256
 
     key = spark.range(1).select(hmac_sha256(F.lit("R000"), config.pseudonym_secret()).alias("k")).first()["k"]
-    row = spark.table("gold.person_welfare").where(F.col("person_key") == key).first()
+    row = spark.table(f"{GOLD_DB}.person_welfare").where(F.col("person_key") == key).first()
     assert (row["age"], row["age_band"], row["programs"], row["elderly_allowance_monthly"], row["monthly_total"]) == (78, "70-79", ["elderly_allowance"], 600, 600)
 
 
 def test_person_welfare_one_row_per_person_with_totals(spark, gold, world, catalogue):
-    df = spark.table("gold.person_welfare").toPandas()
+    df = spark.table(f"{GOLD_DB}.person_welfare").toPandas()
     assert len(df) == len(world["persons"]) and df["person_key"].is_unique
     parts = df[["welfare_card_monthly", "elderly_allowance_monthly", "disability_allowance_monthly", "child_grant_monthly"]].sum(axis=1)
     assert (df["monthly_total"] == parts).all()
@@ -45,7 +47,7 @@ def test_country_coverage_by_hand(spark, gold, world, program, records):
     surveyed, poor, target = _target_poor_persons(world)
     rows = world[records] if records != "mof" else [r for r in world["mof"] if r[6] == "verified"]
     recipients = {next(x[2] for x in world["xref"] if x[0] == r[0]) for r in rows}
-    got = spark.table("gold.welfare_coverage").where(f"level = 'country' AND program = '{program}'").first()
+    got = spark.table(f"{GOLD_DB}.welfare_coverage").where(f"level = 'country' AND program = '{program}'").first()
     assert got["recipients"] == len(recipients)
     assert got["target_poor"] == len(target) > 0
     assert got["target_poor_reached"] == len(target & recipients)
@@ -55,7 +57,7 @@ def test_country_coverage_by_hand(spark, gold, world, program, records):
 
 
 def test_coverage_levels_add_up(spark, gold):
-    df = spark.table("gold.welfare_coverage").toPandas()
+    df = spark.table(f"{GOLD_DB}.welfare_coverage").toPandas()
     assert set(df["level"]) == {"country", "province", "district", "subdistrict", "village"}
     for level in ("province", "village"):
         sums = df[df["level"] == level].groupby("program")["recipients"].sum()
@@ -66,7 +68,7 @@ def test_coverage_levels_add_up(spark, gold):
 def test_export_province_uses_published_layout(spark, gold, tmp_path):
     from jobs.export_tpmap import export_level, published_header
 
-    written = export_level(spark, "province", tmp_path)
+    written = export_level(spark, "province", tmp_path, f"{GOLD_DB}.area_indicators")
     assert len(written) == 2
     for part in ("common", "target_poor"):
         with open(tmp_path / f"province_{part}.csv", encoding="utf-8") as handle:
@@ -74,7 +76,7 @@ def test_export_province_uses_published_layout(spark, gold, tmp_path):
         assert list(rows[0].keys()) == published_header("province", part)
         assert [r["province_ID"] for r in rows] == ["30", "31"]
     common = pd.read_csv(tmp_path / "province_common.csv", dtype=str)
-    areas = spark.table("gold.area_indicators").where("level = 'province'").orderBy("area_code").toPandas()
+    areas = spark.table(f"{GOLD_DB}.area_indicators").where("level = 'province'").orderBy("area_code").toPandas()
     assert list(common["HOUSEMEMBER_CNT"].astype(int)) == list(areas["housemember_cnt"])
     assert list(common["indicator22.CNT"].astype(int)) == list(areas["indicator22_cnt"])
     assert common["indicator2.ALL"].isna().all()  # not one of TPMAP's 17: left empty
@@ -87,7 +89,7 @@ def test_export_village_ids_and_bad_level(spark, gold, tmp_path):
 
     from jobs.export_tpmap import export_level, validate
 
-    export_level(spark, "village", tmp_path)
+    export_level(spark, "village", tmp_path, f"{GOLD_DB}.area_indicators")
     ids = pd.read_csv(tmp_path / "village_common.csv", dtype=str)["village_ID"]
     assert list(ids) == ["3001010101", "3001010201", "3001020101", "3002010101", "3101010101"]
     with pytest.raises(ValueError, match="--level"):

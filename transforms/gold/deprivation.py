@@ -102,7 +102,7 @@ def with_dimensions_and_poverty(df: DataFrame, catalogue: IndicatorCatalogue) ->
     )
 
 
-def household_comments(catalogue: IndicatorCatalogue, keys: list[str]) -> dict[str, str]:
+def household_comments(catalogue: IndicatorCatalogue) -> dict[str, str]:
     comments = {
         "hh_id": "BMN household id (8-digit village code - 5-digit sequence)",
         "survey_round": "BMN survey round (Buddhist Era year, e.g. 2561)",

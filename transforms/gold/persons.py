@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -31,7 +33,7 @@ def with_person_poverty(
     households: DataFrame,
     xref: DataFrame,
     mof_welfare: DataFrame,
-    pseudonym: "callable[[Column], Column]",
+    pseudonym: Callable[[Column], Column],
     elderly_age_min: int,
     keys: list[str],
 ) -> DataFrame:
