@@ -1,0 +1,333 @@
+"""Job `generate`: a synthetic Thailand — agency deliveries under <landing>/<source>/<delivery>/ and the
+answer key under <truth>/ (conf/CONTRACTS.md). Deterministic for a given --seed and --scale.
+
+Reads the ref.* tables (load them with the `reference` job first). Rates: conf/generator.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import uuid
+from pathlib import Path
+from statistics import NormalDist
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.config import CONF_DIR, AppConfig, ConfigError
+from jobs.runs import JobRun
+from transforms.generator import sources as src
+from transforms.generator import survey, world
+from transforms.generator.random import uniform
+from transforms.generator.settings import SOURCES, GeneratorSettings
+
+DESCRIPTION = "Generate the synthetic Thailand: agency deliveries in the landing zone and the truth key"
+SETTINGS_FILE = CONF_DIR / "generator.yaml"
+INDICATORS = world.INDICATORS
+EXTENSIONS = {"dopa_registry": "csv", "cdd_bmn": "jsonl", "mof_welfare": "csv", "dla_elderly": "csv", "dep_disability": "jsonl", "dcy_child_grant": "parquet"}
+CSV_ENCODING = {"dopa_registry": "x-windows-874", "mof_welfare": "UTF-8", "dla_elderly": "UTF-8"}
+PYTHON_ENCODING = {"dopa_registry": "cp874", "mof_welfare": "utf-8-sig", "dla_elderly": "utf-8-sig"}
+HEADERS = {
+    "dopa_registry": "pid,title,first_name,last_name,sex,birth_date,house_code,village_code,subdistrict_code,district_code,province_code,status",
+    "mof_welfare": "application_no,pid,title,first_name,last_name,birth_date,phone,house_no,village_code,subdistrict_code,district_code,province_code,declared_income,status,registered_date",
+    "dla_elderly": "recipient_no,pid,title,first_name,last_name,birth_date,local_office_code,subdistrict_code,district_code,province_code,monthly_amount,paid_month,",
+}
+
+
+def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        settings = GeneratorSettings.model_validate(raw)
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"{path}: cannot read: {err}") from err
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
+        raise ConfigError(f"{path}: {problems}") from err
+    unknown = sorted(set(settings.sources) - set(SOURCES)) + ([settings.redelivery.source] if settings.redelivery.source not in SOURCES else [])
+    if unknown:
+        raise ConfigError(f"{path}: sources: unknown source(s) {unknown}; known: {list(SOURCES)}")
+    return settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scale", dest="scale", type=float, default=0.001, help="population scale (1 = all of Thailand, ~66M persons)")
+    parser.add_argument("--seed", dest="seed", type=int, default=2561, help="random seed")
+    parser.add_argument("--source", dest="source", action="append", choices=None, help=f"source to write (repeatable; default all): {', '.join(SOURCES)}")
+
+
+def validate(args: argparse.Namespace) -> None:
+    if args.scale is None or not args.scale > 0:
+        raise ValueError(f"--scale must be a positive number, got {args.scale}")
+    if args.scale > 2:
+        raise ValueError(f"--scale {args.scale} is above 2 (scale 1 is all of Thailand)")
+    if args.seed is None or args.seed < 0:
+        raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    unknown = sorted(set(args.source or []) - set(SOURCES))
+    if unknown:
+        raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(SOURCES)}")
+
+
+# ---------------------------------------------------------------- parameters from the published figures
+
+
+def district_parameters(spark: SparkSession, settings: GeneratorSettings) -> pd.DataFrame:
+    """Per district (small: ~900 rows): normal thresholds per indicator, size, disability, MOF rates."""
+    d = spark.table("ref.tpmap2561_district").toPandas()
+    inv = NormalDist().inv_cdf
+    out = pd.DataFrame({"district_code": d["district_code"].astype(str)})
+    persons = d["housemember_cnt"].astype(float).clip(lower=1)
+    for n in INDICATORS:
+        rate = (d[f"indicator{n}_cnt"].astype(float) / d[f"indicator{n}_all"].astype(float).clip(lower=1)).fillna(0.0)
+        out[f"thr_{n}"] = rate.clip(1e-6, 0.999).map(inv)
+    out["mean_size"] = (persons / d["household_cnt"].astype(float).clip(lower=1)).fillna(2.8)
+    out["disabled_rate"] = (d["disabled_cnt"].astype(float) / persons).fillna(0.01)
+    reg = d["mof_reg_cnt"].astype(float)
+    out["thr_reg"] = (reg / persons / settings.world.adult_share).clip(1e-4, 0.97).map(inv)
+    out["p_val"] = (d["mof_val_cnt"].astype(float) / reg.clip(lower=1)).clip(0, 1).fillna(0.8)
+    return out
+
+
+def _names(spark: SparkSession) -> tuple[DataFrame, DataFrame, DataFrame]:
+    from pythainlp.corpus import thai_family_names, thai_female_names, thai_male_names
+
+    def frame(names) -> DataFrame:
+        rows = [(i + 1, n) for i, n in enumerate(sorted(set(names)))]
+        return spark.createDataFrame(rows, "index int, name string")
+
+    return frame(thai_male_names()), frame(thai_female_names()), frame(thai_family_names())
+
+
+# ---------------------------------------------------------------- the world
+
+
+def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, seed: int) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """(persons with everything, survey households with answers, survey members with answers)."""
+    w = settings.world
+    params = spark.createDataFrame(district_parameters(spark, settings))
+    country = spark.table("ref.tpmap2561_country").first()
+    survey_persons = float(country["housemember_cnt"])
+    not_surveyed_ratio = max(0.0, (w.registry_persons - w.bangkok_persons - survey_persons) / survey_persons)
+    nonsurvey_reg_rate = max(0.0, (w.welfare_registrants - float(country["mof_reg_cnt"])) / ((w.registry_persons - survey_persons) * w.adult_share))
+
+    villages = (
+        spark.table("ref.tpmap2561_village")
+        .groupBy(F.substring("village_id", 1, 8).alias("village_code"))
+        .agg(F.sum("household_cnt").cast("double").alias("households"))
+        .join(spark.table("ref.village").select("village_code", "subdistrict_code", "district_code", "province_code"), "village_code", "inner")
+    )
+    surveyed = villages.withColumn("area_key", F.col("village_code")).withColumn("surveyed", F.lit(True))
+    others = villages.withColumn("area_key", F.concat(F.lit("N"), "village_code")).withColumn("households", F.col("households") * not_surveyed_ratio).withColumn("surveyed", F.lit(False))
+    bkk = spark.table("ref.subdistrict").where((F.col("province_code") == "10") & ~F.col("is_municipal"))
+    bkk_households = w.bangkok_persons / w.bangkok_household_size / bkk.count()
+    bangkok = bkk.select(
+        F.lit(None).cast("string").alias("village_code"), F.lit(bkk_households).alias("households"), "subdistrict_code", "district_code", "province_code",
+        F.concat(F.lit("B"), "subdistrict_code").alias("area_key"), F.lit(False).alias("surveyed"),
+    )
+    areas = surveyed.unionByName(others).unionByName(bangkok)
+    households = (
+        world.expand_households(areas, scale, seed)
+        .join(F.broadcast(params), "district_code", "left")
+        .withColumn("mean_size", F.coalesce(F.col("mean_size"), F.lit(w.bangkok_household_size)))
+        .withColumn("disabled_rate", F.coalesce(F.col("disabled_rate"), F.lit(w.disabled_rate_not_surveyed)))
+        .transform(lambda df: world.with_household_traits(df, seed, w.poverty_correlation))
+    )
+    male, female, family = _names(spark)
+    persons = (
+        world.expand_members(households, seed)
+        .transform(lambda df: world.with_citizen_ids(df, seed, w.migrant_share))
+        .transform(lambda df: world.with_names(df, male, female, family, seed))
+        .transform(lambda df: world.with_contact(df, seed, w.death_rate))
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    members = (
+        persons.where(F.col("surveyed"))
+        .transform(lambda df: survey.with_member_traits(df, seed))
+        .transform(lambda df: survey.with_deprivation(df, seed))
+        .transform(lambda df: survey.with_member_answers(df, seed))
+        .transform(lambda df: survey.with_incomes(df, seed))
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    survey_households = survey.household_answers(members, seed).persist(StorageLevel.MEMORY_AND_DISK)
+    flags = (
+        members.select("person_id", "hh_key", (F.col("disabled") == "y").alias("_disabled"))
+        .join(survey_households.select("hh_key", "is_poor"), "hh_key", "inner")
+        .drop("hh_key")
+    )
+    everyone = (
+        persons.join(flags, "person_id", "left")
+        .withColumn("is_disabled", F.coalesce(F.col("_disabled"), uniform(seed, "disabled_other", "pid") < w.disabled_rate_not_surveyed))
+        .withColumn("is_poor", F.coalesce(F.col("is_poor"), F.lit(False)))
+        .withColumn("nonsurvey_reg_rate", F.lit(nonsurvey_reg_rate))
+        .transform(lambda df: survey.with_welfare(df, seed))
+        .drop("_disabled")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    return everyone, survey_households, members
+
+
+# ---------------------------------------------------------------- deliveries
+
+
+def build_delivery(source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int) -> src.Delivery:
+    rates = settings.sources[source].rates() if source in settings.sources else {}
+    if source == "cdd_bmn":
+        return src.cdd_bmn(members, households, rates, seed)
+    builder = {"dopa_registry": src.dopa_registry, "mof_welfare": src.mof_welfare, "dla_elderly": src.dla_elderly, "dep_disability": src.dep_disability, "dcy_child_grant": src.dcy_child_grant}[source]
+    return builder(everyone, rates, seed)
+
+
+def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
+    """Deterministic split into files (hash of the record key) and order inside each file."""
+    return rows.repartition(files, F.pmod(F.xxhash64(key), F.lit(files))).sortWithinPartitions(key)
+
+
+def _write_parts(source: str, rows: DataFrame, scratch: Path, files: int) -> list[Path]:
+    """Write the rows with Spark into a scratch folder; return the part files in order."""
+    out = scratch / f"{source}-{uuid.uuid4().hex}"
+    ext = EXTENSIONS[source]
+    if ext == "csv":
+        first = rows.columns[0]
+        _partitioned(rows, first, files).write.options(
+            header=False, encoding=CSV_ENCODING[source], quote='"', escape='"', ignoreLeadingWhiteSpace=False,
+            ignoreTrailingWhiteSpace=False, nullValue="", emptyValue="", lineSep="\n",
+        ).csv(str(out))
+    elif ext == "jsonl":
+        _partitioned(rows, "_key", files).select("json").write.text(str(out))
+    else:
+        _partitioned(rows, "application_no", files).write.parquet(str(out))
+    return sorted(p for p in out.iterdir() if p.name.startswith("part-") and not p.name.endswith(".crc"))
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            lines += chunk.count(b"\n")
+    return lines
+
+
+def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
+    """The broken lines appended to a source's first file: (bytes with newline unless truncated, kind)."""
+    bad = b"\xfe\xff"  # invalid in UTF-8 and undefined in cp874
+    if EXTENSIONS[source] == "csv":
+        width = HEADERS[source].count(",") + 1
+        enc = PYTHON_ENCODING[source].replace("-sig", "")
+        lines = [((",".join([f"X9{k:04d}"] + ["x"] * (width - 3)) + "\n").encode(enc), "wrong_column_count") for k in range(broken.wrong_column_count)]
+        lines += [(f"X8{k:04d},".encode(enc) + bad + ("," * (width - 2) + "\n").encode(enc), "bad_encoding") for k in range(broken.bad_encoding)]
+        if broken.truncated_last_line:
+            lines.append(("X70000,ตัด".encode(enc), "truncated_last_line"))
+        return lines
+    key = "hh_id" if source == "cdd_bmn" else "card_no"
+    lines = [(f'{{"{key}": "X9{k:04d}", "members": [\n'.encode(), "invalid_json") for k in range(broken.invalid_json)]
+    lines += [(f'{{"{key}": "X8{k:04d}", "first_name": "'.encode() + bad + b'"}\n', "bad_encoding") for k in range(broken.bad_encoding)]
+    if broken.truncated_last_line:
+        lines.append((f'{{"{key}": "X70000", "village_code": "1'.encode(), "truncated_last_line"))
+    return lines
+
+
+def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun) -> tuple[list[dict], list[dict]]:
+    """Write one source's files; return (truth/files rows, truth/broken_rows rows)."""
+    total = rows.count()
+    files = max(1, -(-total // settings.rows_per_file))
+    folder = landing / source / settings.delivery
+    shutil.rmtree(landing / source, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ext = EXTENSIONS[source]
+    broken = settings.sources[source].broken if source in settings.sources else None
+    file_rows, broken_rows = [], []
+    for i, part in enumerate(_write_parts(source, rows, scratch, files)):
+        name = f"{source}-{i:05d}.{ext}"
+        target = folder / name
+        if ext == "parquet":
+            import pyarrow.parquet as pq
+
+            shutil.move(part, target)
+            data_rows, bad = pq.read_metadata(target).num_rows, []
+        else:
+            header = (HEADERS[source] + "\n").encode(PYTHON_ENCODING[source]) if ext == "csv" else b""
+            header_lines = 1 if header else 0
+            data_rows = _count_lines(part)
+            bad = broken_lines(source, broken) if (i == 0 and broken is not None) else []
+            with target.open("wb") as out, part.open("rb") as body:
+                out.write(header)
+                shutil.copyfileobj(body, out, 1 << 22)
+                for text, _ in bad:
+                    out.write(text)
+            for k, (_, kind) in enumerate(bad):
+                broken_rows.append({"source": source, "delivery": settings.delivery, "file": name, "line_number": header_lines + data_rows + k + 1, "kind": kind})
+            data_rows += len(bad)
+        file_rows.append({"source": source, "delivery": settings.delivery, "file": name, "data_rows": data_rows, "broken_rows": len(bad), "duplicate_of": None})
+        job_run.wrote(f"{source}/{settings.delivery}/{name}", data_rows)
+    shutil.rmtree(scratch, ignore_errors=True)
+    if settings.redelivery.source == source:
+        first = file_rows[0]
+        again = landing / source / settings.redelivery.delivery
+        again.mkdir(parents=True)
+        shutil.copyfile(folder / first["file"], again / first["file"])
+        file_rows.append({**first, "delivery": settings.redelivery.delivery, "duplicate_of": f"{settings.delivery}/{first['file']}"})
+        broken_rows += [{**b, "delivery": settings.redelivery.delivery} for b in broken_rows if b["file"] == first["file"]]
+    return file_rows, broken_rows
+
+
+# ---------------------------------------------------------------- truth
+
+PERSON_COLUMNS = ["person_id", "pid", "title", "first_name", "last_name", "sex", "birth_date", "house_code", "hh_id", "village_code", "subdistrict_code", "district_code", "province_code", "is_alive"]
+# Beyond the contract (for evaluation): survey coverage, age, relation, poverty and welfare status.
+PERSON_EXTRA = ["surveyed", "age", "relation", "maiden_name", "phone", "is_disabled", "is_poor", "welfare_status"]
+FILES_SCHEMA = "source string, delivery string, file string, data_rows long, broken_rows long, duplicate_of string"
+BROKEN_SCHEMA = "source string, delivery string, file string, line_number long, kind string"
+
+
+def _by_source(df: DataFrame, path: str) -> None:
+    """Overwrite only the sources present (a --source run keeps the others' truth)."""
+    df.write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy("source").parquet(path)
+
+
+def write_truth(spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, records: list[DataFrame], errors: list[DataFrame], files: list[dict], broken: list[dict], job_run: JobRun) -> None:
+    everyone.select(*PERSON_COLUMNS, *PERSON_EXTRA).write.mode("overwrite").parquet(f"{truth}/persons")
+    hh_columns = ["hh_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "size", "latent_poverty", "poverty_correlation", "is_poor"]
+    households.select(*hh_columns, *[F.col(f"d{n}").cast("boolean").alias(f"deprived_ind{n}") for n in INDICATORS]).write.mode("overwrite").parquet(f"{truth}/households")
+    union = lambda frames: frames[0] if len(frames) == 1 else frames[0].unionByName(union(frames[1:]))  # noqa: E731
+    _by_source(union(records), f"{truth}/records")
+    _by_source(union(errors), f"{truth}/errors")
+    _by_source(spark.createDataFrame(files, FILES_SCHEMA), f"{truth}/files")
+    if broken:
+        _by_source(spark.createDataFrame(broken, BROKEN_SCHEMA), f"{truth}/broken_rows")
+    elif not Path(truth, "broken_rows").exists():
+        spark.createDataFrame([], BROKEN_SCHEMA).write.parquet(f"{truth}/broken_rows")
+    for name in ("persons", "households", "records", "errors"):
+        job_run.wrote(f"truth/{name}", spark.read.parquet(f"{truth}/{name}").count())
+
+
+def _local(path: str) -> Path:
+    if "://" in path and not path.startswith("file:"):
+        raise ConfigError(f"generate writes local files; landing/truth must be local paths, got {path}")
+    return Path(path.removeprefix("file://").removeprefix("file:"))
+
+
+def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+    settings = load_settings()
+    chosen = [s for s in SOURCES if s in (args.source or SOURCES)]
+    landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
+    scratch = landing / f"_generate_tmp_{uuid.uuid4().hex}"
+    everyone, households, members = build_world(spark, settings, args.scale, args.seed)
+    job_run.read("ref.tpmap2561_village", spark.table("ref.tpmap2561_village").count())
+    records, errors, files, broken = [], [], [], []
+    try:
+        for source in chosen:
+            delivery = build_delivery(source, everyone, households, members, settings, args.seed)
+            f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run)
+            files += f
+            broken += b
+            records.append(delivery.records)
+            errors.append(delivery.errors)
+        write_truth(spark, truth, everyone, households, records, errors, files, broken, job_run)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        for df in (everyone, households, members):
+            df.unpersist()

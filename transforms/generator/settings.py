@@ -1,0 +1,58 @@
+"""conf/generator.yaml, validated: world parameters and per-source error rates."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SOURCES = ("dopa_registry", "cdd_bmn", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorldSettings(_Strict):
+    registry_persons: int = Field(gt=0, description="Civil-registry persons at scale 1 (survey + not surveyed)")
+    bangkok_persons: int = Field(ge=0, description="Bangkok residents at scale 1 (not surveyed)")
+    bangkok_household_size: float = Field(gt=1)
+    welfare_registrants: int = Field(gt=0, description="MOF registrants at scale 1")
+    adult_share: float = Field(gt=0, le=1, description="Share of surveyed persons aged 18+ (turns a per-person MOF rate into a per-adult one)")
+    poverty_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in each indicator draw")
+    migrant_share: float = Field(ge=0, lt=1)
+    death_rate: float = Field(ge=0, lt=1)
+    disabled_rate_not_surveyed: float = Field(ge=0, lt=1)
+
+
+class BrokenRows(_Strict):
+    wrong_column_count: int = Field(0, ge=0)
+    bad_encoding: int = Field(0, ge=0)
+    invalid_json: int = Field(0, ge=0)
+    truncated_last_line: bool = False
+
+
+class SourceSettings(_Strict):
+    pid: dict[str, float] = Field(default_factory=dict, description="missing, typo, transposition, dropped_digit, other_member")
+    first_name: dict[str, float] = Field(default_factory=dict, description="tone_mark, lookalike, glued_title, stray_space, zero_width, changed")
+    last_name: dict[str, float] = Field(default_factory=dict, description="as first_name; changed = married surname")
+    birth_date: dict[str, float] = Field(default_factory=dict, description="be_as_ce, ce_as_be, day_month_swap, year_only")
+    shared_phone: float = Field(0.0, ge=0, le=1)
+    duplicate: float = Field(0.0, ge=0, le=1)
+    scientific_notation: float = Field(0.0, ge=0, le=1)
+    take_up: float = Field(1.0, ge=0, le=1, description="Share of eligible persons in the programme")
+    broken: BrokenRows = Field(default_factory=BrokenRows)
+
+    def rates(self) -> dict:
+        return self.model_dump(exclude={"broken"})
+
+
+class Redelivery(_Strict):
+    source: str
+    delivery: str
+
+
+class GeneratorSettings(_Strict):
+    delivery: str
+    redelivery: Redelivery
+    rows_per_file: int = Field(gt=0)
+    world: WorldSettings
+    sources: dict[str, SourceSettings]

@@ -1,0 +1,161 @@
+"""Raw BMN answers: per-indicator deprivation drawn per household (Gaussian copula on a latent poverty
+factor, thresholds per district), then answers written so the indicator rules recover exactly that."""
+
+from __future__ import annotations
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from transforms.generator.random import integer, normal, uniform
+
+OCCUPATIONS = ("farmer", "employee", "trader", "labourer", "civil_servant", "fisher", "craftsman", "self_employed")
+# Member-level indicators: who it applies to (the "victim" is the one member answering badly).
+def member_scope() -> dict[int, Column]:
+    return {
+    1: F.col("age") == 0,
+    7: F.col("age") >= 6,
+    15: F.col("age").between(3, 5),
+    16: F.col("age").between(6, 14),
+    17: F.col("finished_m3_last_year") == "y",
+    19: F.col("age").between(15, 59),
+    20: F.col("age").between(15, 59) & (F.col("full_time_student") == "n") & ~F.col("_incapable"),
+    21: (F.col("age") >= 60) & ~F.col("_incapable"),
+    27: F.col("age") >= 60,
+    28: F.col("disabled") == "y",
+    }
+
+
+def with_member_traits(members: DataFrame, seed: int) -> DataFrame:
+    """Answers that do not depend on deprivation: students, disability, chronic illness, M3 finishers."""
+    u = lambda purpose: uniform(seed, purpose, "hh_key", "member_no")  # noqa: E731
+    student = F.when(F.col("age").between(15, 18), u("student") < 0.75).when(F.col("age").between(19, 22), u("student") < 0.3).otherwise(F.lit(False))
+    disabled = u("disabled") < F.col("disabled_rate") * F.when(F.col("age") >= 60, 2.5).otherwise(0.6)
+    return (
+        members.withColumn("full_time_student", F.when(F.col("age").between(15, 59), F.when(student, "y").otherwise("n")))
+        .withColumn("disabled", F.when(disabled, "y").otherwise("n"))
+        .withColumn("disability_self_care", F.when(disabled, F.when(u("self_care") < 0.7, "y").otherwise("n")))
+        .withColumn("_incapable", F.coalesce(F.col("disability_self_care") == "n", F.lit(False)))
+        .withColumn("chronic_illness", F.when(u("chronic") < F.when(F.col("age") >= 40, 0.05).otherwise(0.01), "y").otherwise("n"))
+        .withColumn(
+            "finished_m3_last_year",
+            F.when(F.col("age").between(15, 18), F.when((F.col("age") == 15) & (u("m3") < 0.5), "y").otherwise("n")),
+        )
+    )
+
+
+def with_deprivation(members: DataFrame, seed: int) -> DataFrame:
+    """Per household and indicator: applies (any member in scope), deprived, and the victim member.
+
+    Needs per-row `thr_<n>` (normal quantile of the district's published CNT/ALL) and `latent_poverty`.
+    """
+    hh = Window.partitionBy("hh_key")
+    rho = F.col("poverty_correlation")
+    out, scopes = members, member_scope()
+    for n in (1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28):
+        x = F.sqrt(rho) * F.col("latent_poverty") + F.sqrt(F.lit(1.0) - rho) * normal(seed, f"ind{n}", "hh_key")
+        scope = scopes.get(n)
+        applies = F.lit(True) if scope is None else F.max(scope.cast("int")).over(hh) == 1
+        out = out.withColumn(f"d{n}", applies & (x < F.col(f"thr_{n}")))
+        if scope is not None:
+            pick = F.when(scope, F.struct(uniform(seed, f"victim{n}", "hh_key", "member_no"), F.col("member_no")))
+            out = out.withColumn(f"v{n}", F.col(f"d{n}") & (F.min(pick).over(hh)["member_no"] == F.col("member_no")))
+    return out
+
+
+def with_member_answers(members: DataFrame, seed: int) -> DataFrame:
+    """Member answers from the victim flags (v<n>): the victim answers badly, everyone else well."""
+    u = lambda purpose: uniform(seed, purpose, "hh_key", "member_no")  # noqa: E731
+    i = lambda purpose, lo, hi: integer(seed, purpose, lo, hi, "hh_key", "member_no")  # noqa: E731
+    age = F.col("age")
+    yn = lambda victim: F.when(F.col(victim), "n").otherwise("y")  # noqa: E731
+    occupation = F.element_at(F.array(*[F.lit(o) for o in OCCUPATIONS]), i("occ", 1, len(OCCUPATIONS)))
+    earner = (age >= 15) & ~F.col("v20") & ~F.col("v21") & (F.coalesce(F.col("full_time_student"), F.lit("n")) != "y") & ~F.col("_incapable")
+    return (
+        members.withColumn("birth_weight_g", F.when(age == 0, F.when(F.col("v1"), i("bw_low", 1800, 2450)).otherwise(i("bw", 2550, 3900))))
+        .withColumn("exercise_days_per_week", F.when(age >= 6, F.when(F.col("v7"), i("ex_d_low", 0, 2)).otherwise(i("ex_d", 3, 7))))
+        .withColumn("exercise_minutes_per_day", F.when(age >= 6, F.when(F.col("v7"), i("ex_m_low", 0, 20)).otherwise(i("ex_m", 30, 90))))
+        .withColumn("preschool_care", F.when(age.between(3, 5), yn("v15")))
+        .withColumn("schooling", F.when(age.between(6, 14), F.when(F.col("v16"), "not_in_school").otherwise("in_school")))
+        .withColumn("continued_m4", F.when(F.col("finished_m3_last_year") == "y", yn("v17")))
+        .withColumn("literate_numerate", F.when(age.between(15, 59), yn("v19")))
+        .withColumn("_earner", earner)
+        .withColumn("occupation", F.when(age >= 15, F.when(F.col("_earner"), occupation).otherwise("none")))
+        .withColumn("elderly_care", F.when(age >= 60, yn("v27")))
+        .withColumn("disability_care", F.when(F.col("disabled") == "y", yn("v28")))
+    )
+
+
+def with_incomes(members: DataFrame, seed: int) -> DataFrame:
+    """Household income so that floor(total / members) is the drawn per-capita figure (below 38,000 when
+    indicator 22 is deprived); other income and own food first, the rest split among the earners."""
+    hh = Window.partitionBy("hh_key")
+    earner_rank = Window.partitionBy("hh_key").orderBy(F.col("_earner").desc(), "member_no")
+    per_capita = F.when(
+        F.col("d22"), integer(seed, "pc_low", 12000, 37000, "hh_key")
+    ).otherwise(F.lit(40000) + F.floor(-F.log(uniform(seed, "pc", "hh_key")) * 45000).cast("int"))
+    total = per_capita.cast("long") * F.col("size")
+    m = (
+        members.withColumn("_total", total)
+        .withColumn("_earners", F.sum(F.col("_earner").cast("int")).over(hh))
+        .withColumn("_elderly", F.sum((F.col("age") >= 60).cast("int")).over(hh))
+        .withColumn("own_food_value", F.floor(F.col("_total") * 0.15 * uniform(seed, "food", "hh_key")).cast("long"))
+        .withColumn("_allowances", F.least(F.col("_elderly") * 7200, F.floor(F.col("_total") * 0.2)).cast("long"))
+        .withColumn("_remit", F.floor(F.col("_total") * 0.15 * uniform(seed, "remit", "hh_key")).cast("long"))
+    )
+    labour = F.col("_total") - F.col("own_food_value") - F.col("_allowances") - F.col("_remit")
+    m = m.withColumn("_labour", F.when(F.col("_earners") > 0, labour).otherwise(F.lit(0)))
+    share = F.floor(F.col("_labour") / F.greatest(F.col("_earners"), F.lit(1))).cast("long")
+    remainder = F.col("_labour") - share * F.col("_earners")
+    main = F.when(F.col("_earner"), share + F.when(F.row_number().over(earner_rank) == 1, remainder).otherwise(0)).otherwise(F.lit(0))
+    secondary = F.when(F.col("_earner") & (uniform(seed, "second", "hh_key", "member_no") < 0.3), F.floor(main * 0.2)).otherwise(0)
+    remittances = F.col("_remit") + F.when(F.col("_earners") == 0, labour).otherwise(0)
+    return (
+        m.withColumn("income_main", (main - secondary).cast("long"))
+        .withColumn("income_secondary", secondary.cast("long"))
+        .withColumn(
+            "income_other",
+            F.struct(remittances.cast("long").alias("remittances"), F.lit(0).cast("long").alias("rent"), F.lit(0).cast("long").alias("pensions"), F.col("_allowances").alias("allowances")),
+        )
+        .drop("_total", "_earners", "_elderly", "_allowances", "_remit", "_labour")
+    )
+
+
+def _items(names: list[str], deprived: Column, bad_index: Column) -> Column:
+    return F.struct(*[F.when(deprived & (bad_index == k), "n").otherwise("y").alias(name) for k, name in enumerate(names)])
+
+
+def household_answers(members: DataFrame, seed: int) -> DataFrame:
+    """Household-level answers (one row per survey household), with household flags kept for the truth."""
+    bad = lambda n, count: integer(seed, f"item{n}", 0, count - 1, "hh_key")  # noqa: E731
+    u = lambda purpose: uniform(seed, purpose, "hh_key")  # noqa: E731
+    flags = [F.max(F.col(f"d{n}").cast("int")).alias(f"d{n}") for n in (1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28)]
+    keep = ["hh_key", "hh_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "size", "latent_poverty", "poverty_correlation"]
+    h = members.groupBy(*keep).agg(*flags, F.first("own_food_value").alias("own_food_value"), F.first("income_other").alias("income_other"))
+    d = lambda n: F.col(f"d{n}") == 1  # noqa: E731
+    return (
+        h.withColumn("food_hygiene", _items(["labelled_packaged_food", "cooked_meat", "washed_vegetables", "hand_washing_serving_spoon"], d(4), bad(4, 4)))
+        .withColumn("medicine_use", _items(["reads_label", "stores_properly", "no_self_prescribed_antibiotics", "household_remedies_correct"], d(5), bad(5, 4)))
+        .withColumn("housing", _items(["secure_tenure", "durable_house"], d(8), bad(8, 2)))
+        .withColumn("drinking_water_litres_min", F.round(F.when(d(9), 1.0 + u("w9") * 3.9).otherwise(5.5 + u("w9") * 10), 1))
+        .withColumn("use_water_litres_min", F.round(F.when(d(10), 10.0 + u("w10") * 34).otherwise(46.0 + u("w10") * 120), 1))
+        .withColumn(
+            "home_hygiene",
+            _items(["tidy", "clean", "ventilated", "no_stagnant_water", "garbage_managed", "no_disease_vectors", "toilet_hygienic", "safe_from_hazards"], d(11), bad(11, 8)),
+        )
+        .withColumn("is_poor", F.greatest(*[F.col(f"d{n}") for n in (1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28)]) == 1)
+        .withColumn("house_no", F.concat(integer(seed, "house_no", 1, 250, "hh_key").cast("string"), F.when(u("slash") < 0.3, F.concat(F.lit("/"), integer(seed, "house_sub", 1, 9, "hh_key").cast("string"))).otherwise("")))
+        .withColumn("interview_date", F.date_add(F.lit("2018-01-15").cast("date"), integer(seed, "interview", 0, 100, "hh_key")))
+    )
+
+
+def with_welfare(persons: DataFrame, seed: int) -> DataFrame:
+    """welfare_status registered / verified / null: adults, correlated with household poverty in the survey.
+
+    Needs thr_reg, p_val (district, survey) and nonsurvey_reg_rate."""
+    rho = F.col("poverty_correlation")
+    x = F.sqrt(rho) * F.coalesce(F.col("latent_poverty"), F.lit(0.0)) + F.sqrt(F.lit(1.0) - rho) * normal(seed, "reg", "pid")
+    surveyed_reg = x < F.coalesce(F.col("thr_reg"), F.lit(-9.0))
+    other_reg = uniform(seed, "reg_other", "pid") < F.col("nonsurvey_reg_rate")
+    registered = (F.col("age") >= 18) & F.col("is_alive") & F.when(F.col("surveyed"), surveyed_reg).otherwise(other_reg)
+    verified = uniform(seed, "val", "pid") < F.coalesce(F.col("p_val"), F.lit(0.8)) * F.when(F.col("is_poor"), 1.1).otherwise(0.97)
+    return persons.withColumn("welfare_status", F.when(registered, F.when(verified, "verified").otherwise("registered")))
