@@ -312,6 +312,7 @@ def _local(path: str) -> Path:
 
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
     settings = load_settings()
+    spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # cp874 (x-windows-874) for the registry CSV
     chosen = [s for s in SOURCES if s in (args.source or SOURCES)]
     landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
     scratch = landing / f"_generate_tmp_{uuid.uuid4().hex}"
