@@ -125,8 +125,9 @@ def test_notebook_executes(world, monkeypatch):
     parameters.source = parameters.source.replace('SOURCE = "gold"', f'SOURCE = "{source}"')
     monkeypatch.setenv("TPMAP_ROOT", str(world["root"]))
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}).execute()
-    images = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) == 4
+    # The inline backend may show a figure both as the cell's result and as a display: count cells.
+    drawn = [c for c in notebook.cells if c.cell_type == "code" and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))]
+    assert len(drawn) == 4
 
 
 def test_report_renders(world):
