@@ -127,13 +127,14 @@ def phone_format(phone: Column, seed: int, key: Column) -> Column:
     """One of the formats agencies use for the same mobile number."""
     rest = F.substring(phone, 2, 9)
     pick = integer(seed, "phone_fmt", 1, 5, key)
-    return (
+    formatted = (
         F.when(pick == 1, F.concat_ws("-", F.substring(phone, 1, 3), F.substring(phone, 4, 3), F.substring(phone, 7, 4)))
         .when(pick == 2, phone)
         .when(pick == 3, F.concat(F.lit("+66"), rest))
         .when(pick == 4, F.concat(F.lit("66"), rest))
         .otherwise(F.concat(F.lit("+66 (0)"), F.substring(phone, 2, 2), F.lit(" "), F.substring(phone, 4, 3), F.lit(" "), F.substring(phone, 7, 4)))
     )
+    return F.when(phone.isNotNull(), formatted)
 
 
 def with_duplicates(df: DataFrame, source: str, rate: float, seed: int, new_key: Column) -> tuple[DataFrame, DataFrame]:
