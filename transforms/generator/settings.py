@@ -18,6 +18,7 @@ class WorldSettings(_Strict):
     welfare_registrants: int = Field(gt=0, description="MOF registrants at scale 1")
     adult_share: float = Field(gt=0, le=1, description="Share of surveyed persons aged 18+ (turns a per-person MOF rate into a per-adult one)")
     poverty_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in each indicator draw")
+    welfare_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in MOF registration")
     migrant_share: float = Field(ge=0, lt=1)
     death_rate: float = Field(ge=0, lt=1)
     disabled_rate_not_surveyed: float = Field(ge=0, lt=1)

@@ -148,11 +148,12 @@ def household_answers(members: DataFrame, seed: int) -> DataFrame:
     )
 
 
-def with_welfare(persons: DataFrame, seed: int) -> DataFrame:
+def with_welfare(persons: DataFrame, seed: int, correlation: float) -> DataFrame:
     """welfare_status registered / verified / null: adults, correlated with household poverty in the survey.
 
-    Needs thr_reg, p_val (district, survey) and nonsurvey_reg_rate."""
-    rho = F.col("poverty_correlation")
+    Needs thr_reg, p_val (district, survey) and nonsurvey_reg_rate. Published 2561: the poor are verified
+    at about the overall rate (23 % vs 23 %), so the correlation is weak."""
+    rho = F.lit(correlation)
     x = F.sqrt(rho) * F.coalesce(F.col("latent_poverty"), F.lit(0.0)) + F.sqrt(F.lit(1.0) - rho) * normal(seed, "reg", "pid")
     surveyed_reg = x < F.coalesce(F.col("thr_reg"), F.lit(-9.0))
     other_reg = uniform(seed, "reg_other", "pid") < F.col("nonsurvey_reg_rate")
