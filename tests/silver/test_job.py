@@ -8,7 +8,6 @@ import json
 
 import pytest
 from chispa import assert_df_equality
-from pyspark.sql import functions as F
 
 from jobs.runs import JobRun
 from jobs.standardize import Databases, standardize_source

@@ -6,9 +6,6 @@ Every adapter keeps the bronze metadata and adds `_content_hash` over the delive
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
@@ -19,17 +16,6 @@ RAW_FIELDS = (
     "record_key", "pid_raw", "title_raw", "first_name_raw", "last_name_raw", "sex_raw", "birth_date_raw",
     "phone_raw", "house_code_raw", "village_code_raw", "subdistrict_code_raw", "district_code_raw", "province_code_raw",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Source:
-    """How one person-bearing source maps to silver."""
-
-    name: str  # bronze table name
-    silver: str  # silver record source name (table silver.<silver>)
-    era: str  # era of birth_date_raw: BE or CE
-    adapter: Callable[[DataFrame], DataFrame]
-    payload: dict[str, str]  # payload column -> comment
 
 
 def _s(column: str) -> Column:
