@@ -140,7 +140,7 @@ def load_config(env: str, conf_dir: Path = CONF_DIR, environ: dict[str, str] | N
     try:
         config = AppConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_describe_validation_error(path, err)) from None
+        raise ConfigError(describe_validation_error(path, err)) from None
     if config.env != env:
         raise ConfigError(f"{path}: env: says {config.env!r} but the file is for environment {env!r}")
     return config
@@ -167,12 +167,13 @@ def _with_path_overrides(raw: dict[str, Any], environ: dict[str, str]) -> dict[s
     return {**raw, "paths": overridden}
 
 
-def _describe_validation_error(path: Path, err: ValidationError) -> str:
-    lines = [f"{path}: invalid configuration"]
+def describe_validation_error(path: Path, err: ValidationError, what: str = "configuration") -> str:
+    """One line per problem: the dotted key and the reason, under the file's name."""
+    lines = [f"{path}: invalid {what}"]
     for problem in err.errors():
         key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
         reason = "missing key" if problem["type"] == "missing" else problem["msg"]
         if problem["type"] == "extra_forbidden":
-            reason = "unknown key (not part of the configuration model)"
+            reason = f"unknown key (not part of the {what} model)"
         lines.append(f"  {key}: {reason}")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from jobs.config import CONF_DIR, ConfigError
+from jobs.config import CONF_DIR, ConfigError, describe_validation_error
 
 SOURCES_DIR = CONF_DIR / "sources"
 
@@ -100,7 +100,7 @@ def load_contract(path: Path) -> SourceContract:
     try:
         contract = SourceContract.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(_describe(path, err)) from None
+        raise ConfigError(describe_validation_error(path, err, "source contract")) from None
     if contract.source != path.stem:
         raise ConfigError(f"{path}: source: says {contract.source!r} but the file is named for {path.stem!r}")
     return contract
@@ -110,13 +110,3 @@ def load_contracts(sources_dir: Path = SOURCES_DIR) -> dict[str, SourceContract]
     """Every contract in conf/sources/, by source name."""
     return {p.stem: load_contract(p) for p in sorted(sources_dir.glob("*.yaml"))}
 
-
-def _describe(path: Path, err: ValidationError) -> str:
-    lines = [f"{path}: invalid source contract"]
-    for problem in err.errors():
-        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        reason = "missing key" if problem["type"] == "missing" else problem["msg"]
-        if problem["type"] == "extra_forbidden":
-            reason = "unknown key (not part of the contract model)"
-        lines.append(f"  {key}: {reason}")
-    return "\n".join(lines)
