@@ -32,7 +32,7 @@ def test_registry_ids_valid_unique_and_codes_known(spark, world):
     landing, _ = world
     files = sorted((landing / "dopa_registry").glob("*/*.csv"))
     assert files
-    frame = pd.read_csv(files[0], encoding="cp874", dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python")
+    frame = pd.read_csv(files[0], encoding="cp874", encoding_errors="replace", dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python")
     frame = frame[frame["pid"].str.fullmatch(r"\d{13}")]
     assert len(frame) > 10_000
     assert frame["pid"].map(_valid).all()
