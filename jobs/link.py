@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import argparse
 import logging
 import shutil
@@ -95,7 +97,8 @@ def score_pairs(spark: SparkSession, linkage_input: DataFrame, settings: Linkage
     checkpoints = run_dir / "splink_checkpoints"
     spark.sparkContext.setCheckpointDir(str(checkpoints))
     db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
-    table = db_api.register(linkage_input, dataset_display_name="linkage_input")
+    # A fresh name per call: Splink refuses a name already registered in this session (tests share one).
+    table = db_api.register(linkage_input, dataset_display_name=f"linkage_input_{uuid.uuid4().hex[:12]}")
     linker = Linker(table, splink_settings(settings), log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)
     for keys in prob.em_blocking_rules:
