@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -88,6 +89,9 @@ def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[
     builder = SparkSession.builder.appName(app_name)
     settings = dict(catalog_settings(config))
     if not launched_by_spark_submit():
+        # Python workers must run this interpreter (the project's venv); PySpark's default is whatever
+        # `python3` is first on PATH, which on a fresh machine lacks pandas/pyarrow for pandas UDFs.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = builder.master(config.spark.master)
         settings.update(local_settings(config))
         Path(config.paths.resolved("metastore")).parent.mkdir(parents=True, exist_ok=True)
