@@ -1,11 +1,13 @@
 """Benchmark: bronze ingest rows per second per source.
 
-    python scripts/bench_ingest.py [--scale 0.01] [--seed 2561] [--root DIR] [--synthetic-rows N]
+    python scripts/bench_ingest.py [--scale 0.01] [--seed 2561] [--root DIR] [--synthetic-rows N] [--reuse-landing]
 
 Runs on a throw-away lakehouse (its own --root, never the shared lakehouse/). The landing zone comes
 from the generate job at --scale when that job exists; otherwise (or with --synthetic-rows) each source
 gets one file of N copies of a hand-written record with a few broken lines, so the ingest path can be
-measured before the generator lands. Prints one line per source: files, rows, seconds, rows/s.
+measured before the generator lands. With --reuse-landing and a --root whose landing zone already holds
+files (e.g. from `python -m jobs generate`), those files are ingested as they are, so the lakehouse can go
+on with `run-all --from standardize`. Prints one line per source: files, rows, seconds, rows/s.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2561)
     parser.add_argument("--root", default=None, help="throw-away lakehouse root (default: a new temp folder)")
     parser.add_argument("--synthetic-rows", type=int, default=None, help="skip the generator; N rows per source")
+    parser.add_argument("--reuse-landing", action="store_true", help="ingest the landing zone already under --root")
     args = parser.parse_args()
     os.environ["TPMAP_ROOT"] = args.root or tempfile.mkdtemp(prefix="tpmap-bench-ingest-")
 
@@ -90,7 +93,11 @@ def main() -> int:
     spark = get_spark(config, app_name="tpmap-bench-ingest", extra={"spark.sql.shuffle.partitions": "2"})
     ensure_databases(spark)
     landing = config.paths.resolved("landing")
-    if args.synthetic_rows or "generate" not in available_jobs():
+    if args.reuse_landing:
+        if not any(Path(landing).glob("*/*/*")):
+            parser.error(f"--reuse-landing: no delivery files under {landing}")
+        print(f"landing: reusing {landing}")
+    elif args.synthetic_rows or "generate" not in available_jobs():
         rows = args.synthetic_rows or 100_000
         print(f"landing: synthetic, {rows:,} rows per source (generator {'skipped' if args.synthetic_rows else 'not available'})")
         write_synthetic(Path(landing), rows)

@@ -1,11 +1,13 @@
 """Benchmark: plain Splink vs this pipeline's linkage on the same silver records (wall time, F1, pairs/record).
 
-    python scripts/bench_linkage.py --scale 0.001 [--skip-plain]
+    python scripts/bench_linkage.py --scale 0.001 [--skip-plain] [--error-scale 3]
 
 One scale per process (a fresh JVM and lakehouse each). It builds a fresh synthetic world in a temp lakehouse (generate -> ingest -> standardize),
 then times (a) plain Splink: generic name/date/ID comparisons, generic blocking, every record through
 Splink, no deterministic pass, connected components at the same threshold; and (b) the `link` job.
 Both are scored against the generator's truth with transforms.linkage.evaluation. Prints one table.
+--error-scale multiplies every per-record error rate of conf/generator.yaml (IDs, names, dates, phones,
+duplicates; capped at 1) for this run only; take-up rates and broken rows are left as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +23,27 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 PLAIN_THRESHOLD = 0.95
+
+
+ERROR_FIELDS = ("pid", "first_name", "last_name", "birth_date")
+
+
+def scaled_errors(settings, factor: float):
+    """The generator settings with every per-record error rate multiplied by factor (capped at 1)."""
+    sources = {}
+    for name, source in settings.sources.items():
+        updates = {f: {k: min(1.0, v * factor) for k, v in getattr(source, f).items()} for f in ERROR_FIELDS}
+        updates.update({f: min(1.0, getattr(source, f) * factor) for f in ("shared_phone", "duplicate")})
+        sources[name] = source.model_copy(update=updates)
+    return settings.model_copy(update={"sources": sources})
+
+
+def use_error_scale(factor: float) -> None:
+    """Make the generate job read scaled error rates (the job calls jobs.generate.load_settings())."""
+    from jobs import generate
+
+    original = generate.load_settings
+    generate.load_settings = lambda *a, **k: scaled_errors(original(*a, **k), factor)
 
 
 def build_world(spark, config, scale: float) -> None:
@@ -75,7 +98,7 @@ def f1_of(xref, truth) -> tuple[float, float, float]:
     return metric["precision"], metric["recall"], metric["f1"]
 
 
-def bench_scale(scale: float, skip_plain: bool) -> dict:
+def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0) -> dict:
     root = Path(tempfile.mkdtemp(prefix=f"tpmap-bench-link-{scale}-"))
     os.environ["TPMAP_ROOT"] = str(root)
     from jobs import link
@@ -90,12 +113,16 @@ def bench_scale(scale: float, skip_plain: bool) -> dict:
     config = load_config(os.environ.get("TPMAP_ENV", "local"))
     spark = get_spark(config, app_name="bench-linkage", extra={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"})
     ensure_databases(spark)
+    if error_scale != 1.0:
+        use_error_scale(error_scale)
+    timer = time.monotonic()
     build_world(spark, config, scale)
+    print(f"world built (generate, ingest, standardize) in {time.monotonic() - timer:.0f} s", flush=True)
     truth = read_truth(spark, config).localCheckpoint()
     settings = load_linkage_settings()
     records = link.read_records(spark, settings, "silver").localCheckpoint()
     n = records.count()
-    result = {"scale": scale, "records": n}
+    result = {"scale": scale, "error_scale": error_scale, "records": n}
 
     job_run = JobRun("link", {})
     started = time.monotonic()
@@ -118,12 +145,29 @@ def bench_scale(scale: float, skip_plain: bool) -> dict:
     return result
 
 
+def print_table(result: dict) -> None:
+    print(f"\nscale {result['scale']}, error rates x{result['error_scale']}, {result['records']:,} silver records, "
+          f"{result['splink_input_records']:,} to Splink, {result['pairs_per_record']:.2f} candidate pairs per record")
+    print(f"{'linkage':<10} {'seconds':>8} {'precision':>10} {'recall':>8} {'F1':>8}")
+    for name in ("pipeline", "plain"):
+        if f"{name}_seconds" in result:
+            p, r, f1 = result[f"{name}_p_r_f1"]
+            print(f"{name:<10} {result[f'{name}_seconds']:>8.1f} {p:>10.5f} {r:>8.5f} {f1:>8.5f}")
+    if "plain_seconds" in result:
+        print(f"speed-up: {result['plain_seconds'] / result['pipeline_seconds']:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.001, help="World scale (default 0.001)")
     parser.add_argument("--skip-plain", action="store_true", help="Only time this pipeline")
+    parser.add_argument("--error-scale", type=float, default=1.0, help="Multiply the generator's error rates (default 1)")
     args = parser.parse_args()
-    print("RESULT", bench_scale(args.scale, args.skip_plain), flush=True)
+    if not args.error_scale > 0:
+        parser.error("--error-scale must be positive")
+    result = bench_scale(args.scale, args.skip_plain, args.error_scale)
+    print("RESULT", result, flush=True)
+    print_table(result)
 
 
 if __name__ == "__main__":
