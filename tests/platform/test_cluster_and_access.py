@@ -141,7 +141,9 @@ def test_report_renders(world):
     chromium = shutil.which("chromium")
     if chromium:
         shot = world["root"] / "report.png"
-        _run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run", f"--screenshot={shot}",
+        # A closed network: without the background-networking flags Chromium keeps retrying connections.
+        _run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run",
+              f"--user-data-dir={world['root'] / 'chromium-profile'}", f"--screenshot={shot}",
               "--window-size=1200,1600", output.as_uri()], world["env"], timeout=120)
         assert shot.is_file() and shot.stat().st_size > 20_000
