@@ -1,6 +1,7 @@
 """Benchmark: plain Splink vs this pipeline's linkage on the same silver records (wall time, F1, pairs/record).
 
     python scripts/bench_linkage.py --scale 0.001 [--skip-plain] [--error-scale 3]
+    python scripts/bench_linkage.py --root LAKEHOUSE [--skip-plain]   # reuse a lakehouse with silver and truth
 
 One scale per process (a fresh JVM and lakehouse each). It builds a fresh synthetic world in a temp lakehouse (generate -> ingest -> standardize),
 then times (a) plain Splink: generic name/date/ID comparisons, generic blocking, every record through
@@ -98,8 +99,8 @@ def f1_of(xref, truth) -> tuple[float, float, float]:
     return metric["precision"], metric["recall"], metric["f1"]
 
 
-def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0) -> dict:
-    root = Path(tempfile.mkdtemp(prefix=f"tpmap-bench-link-{scale}-"))
+def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_root: str | None = None) -> dict:
+    root = Path(reuse_root) if reuse_root else Path(tempfile.mkdtemp(prefix=f"tpmap-bench-link-{scale}-"))
     os.environ["TPMAP_ROOT"] = str(root)
     from jobs import link
     from jobs.config import load_config
@@ -113,11 +114,14 @@ def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0) -> dic
     config = load_config(os.environ.get("TPMAP_ENV", "local"))
     spark = get_spark(config, app_name="bench-linkage", extra={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"})
     ensure_databases(spark)
-    if error_scale != 1.0:
-        use_error_scale(error_scale)
-    timer = time.monotonic()
-    build_world(spark, config, scale)
-    print(f"world built (generate, ingest, standardize) in {time.monotonic() - timer:.0f} s", flush=True)
+    if reuse_root:
+        print(f"reusing the silver tables and truth under {root} (scale and error rates as they were generated)", flush=True)
+    else:
+        if error_scale != 1.0:
+            use_error_scale(error_scale)
+        timer = time.monotonic()
+        build_world(spark, config, scale)
+        print(f"world built (generate, ingest, standardize) in {time.monotonic() - timer:.0f} s", flush=True)
     truth = read_truth(spark, config).localCheckpoint()
     settings = load_linkage_settings()
     records = link.read_records(spark, settings, "silver").localCheckpoint()
@@ -162,10 +166,13 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.001, help="World scale (default 0.001)")
     parser.add_argument("--skip-plain", action="store_true", help="Only time this pipeline")
     parser.add_argument("--error-scale", type=float, default=1.0, help="Multiply the generator's error rates (default 1)")
+    parser.add_argument("--root", default=None, help="An existing lakehouse root with silver tables and truth: skip building a world")
     args = parser.parse_args()
     if not args.error_scale > 0:
         parser.error("--error-scale must be positive")
-    result = bench_scale(args.scale, args.skip_plain, args.error_scale)
+    if args.root and not (Path(args.root) / "truth").is_dir():
+        parser.error(f"--root {args.root}: no truth/ folder there (run generate, ingest and standardize first)")
+    result = bench_scale(args.scale, args.skip_plain, args.error_scale, args.root)
     print("RESULT", result, flush=True)
     print_table(result)
 
