@@ -18,6 +18,7 @@ from jobs.config import AppConfig
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+LOG_CONFIG = Path(__file__).resolve().parents[1] / "conf" / "log4j2.properties"
 
 
 def launched_by_spark_submit() -> bool:
@@ -65,7 +66,7 @@ def local_settings(config: AppConfig) -> dict[str, str]:
     derby_home = str(Path(config.paths.resolved("metastore")).parent)
     settings = {
         "spark.driver.memory": config.spark.driver_memory,
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={derby_home}",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={derby_home}" + (f" -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}" if LOG_CONFIG.is_file() else ""),
         "spark.ui.enabled": str(config.spark.ui_enabled).lower(),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions),
