@@ -211,5 +211,7 @@ def test_province_target_poor_rates_rank_like_published(calibration_world):
     assert len(both) >= 70, f"only {len(both)} provinces in common"
     rho = spearman(both["ours"], both["published"])
     national = target.mean() * 100
-    print(f"\ntarget poor: {national:.2f} % of surveyed persons (published 2.82 %); provinces {len(both)}; Spearman {rho:.3f}")
+    poor = surveyed["is_poor"].mean() * 100
+    print(f"\nBMN-poor persons {poor:.2f} % (published 12.02 %); target poor {national:.2f} % of surveyed persons (published 2.82 %)")
+    print(f"provinces {len(both)}; Spearman rank correlation of province target-poor rates {rho:.3f} (at least {MIN_SPEARMAN})")
     assert rho >= MIN_SPEARMAN

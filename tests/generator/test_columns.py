@@ -40,3 +40,16 @@ def test_thai_dates_with_errors(spark):
         "a string, b string, c string",
     )
     assert_df_equality(got, expected, ignore_nullable=True)
+
+
+def test_normal_cdf_matches_the_standard_library(spark):
+    from statistics import NormalDist
+
+    from transforms.generator.random import normal_cdf
+
+    xs = [-6.0, -3.5, -2.71, -1.0, -0.1, 0.0, 0.3, 1.96, 4.0]
+    got = spark.createDataFrame([(x,) for x in xs], "x double").select("x", normal_cdf(F.col("x")).alias("p")).collect()
+    for row in got:
+        exact = NormalDist().cdf(row.x)
+        assert abs(row.p - exact) < 2e-7
+        assert abs(row.p / exact - 1) < 5e-3
