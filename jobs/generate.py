@@ -57,6 +57,8 @@ def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", dest="scale", type=float, default=0.001, help="population scale (1 = all of Thailand, ~66M persons)")
     parser.add_argument("--seed", dest="seed", type=int, default=2561, help="random seed")
+    parser.add_argument("--error-scale", dest="error_scale", type=float, default=1.0,
+                        help="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test")
     parser.add_argument("--source", dest="source", action="append", choices=None, help=f"source to write (repeatable; default all): {', '.join(SOURCES)}")
 
 
@@ -67,6 +69,8 @@ def validate(args: argparse.Namespace) -> None:
         raise ValueError(f"--scale {args.scale} is above 2 (scale 1 is all of Thailand)")
     if args.seed is None or args.seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    if not getattr(args, "error_scale", 1.0) > 0:
+        raise ValueError(f"--error-scale must be a positive number, got {args.error_scale}")
     unknown = sorted(set(args.source or []) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(SOURCES)}")
@@ -311,7 +315,7 @@ def _local(path: str) -> Path:
 
 
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
-    settings = load_settings()
+    settings = load_settings().with_error_scale(getattr(args, "error_scale", 1.0))
     spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # cp874 (x-windows-874) for the registry CSV
     chosen = [s for s in SOURCES if s in (args.source or SOURCES)]
     landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")

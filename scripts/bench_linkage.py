@@ -7,8 +7,8 @@ One scale per process (a fresh JVM and lakehouse each). It builds a fresh synthe
 then times (a) plain Splink: generic name/date/ID comparisons, generic blocking, every record through
 Splink, no deterministic pass, connected components at the same threshold; and (b) the `link` job.
 Both are scored against the generator's truth with transforms.linkage.evaluation. Prints one table.
---error-scale multiplies every per-record error rate of conf/generator.yaml (IDs, names, dates, phones,
-duplicates; capped at 1) for this run only; take-up rates and broken rows are left as they are.
+--error-scale is passed to the generate job (`generate --error-scale`: every per-record error rate of
+conf/generator.yaml times the factor, capped at 1).
 """
 
 from __future__ import annotations
@@ -26,34 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 PLAIN_THRESHOLD = 0.95
 
 
-ERROR_FIELDS = ("pid", "first_name", "last_name", "birth_date")
-
-
-def scaled_errors(settings, factor: float):
-    """The generator settings with every per-record error rate multiplied by factor (capped at 1)."""
-    sources = {}
-    for name, source in settings.sources.items():
-        updates = {f: {k: min(1.0, v * factor) for k, v in getattr(source, f).items()} for f in ERROR_FIELDS}
-        updates.update({f: min(1.0, getattr(source, f) * factor) for f in ("shared_phone", "duplicate")})
-        sources[name] = source.model_copy(update=updates)
-    return settings.model_copy(update={"sources": sources})
-
-
-def use_error_scale(factor: float) -> None:
-    """Make the generate job read scaled error rates (the job calls jobs.generate.load_settings())."""
-    from jobs import generate
-
-    original = generate.load_settings
-    generate.load_settings = lambda *a, **k: scaled_errors(original(*a, **k), factor)
-
-
-def build_world(spark, config, scale: float) -> None:
+def build_world(spark, config, scale: float, error_scale: float) -> None:
     from jobs.registry import load_job
     from jobs.run_all import stage_arguments
     from jobs.runs import recorded_run
 
     for stage in ("reference", "generate", "ingest", "standardize"):
         args = stage_arguments(stage, config, argparse.Namespace(scale=scale, seed=None))
+        if stage == "generate":
+            args.error_scale = error_scale
         with recorded_run(spark, stage, vars(args)) as job_run:
             load_job(stage).run(spark, config, args, job_run)
 
@@ -117,10 +98,8 @@ def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_
     if reuse_root:
         print(f"reusing the silver tables and truth under {root} (scale and error rates as they were generated)", flush=True)
     else:
-        if error_scale != 1.0:
-            use_error_scale(error_scale)
         timer = time.monotonic()
-        build_world(spark, config, scale)
+        build_world(spark, config, scale, error_scale)
         print(f"world built (generate, ingest, standardize) in {time.monotonic() - timer:.0f} s", flush=True)
     truth = read_truth(spark, config).localCheckpoint()
     settings = load_linkage_settings()

@@ -48,3 +48,22 @@ def test_settings_reject_unknown_keys(tmp_path):
     bad.write_text(generate.SETTINGS_FILE.read_text(encoding="utf-8") + "colour: blue\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="colour: Extra inputs are not permitted"):
         generate.load_settings(bad)
+
+
+def test_rejects_non_positive_error_scale():
+    with pytest.raises(ValueError, match="--error-scale must be a positive number"):
+        generate.validate(_args(error_scale=0.0))
+
+
+def test_error_scale_multiplies_error_rates_only():
+    settings = generate.load_settings()
+    tripled = settings.with_error_scale(3)
+    bmn, bmn3 = settings.sources["cdd_bmn"], tripled.sources["cdd_bmn"]
+    assert bmn3.pid == {k: pytest.approx(v * 3) for k, v in bmn.pid.items()}
+    assert bmn3.birth_date["year_only"] == pytest.approx(bmn.birth_date["year_only"] * 3)
+    mof, mof3 = settings.sources["mof_welfare"], tripled.sources["mof_welfare"]
+    assert (mof3.shared_phone, mof3.duplicate) == (pytest.approx(mof.shared_phone * 3), pytest.approx(mof.duplicate * 3))
+    assert tripled.sources["dcy_child_grant"].pid["missing"] == 1.0  # 0.6 x 3, capped
+    elderly, elderly3 = settings.sources["dla_elderly"], tripled.sources["dla_elderly"]
+    assert (elderly3.take_up, elderly3.scientific_notation, elderly3.broken) == (elderly.take_up, elderly.scientific_notation, elderly.broken)
+    assert settings.with_error_scale(1.0) == settings

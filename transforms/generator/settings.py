@@ -45,6 +45,13 @@ class SourceSettings(_Strict):
     def rates(self) -> dict:
         return self.model_dump(exclude={"broken"})
 
+    def with_error_scale(self, factor: float) -> "SourceSettings":
+        """Every per-record error rate (ID, name and date errors, shared phones, duplicates) times factor,
+        capped at 1; take-up, notation and broken rows unchanged."""
+        fields = {f: {k: min(1.0, v * factor) for k, v in getattr(self, f).items()} for f in ("pid", "first_name", "last_name", "birth_date")}
+        fields.update({f: min(1.0, getattr(self, f) * factor) for f in ("shared_phone", "duplicate")})
+        return self.model_copy(update=fields)
+
 
 class Redelivery(_Strict):
     source: str
@@ -57,3 +64,6 @@ class GeneratorSettings(_Strict):
     rows_per_file: int = Field(gt=0)
     world: WorldSettings
     sources: dict[str, SourceSettings]
+
+    def with_error_scale(self, factor: float) -> "GeneratorSettings":
+        return self.model_copy(update={"sources": {n: s.with_error_scale(factor) for n, s in self.sources.items()}})
