@@ -77,6 +77,23 @@ def test_files_account_for_every_line(spark, world):
             assert lines[row.line_number - 1].startswith((b"X", b'{"')), (f.file, row.line_number)
 
 
+def test_moved_addresses_are_recorded_and_stay_in_the_province(spark, world):
+    """Welfare records written with the current address: about the configured 3 %, a real village of the
+    registered province but not the registered village, and the file carries the written village."""
+    landing, truth = world
+    moved = spark.read.parquet(f"{truth}/errors").where("source = 'mof_welfare' AND error_kind = 'moved_address'").toPandas()
+    records = spark.read.parquet(f"{truth}/records").where("source = 'mof_welfare'").count()
+    assert 0.02 < len(moved) / records < 0.04, len(moved) / records
+    assert (moved.true_value != moved.written_value).all()
+    assert (moved.true_value.str[:2] == moved.written_value.str[:2]).all()
+    villages = {r[0] for r in spark.table("ref.village").select("village_code").collect()}
+    assert set(moved.written_value) <= villages
+    frame = pd.concat(pd.read_csv(f, encoding="utf-8-sig", encoding_errors="replace", dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python")
+                      for f in sorted((landing / "mof_welfare").glob("2018-06-30/*.csv")))
+    written = frame.set_index("application_no").village_code
+    assert (written.reindex(moved.record_key).values == moved.written_value.values).all()
+
+
 def test_same_seed_and_scale_give_identical_files(spark, config, world, tmp_path):
     landing, _ = world
     paths = config.paths.model_copy(update={"landing": str(tmp_path / "landing"), "truth": str(tmp_path / "truth")})

@@ -38,6 +38,7 @@ class SourceSettings(_Strict):
     birth_date: dict[str, float] = Field(default_factory=dict, description="be_as_ce, ce_as_be, day_month_swap, year_only")
     shared_phone: float = Field(0.0, ge=0, le=1)
     duplicate: float = Field(0.0, ge=0, le=1)
+    moved_address: float = Field(0.0, ge=0, le=1, description="Records with the current (not the registered) address, in the same province")
     scientific_notation: float = Field(0.0, ge=0, le=1)
     take_up: float = Field(1.0, ge=0, le=1, description="Share of eligible persons in the programme")
     broken: BrokenRows = Field(default_factory=BrokenRows)
@@ -46,10 +47,10 @@ class SourceSettings(_Strict):
         return self.model_dump(exclude={"broken"})
 
     def with_error_scale(self, factor: float) -> "SourceSettings":
-        """Every per-record error rate (ID, name and date errors, shared phones, duplicates) times factor,
+        """Every per-record error rate (ID, name and date errors, shared phones, duplicates, moved addresses) times factor,
         capped at 1; take-up, notation and broken rows unchanged."""
         fields = {f: {k: min(1.0, v * factor) for k, v in getattr(self, f).items()} for f in ("pid", "first_name", "last_name", "birth_date")}
-        fields.update({f: min(1.0, getattr(self, f) * factor) for f in ("shared_phone", "duplicate")})
+        fields.update({f: min(1.0, getattr(self, f) * factor) for f in ("shared_phone", "duplicate", "moved_address")})
         return self.model_copy(update=fields)
 
 
