@@ -167,7 +167,7 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
         .withColumn("is_disabled", F.coalesce(F.col("_disabled"), uniform(seed, "disabled_other", "pid") < w.disabled_rate_not_surveyed))
         .withColumn("is_poor", F.coalesce(F.col("is_poor"), F.lit(False)))
         .withColumn("nonsurvey_reg_rate", F.lit(nonsurvey_reg_rate))
-        .transform(lambda df: survey.with_welfare(df, seed, w.welfare_correlation))
+        .transform(lambda df: survey.with_welfare(df, seed, w.welfare_correlation, w.verification_factor_poor, w.verification_factor_other))
         .drop("_disabled")
         .persist(StorageLevel.MEMORY_AND_DISK)
     )

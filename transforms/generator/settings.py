@@ -19,6 +19,8 @@ class WorldSettings(_Strict):
     adult_share: float = Field(gt=0, le=1, description="Share of surveyed persons aged 18+ (turns a per-person MOF rate into a per-adult one)")
     poverty_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in each indicator draw")
     welfare_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in MOF registration")
+    verification_factor_poor: float = Field(gt=0, description="MOF verification rate of the BMN-poor relative to the district's rate")
+    verification_factor_other: float = Field(gt=0, description="... and of everyone else (with the poor's factor, keeps the district's rate)")
     migrant_share: float = Field(ge=0, lt=1)
     death_rate: float = Field(ge=0, lt=1)
     disabled_rate_not_surveyed: float = Field(ge=0, lt=1)

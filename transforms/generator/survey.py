@@ -190,19 +190,20 @@ def household_answers(members: DataFrame, seed: int) -> DataFrame:
     )
 
 
-def with_welfare(persons: DataFrame, seed: int, correlation: float) -> DataFrame:
+def with_welfare(persons: DataFrame, seed: int, correlation: float, poor_factor: float, other_factor: float) -> DataFrame:
     """welfare_status registered / verified / null: adults, at the district's published rates in the survey.
 
     Needs thr_reg, p_val (district, survey) and nonsurvey_reg_rate. Published 2561 (country files): the
     poor register at the overall rate (28.5 % vs 28.7 % of persons) and registered poor pass verification
     a little more often (82.4 % vs 79.9 %). Hence no latent correlation by default
-    (conf/generator.yaml world.welfare_correlation), and the district's verification rate times 1.03 for
-    the poor and 0.996 for the others (which keeps the district's overall rate). With correlation 0.1
+    (conf/generator.yaml world.welfare_correlation), and the district's verification rate times
+    poor_factor (1.03) for the poor and other_factor (0.996) for the others (world.verification_factor_*;
+    together they keep the district's overall rate). With correlation 0.1
     and 1.1 the target poor came out at 3.6 % of surveyed persons against the published 2.82 %."""
     rho = F.lit(correlation)
     x = F.sqrt(rho) * F.coalesce(F.col("latent_poverty"), F.lit(0.0)) + F.sqrt(F.lit(1.0) - rho) * normal(seed, "reg", "pid")
     surveyed_reg = x < F.coalesce(F.col("thr_reg"), F.lit(-9.0))
     other_reg = uniform(seed, "reg_other", "pid") < F.col("nonsurvey_reg_rate")
     registered = (F.col("age") >= 18) & F.col("is_alive") & F.when(F.col("surveyed"), surveyed_reg).otherwise(other_reg)
-    verified = uniform(seed, "val", "pid") < F.coalesce(F.col("p_val"), F.lit(0.8)) * F.when(F.col("is_poor"), 1.03).otherwise(0.996)
+    verified = uniform(seed, "val", "pid") < F.coalesce(F.col("p_val"), F.lit(0.8)) * F.when(F.col("is_poor"), poor_factor).otherwise(other_factor)
     return persons.withColumn("welfare_status", F.when(registered, F.when(verified, "verified").otherwise("registered")))
