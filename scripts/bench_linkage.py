@@ -2,11 +2,15 @@
 
     python scripts/bench_linkage.py --scale 0.001 [--skip-plain] [--error-scale 3]
     python scripts/bench_linkage.py --root LAKEHOUSE [--skip-plain]   # reuse a lakehouse with silver and truth
+    python scripts/bench_linkage.py --root LAKEHOUSE --blocking-only  # candidate pairs per record and rule, no scoring
 
 One scale per process (a fresh JVM and lakehouse each). It builds a fresh synthetic world in a temp lakehouse (generate -> ingest -> standardize),
 then times (a) plain Splink: generic name/date/ID comparisons, generic blocking, every record through
 Splink, no deterministic pass, connected components at the same threshold; and (b) the `link` job.
 Both are scored against the generator's truth with transforms.linkage.evaluation. Prints one table.
+--blocking-only runs the deterministic pass and the blocking rules on the Splink input and prints
+candidate pairs per record (per rule and in all, each pair once) and blocking recall, without scoring:
+the measure of how candidate pairs grow with the scale, affordable where a full link run is not.
 --error-scale is passed to the generate job (`generate --error-scale`: every per-record error rate of
 conf/generator.yaml times the factor, capped at 1).
 """
@@ -80,7 +84,7 @@ def f1_of(xref, truth) -> tuple[float, float, float]:
     return metric["precision"], metric["recall"], metric["f1"]
 
 
-def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_root: str | None = None) -> dict:
+def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_root: str | None = None, blocking: bool = False) -> dict:
     root = Path(reuse_root) if reuse_root else Path(tempfile.mkdtemp(prefix=f"tpmap-bench-link-{scale}-"))
     os.environ["TPMAP_ROOT"] = str(root)
     from jobs import link
@@ -107,6 +111,10 @@ def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_
     n = records.count()
     result = {"scale": scale, "error_scale": error_scale, "records": n}
 
+    if blocking:
+        result.update(blocking_only(spark, records, truth, settings))
+        spark.stop()
+        return result
     job_run = JobRun("link", {})
     started = time.monotonic()
     link.run(spark, config, argparse.Namespace(silver_db="silver"), job_run)
@@ -128,6 +136,39 @@ def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_
     return result
 
 
+def blocking_only(spark, records, truth, settings) -> dict:
+    """Deterministic pass, then the configured blocking rules on what it leaves: pairs per record and rule."""
+    from pyspark.sql import functions as F
+
+    from transforms.linkage.blocking import candidate_pairs
+    from transforms.linkage.deterministic import deterministic_links
+    from transforms.linkage.evaluation import blocking_quality
+
+    started = time.monotonic()
+    deterministic = deterministic_links(records, settings.spine, settings.deterministic.corroborate_any)
+    linkage_input = records.join(deterministic.select("record_id"), on="record_id", how="left_anti").localCheckpoint()
+    n = linkage_input.count()
+    result = {"splink_input_records": n, "residual_records": linkage_input.filter(~F.col("is_spine")).count(), "per_rule": {}}
+    for keys in settings.probabilistic.blocking_rules:
+        timer = time.monotonic()
+        pairs = candidate_pairs(linkage_input, [keys]).count()
+        result["per_rule"][" & ".join(keys)] = (pairs, pairs / n, time.monotonic() - timer)
+    metrics = {r.metric: r.value for r in blocking_quality(linkage_input, candidate_pairs(linkage_input, settings.probabilistic.blocking_rules), truth).collect()}
+    result.update(candidate_pairs=int(metrics["candidate_pairs"]), pairs_per_record=metrics["pairs_per_record"],
+                  blocking_recall=metrics["blocking_recall"], blocking_seconds=time.monotonic() - started)
+    return result
+
+
+def print_blocking(result: dict) -> None:
+    print(f"\nscale {result['scale']}: {result['records']:,} silver records, {result['splink_input_records']:,} in the Splink input "
+          f"({result['residual_records']:,} not linked by PID), {result['blocking_seconds']:.0f} s")
+    print(f"{'blocking rule':<32} {'pairs':>14} {'per record':>11} {'seconds':>8}")
+    for rule, (pairs, per_record, seconds) in result["per_rule"].items():
+        print(f"{rule:<32} {pairs:>14,} {per_record:>11.3f} {seconds:>8.1f}")
+    print(f"{'all rules (each pair once)':<32} {result['candidate_pairs']:>14,} {result['pairs_per_record']:>11.3f}")
+    print(f"blocking recall {result['blocking_recall']:.5f}")
+
+
 def print_table(result: dict) -> None:
     print(f"\nscale {result['scale']}, error rates x{result['error_scale']}, {result['records']:,} silver records, "
           f"{result['splink_input_records']:,} to Splink, {result['pairs_per_record']:.2f} candidate pairs per record")
@@ -145,15 +186,16 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.001, help="World scale (default 0.001)")
     parser.add_argument("--skip-plain", action="store_true", help="Only time this pipeline")
     parser.add_argument("--error-scale", type=float, default=1.0, help="Multiply the generator's error rates (default 1)")
+    parser.add_argument("--blocking-only", action="store_true", help="Only the deterministic pass and blocking: pairs per record and rule")
     parser.add_argument("--root", default=None, help="An existing lakehouse root with silver tables and truth: skip building a world")
     args = parser.parse_args()
     if not args.error_scale > 0:
         parser.error("--error-scale must be positive")
     if args.root and not (Path(args.root) / "truth").is_dir():
         parser.error(f"--root {args.root}: no truth/ folder there (run generate, ingest and standardize first)")
-    result = bench_scale(args.scale, args.skip_plain, args.error_scale, args.root)
+    result = bench_scale(args.scale, args.skip_plain, args.error_scale, args.root, args.blocking_only)
     print("RESULT", result, flush=True)
-    print_table(result)
+    (print_blocking if args.blocking_only else print_table)(result)
 
 
 if __name__ == "__main__":
