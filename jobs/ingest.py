@@ -182,43 +182,56 @@ def ingest_source(spark: SparkSession, contract: SourceContract, landing: str, j
 
 
 def list_landing_files(spark: SparkSession, landing: str, source: str) -> list[LandingFile]:
-    """Files under <landing>/<source>/ (any depth), with SHA-256 computed by Spark from their bytes."""
+    """Files under <landing>/<source>/ (any depth; names starting with `.` or `_` skipped, as Spark's file
+    sources skip them), with SHA-256 of their bytes streamed in the driver's JVM: a delivery can be larger
+    than the 2 GB one Spark binary value (the binaryFile source) can hold, and is never held in memory whole."""
     jvm = spark.sparkContext._jvm
     hadoop_path = jvm.org.apache.hadoop.fs.Path(f"{landing.rstrip('/')}/{source}")
     fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     if not fs.exists(hadoop_path):
         return []
     base = fs.makeQualified(hadoop_path).toString().rstrip("/") + "/"
-    rows = (
-        spark.read.format("binaryFile")
-        .option("recursiveFileLookup", "true")
-        .load(base)
-        .select(
-            "path",
-            "length",
-            "modificationTime",
-            F.sha2("content", 256).alias("checksum"),
-            F.substring("content", -1, 1).isin(b"\n", b"\r").alias("ends_with_newline"),
-        )
-        .collect()  # one small row per file
-    )
     files = []
-    for row in rows:
-        relative = row.path[len(base) :] if row.path.startswith(base) else row.path.rsplit(f"/{source}/", 1)[-1]
+    listing = fs.listFiles(hadoop_path, True)
+    while listing.hasNext():
+        status = listing.next()
+        path = status.getPath().toString()
+        relative = path[len(base) :] if path.startswith(base) else path.rsplit(f"/{source}/", 1)[-1]
+        if any(part.startswith((".", "_")) for part in relative.split("/")):
+            continue
         delivery, _, name = relative.partition("/")
         files.append(
             LandingFile(
                 source=source,
                 delivery=delivery if name else "",
                 file=name or delivery,
-                path=row.path,
-                checksum=row.checksum,
-                size_bytes=row.length,
-                modified_at=row.modificationTime,
-                ends_with_newline=bool(row.ends_with_newline),
+                path=path,
+                checksum=_sha256(jvm, fs, status.getPath()),
+                size_bytes=status.getLen(),
+                modified_at=datetime.fromtimestamp(status.getModificationTime() / 1000),
+                ends_with_newline=_ends_with_newline(fs, status),
             )
         )
     return sorted(files, key=lambda f: (f.delivery, f.file))
+
+
+def _sha256(jvm, fs, path) -> str:
+    stream = fs.open(path)
+    try:
+        return jvm.org.apache.commons.codec.digest.DigestUtils.sha256Hex(stream)
+    finally:
+        stream.close()
+
+
+def _ends_with_newline(fs, status) -> bool:
+    if status.getLen() == 0:
+        return False
+    stream = fs.open(status.getPath())
+    try:
+        stream.seek(status.getLen() - 1)
+        return stream.read() in (ord("\n"), ord("\r"))
+    finally:
+        stream.close()
 
 
 def ingest_file(spark: SparkSession, contract: SourceContract, landing_file: LandingFile, job_run: JobRun) -> tuple:

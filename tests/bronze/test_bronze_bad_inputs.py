@@ -180,3 +180,32 @@ def test_every_file_balances_and_counts_are_recorded(landing):
     assert row.quarantined_by_reason == {"wrong_column_count": 1, "missing_required": 1}
     assert row.checksum and row.size_bytes > 0 and row.seconds >= 0
     assert land.bronze().where(F.col("_row_hash").rlike("^[0-9a-f]{64}$")).count() == 2
+
+
+def test_landing_listing_hashes_streamed_bytes_and_skips_hidden_files(spark, tmp_path):
+    """The listing behind redelivery detection and the truncated-last-line check: SHA-256 of the bytes (as
+    hashlib computes it), the last byte, an empty file, and hidden `.`/`_` files and folders left out."""
+    import hashlib
+
+    from jobs.ingest import list_landing_files
+
+    files = {
+        "d1/a.csv": b"pid\r\n3100600445635\r\n",
+        "d1/b.csv": b"pid\n3100600445635",  # truncated last line
+        "d2/empty.csv": b"",
+        "d2/.a.csv.crc": b"hidden",
+        "_tmp/c.csv": b"hidden folder",
+        "top.csv": b"x\n",
+    }
+    for name, data in files.items():
+        (tmp_path / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "src" / name).write_bytes(data)
+    got = [(f.delivery, f.file, f.checksum, f.size_bytes, f.ends_with_newline) for f in list_landing_files(spark, str(tmp_path), "src")]
+    sha = lambda name: hashlib.sha256(files[name]).hexdigest()  # noqa: E731
+    assert got == [
+        ("", "top.csv", sha("top.csv"), 2, True),
+        ("d1", "a.csv", sha("d1/a.csv"), 20, True),
+        ("d1", "b.csv", sha("d1/b.csv"), 17, False),
+        ("d2", "empty.csv", sha("d2/empty.csv"), 0, False),
+    ]
+    assert list_landing_files(spark, str(tmp_path), "no_such_source") == []
