@@ -237,7 +237,7 @@ def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
 def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun) -> tuple[list[dict], list[dict]]:
     """Write one source's files; return (truth/files rows, truth/broken_rows rows)."""
     total = rows.count()
-    files = max(1, -(-total // settings.rows_per_file))
+    files = max(1, -(-total // settings.rows_per_file_of(source)))
     folder = landing / source / settings.delivery
     shutil.rmtree(landing / source, ignore_errors=True)
     folder.mkdir(parents=True)

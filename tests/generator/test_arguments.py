@@ -62,8 +62,19 @@ def test_error_scale_multiplies_error_rates_only():
     assert bmn3.pid == {k: pytest.approx(v * 3) for k, v in bmn.pid.items()}
     assert bmn3.birth_date["year_only"] == pytest.approx(bmn.birth_date["year_only"] * 3)
     mof, mof3 = settings.sources["mof_welfare"], tripled.sources["mof_welfare"]
-    assert (mof3.shared_phone, mof3.duplicate) == (pytest.approx(mof.shared_phone * 3), pytest.approx(mof.duplicate * 3))
+    assert (mof3.shared_phone, mof3.duplicate, mof3.moved_address) == (
+        pytest.approx(mof.shared_phone * 3), pytest.approx(mof.duplicate * 3), pytest.approx(mof.moved_address * 3))
     assert tripled.sources["dcy_child_grant"].pid["missing"] == 1.0  # 0.6 x 3, capped
     elderly, elderly3 = settings.sources["dla_elderly"], tripled.sources["dla_elderly"]
     assert (elderly3.take_up, elderly3.scientific_notation, elderly3.broken) == (elderly.take_up, elderly.scientific_notation, elderly.broken)
     assert settings.with_error_scale(1.0) == settings
+
+
+def test_rows_per_file_per_source_overrides_the_default(tmp_path):
+    text = generate.SETTINGS_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "generator.yaml"
+    path.write_text(text.replace("rows_per_file: 2000000", "rows_per_file: 1000"), encoding="utf-8")
+    settings = generate.load_settings(path)
+    assert settings.rows_per_file_of("cdd_bmn") == 200_000  # its own, from the file
+    assert settings.rows_per_file_of("dopa_registry") == 1000
+    assert "rows_per_file" not in settings.sources["cdd_bmn"].rates()

@@ -43,10 +43,11 @@ class SourceSettings(_Strict):
     moved_address: float = Field(0.0, ge=0, le=1, description="Records with the current (not the registered) address, in the same province")
     scientific_notation: float = Field(0.0, ge=0, le=1)
     take_up: float = Field(1.0, ge=0, le=1, description="Share of eligible persons in the programme")
+    rows_per_file: int | None = Field(None, gt=0, description="Overrides the top-level rows_per_file for this source")
     broken: BrokenRows = Field(default_factory=BrokenRows)
 
     def rates(self) -> dict:
-        return self.model_dump(exclude={"broken"})
+        return self.model_dump(exclude={"broken", "rows_per_file"})
 
     def with_error_scale(self, factor: float) -> "SourceSettings":
         """Every per-record error rate (ID, name and date errors, shared phones, duplicates, moved addresses) times factor,
@@ -67,6 +68,10 @@ class GeneratorSettings(_Strict):
     rows_per_file: int = Field(gt=0)
     world: WorldSettings
     sources: dict[str, SourceSettings]
+
+    def rows_per_file_of(self, source: str) -> int:
+        own = self.sources[source].rows_per_file if source in self.sources else None
+        return own or self.rows_per_file
 
     def with_error_scale(self, factor: float) -> "GeneratorSettings":
         return self.model_copy(update={"sources": {n: s.with_error_scale(factor) for n, s in self.sources.items()}})
