@@ -116,7 +116,7 @@ def main() -> None:
     known = {level: F.broadcast(df.cache()) for level, df in known_area_codes(spark).items()}
     sources = [s for s in ("dopa_registry", "cdd_bmn", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
                if spark.catalog.tableExists(f"bronze.{s}")] if args.lakehouse else list(SYNTHETIC_SOURCES)  # fmt: skip
-    print(f"{'output':<18} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'UDF share':>9}")
+    print(f"{'output':<18} {'rows in':>9} {'rows out':>9} {'seconds':>8} {'in/s':>9} {'out/s':>9} {'UDF share':>9}")
     for source in sources:
         bronze = spark.table(f"bronze.{source}").cache() if args.lakehouse else synthetic_bronze(spark, source, args.synthetic, seed=len(source))
         rows = bronze.count()  # materialise the input: time the standardisation only
@@ -130,7 +130,8 @@ def main() -> None:
             finally:
                 pipeline.with_phonetic_keys = real
             share = max(full - without_udf, 0.0) / full
-            print(f"{output.table:<18} {rows:>9} {full:>8.1f} {rows / full:>9.0f} {share:>9.0%}")
+            rows_out = bronze.transform(output.transform).count()  # untimed: e.g. BMN members out of households in
+            print(f"{output.table:<18} {rows:>9} {rows_out:>9} {full:>8.1f} {rows / full:>9.0f} {rows_out / full:>9.0f} {share:>9.0%}")
         bronze.unpersist()
     spark.stop()
 
