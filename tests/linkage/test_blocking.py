@@ -4,6 +4,7 @@ from chispa import assert_df_equality
 
 from tests.linkage.conftest import record
 from transforms.linkage.blocking import blocking_rule_sql, candidate_pairs
+from transforms.linkage.settings import load_linkage_settings
 
 SCHEMA = "record_id_l string, record_id_r string"
 
@@ -46,3 +47,40 @@ def test_splink_rule_excludes_spine_pairs():
     assert blocking_rule_sql(["village_code", "birth_year"]) == (
         "l.village_code = r.village_code AND l.birth_year = r.birth_year AND NOT (l.is_spine AND r.is_spine)"
     )
+
+
+def test_configured_rules_pair_the_designed_cases_and_not_a_surname_and_year_alone(spark, make_records):
+    """conf/linkage.yaml's rules on hand-made records: each designed case finds its registry record; a record
+    sharing only surname and birth year (the old, scale-quadratic rule) is not a candidate."""
+    reg2 = dict(pid="1100200765432", first_name_key="ML", last_name_key="SK", birth_date=date(1985, 3, 7), birth_year=1985,
+                village_code="10020101", district_code="1002")
+    others = dict(first_name_key="ZZ", last_name_key="YY")
+    rows = [
+        record("dopa_registry", "1", pid="3300100123456"),
+        record("dopa_registry", "2", **reg2),
+        # ID with digits 7 and 8 swapped (head 1-6 intact), same birth date, nothing else shared
+        record("mof_welfare", "A", pid="3300101023456", pid_valid=False, village_code="99999999", district_code="9999", **others),
+        # ID with a changed digit 5 (tail intact), day and month swapped (year intact)
+        record("dla_elderly", "B", pid="1100900765432", pid_valid=False, birth_date=date(1985, 7, 3), birth_year=1985,
+               village_code="77777777", district_code="7777", **others),
+        # no ID, other names (a changed given name and surname), same village and birth date
+        record("dep_disability", "C", first_name_key="QQ", last_name_key="RR", birth_date=date(1985, 3, 7), birth_year=1985,
+               village_code="10020101", district_code="1002"),
+        # no ID, moved, year-only birth date: same given name and surname keys and birth year
+        record("dcy_child_grant", "D", first_name_key="ML", last_name_key="SK", birth_date=date(1985, 1, 1), birth_year=1985,
+               birth_date_precision="year", village_code="55555555", district_code="5555"),
+        # registry 1's surname key and birth year only
+        record("mof_welfare", "E", first_name_key="PP", birth_date=date(1970, 8, 8), birth_year=1970, village_code="44444444",
+               district_code="4444"),
+    ]
+    result = candidate_pairs(make_records(rows), load_linkage_settings().probabilistic.blocking_rules)
+    expected = spark.createDataFrame(
+        [
+            ("dopa_registry:1", "mof_welfare:A"),
+            ("dla_elderly:B", "dopa_registry:2"),
+            ("dep_disability:C", "dopa_registry:2"),
+            ("dcy_child_grant:D", "dopa_registry:2"),
+        ],
+        SCHEMA,
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)

@@ -21,11 +21,12 @@ def union_canonical(frames: list[DataFrame]) -> DataFrame:
 
 
 def with_blocking_keys(records: DataFrame, spine: str) -> DataFrame:
-    """Add is_spine and the PID halves used to block PIDs one edit apart (one edit leaves one half intact)."""
+    """Add is_spine and the PID parts used to block PIDs one edit apart: digits 1-6 and 8-13, so that one
+    changed digit or one swap of adjacent digits (7 and 8 included) leaves at least one part intact."""
     return records.withColumns(
         {
             "is_spine": F.col("source") == F.lit(spine),
-            "pid_head": F.substring("pid", 1, 7),
+            "pid_head": F.substring("pid", 1, 6),
             "pid_tail": F.substring("pid", 8, 6),
         }
     )
