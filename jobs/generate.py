@@ -90,6 +90,7 @@ def district_parameters(spark: SparkSession, settings: GeneratorSettings) -> pd.
         out[f"thr_{n}"] = rate.clip(1e-6, 0.999).map(inv)
     out["mean_size"] = (persons / d["household_cnt"].astype(float).clip(lower=1)).fillna(2.8)
     out["disabled_rate"] = (d["disabled_cnt"].astype(float) / persons).fillna(0.01)
+    out["elderly_rate"] = (d["elderly_cnt"].astype(float) / persons).clip(0, 0.9).fillna(0.19)
     reg = d["mof_reg_cnt"].astype(float)
     out["thr_reg"] = (reg / persons / settings.world.adult_share).clip(1e-4, 0.97).map(inv)
     out["p_val"] = (d["mof_val_cnt"].astype(float) / reg.clip(lower=1)).clip(0, 1).fillna(0.8)
@@ -138,7 +139,8 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
         .join(F.broadcast(params), "district_code", "left")
         .withColumn("mean_size", F.coalesce(F.col("mean_size"), F.lit(w.bangkok_household_size)))
         .withColumn("disabled_rate", F.coalesce(F.col("disabled_rate"), F.lit(w.disabled_rate_not_surveyed)))
-        .transform(lambda df: world.with_household_traits(df, seed, w.poverty_correlation))
+        .withColumn("elderly_rate", F.when(F.col("surveyed"), F.coalesce(F.col("elderly_rate"), F.lit(w.elderly_share_not_surveyed))).otherwise(F.lit(w.elderly_share_not_surveyed)))
+        .transform(lambda df: world.with_household_traits(df, seed, w.poverty_correlation, w.poverty_size_weight))
     )
     male, female, family = _names(spark)
     persons = (

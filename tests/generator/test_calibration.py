@@ -11,8 +11,15 @@ injected on purpose) are skipped and counted.
   rate for every indicator whose published rate is above 0.5 %.
 - Province target-poor rate (truth: surveyed persons, BMN-poor and verified card holders, over surveyed
   persons): Spearman rank correlation with the published `JPT.MOFval.pov.rate` at least 0.8.
-- BMN-poor persons (households failing at least one indicator): national share within ±10 % relative of
-  the published `poor.JPT.CNT / HOUSEMEMBER_CNT`, province shares rank-correlated at least 0.8.
+- BMN-poor households (failing at least one indicator) and their members: national shares within ±10 %
+  relative of the published `poor.household.CNT / household.CNT` and `poor.JPT.CNT / HOUSEMEMBER_CNT`
+  (so poor households are as much larger than the others as published), province shares of persons
+  rank-correlated at least 0.8.
+- Household structure: the share of persons aged 60+ (`ELDERLY_CNT / HOUSEMEMBER_CNT`) nationally within
+  ±10 % and by province rank-correlated at least 0.9; the share of persons living with a member in each
+  age-scoped indicator's population (`indicatorN.ALL / HOUSEMEMBER_CNT`: children 3-5, 6-14, adults 15-59,
+  elderly, disabled) within ±10 %. Indicator 1 (infants) is left out: its published ALL (1.5 % of persons)
+  is a third of what Thailand's births imply (about 1 % of persons are infants, in households of ~4).
 """
 
 from __future__ import annotations
@@ -177,12 +184,19 @@ def calibration_world(spark, config, reference_tables, tmp_path_factory):
     return root / "landing", root / "truth"
 
 
-@pytest.mark.slow
-def test_national_indicator_rates_match_published(calibration_world):
-    landing, truth = calibration_world
+@pytest.fixture(scope="module")
+def survey(calibration_world):
+    """The generated BMN households (well-formed lines) and the broken lines skipped, by kind."""
+    landing, _ = calibration_world
     files = sorted((landing / "cdd_bmn").glob("*/*.jsonl"))
     assert files, "no cdd_bmn files generated"
-    households, skipped = read_jsonl(files)
+    return read_jsonl(files)
+
+
+@pytest.mark.slow
+def test_national_indicator_rates_match_published(calibration_world, survey):
+    landing, truth = calibration_world
+    households, skipped = survey
     expected_broken = len(pd.read_parquet(truth / "broken_rows" / "source=cdd_bmn"))
     print(f"\n{len(households):,} households read; broken lines skipped: {skipped} (truth: {expected_broken})")
     assert sum(skipped.values()) == expected_broken > 0
@@ -220,8 +234,8 @@ def test_province_target_poor_rates_rank_like_published(calibration_world):
 
 @pytest.mark.slow
 def test_bmn_poor_share_tracks_published_poor_counts(calibration_world):
-    """Persons in households failing at least one indicator (the latent household factor's job): national
-    share within ±10 % relative of the published poor.JPT.CNT / HOUSEMEMBER_CNT, province shares rank-correlated."""
+    """Households failing at least one indicator, and their members (the latent household factor's job):
+    national shares within ±10 % relative of the published counts, province shares rank-correlated."""
     _, truth = calibration_world
     persons = pd.read_parquet(truth / "persons", columns=["province_code", "surveyed", "is_poor"])
     surveyed = persons[persons["surveyed"]]
@@ -231,8 +245,45 @@ def test_bmn_poor_share_tracks_published_poor_counts(calibration_world):
     published = (read("province_target_poor.csv").set_index("province_ID")["poor.JPT.CNT"] / members).rename("published")
     national_published = read("country_target_poor.csv")["poor.JPT.CNT"].iloc[0] / read("country_common.csv")["HOUSEMEMBER_CNT"].iloc[0]
     national = surveyed["is_poor"].mean()
+    households = pd.read_parquet(truth / "households", columns=["is_poor"])["is_poor"].mean()
+    households_published = read("country_target_poor.csv")["poor.household.CNT"].iloc[0] / read("country_common.csv")["household.CNT"].iloc[0]
     both = pd.concat([ours, published], axis=1, join="inner")
     rho = spearman(both["ours"], both["published"])
-    print(f"\nBMN-poor persons {national:.2%} (published {national_published:.2%}); province Spearman {rho:.3f} over {len(both)} provinces")
+    print(f"\nBMN-poor households {households:.2%} (published {households_published:.2%}), persons {national:.2%} "
+          f"(published {national_published:.2%}); province Spearman {rho:.3f} over {len(both)} provinces")
+    assert abs(households / households_published - 1) <= TOLERANCE
     assert abs(national / national_published - 1) <= TOLERANCE
     assert len(both) >= 70 and rho >= MIN_SPEARMAN
+
+
+STRUCTURE_INDICATORS = (15, 16, 19, 21, 27, 28)
+MIN_SPEARMAN_ELDERLY = 0.9
+
+
+@pytest.mark.slow
+def test_household_structure_matches_published(survey):
+    """Who lives with whom: persons aged 60+, and persons in households with a member of each age-scoped
+    indicator's population, as shares of all surveyed persons, against the published counts."""
+    households, _ = survey
+    country = pd.read_csv(PUBLISHED / "country_common.csv").iloc[0]
+    table = national_rates(households).set_index("indicator")
+    persons = sum(len(hh["members"]) for hh in households)
+    rows = [{"figure": f"indicator{n}.ALL", "ours": table.loc[n, "ALL"] / persons, "published": country[f"indicator{n}.ALL"] / country["HOUSEMEMBER_CNT"]}
+            for n in STRUCTURE_INDICATORS]
+    elderly = sum(_age(m) >= 60 for hh in households for m in hh["members"])
+    rows.append({"figure": "ELDERLY_CNT", "ours": elderly / persons, "published": country["ELDERLY_CNT"] / country["HOUSEMEMBER_CNT"]})
+    shares = pd.DataFrame(rows).assign(relative_error=lambda t: t["ours"] / t["published"] - 1)
+    print("\n" + shares.to_string(index=False, float_format="{:.4f}".format))
+    outside = shares[shares["relative_error"].abs() > TOLERANCE]
+    assert outside.empty, f"household structure outside ±{TOLERANCE:.0%} of published:\n{outside.to_string(index=False)}"
+
+    by_province = pd.DataFrame(
+        [(hh["province_code"], len(hh["members"]), sum(_age(m) >= 60 for m in hh["members"])) for hh in households],
+        columns=["province", "persons", "elderly"],
+    ).groupby("province").sum()
+    ours = (by_province["elderly"] / by_province["persons"]).rename("ours")
+    published = pd.read_csv(PUBLISHED / "province_common.csv", dtype={"province_ID": str}).set_index("province_ID")
+    both = pd.concat([ours, (published["ELDERLY_CNT"] / published["HOUSEMEMBER_CNT"]).rename("published")], axis=1, join="inner")
+    rho = spearman(both["ours"], both["published"])
+    print(f"province elderly shares: Spearman {rho:.3f} over {len(both)} provinces")
+    assert len(both) >= 70 and rho >= MIN_SPEARMAN_ELDERLY

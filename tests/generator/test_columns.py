@@ -53,3 +53,22 @@ def test_normal_cdf_matches_the_standard_library(spark):
         exact = NormalDist().cdf(row.x)
         assert abs(row.p - exact) < 2e-7
         assert abs(row.p / exact - 1) < 5e-3
+
+
+def test_elderly_head_probability_solves_the_area_target(spark):
+    """p such that young + p * (old - young) elderly members = target share * members, clipped to [0, 1]."""
+    from transforms.generator.world import elderly_head_probability
+
+    rows = [  # district, surveyed, age if the head is 25-59, age if the head is elderly, target share
+        ("1001", True, 30, 70, 0.375), ("1001", True, 65, 68, 0.375), ("1001", True, 10, 30, 0.375), ("1001", True, 40, 40, 0.375),
+        ("1001", False, 30, 70, 0.9), ("1001", False, 20, 20, 0.9),
+        ("2002", True, 61, 75, 0.0), ("2002", True, 35, 62, 0.0),
+    ]
+    members = spark.createDataFrame(rows, "district_code string, surveyed boolean, _age_young int, _age_old int, elderly_rate double")
+    expected = spark.createDataFrame(
+        # 1001 surveyed: 1 elderly if young-headed, 2 if elderly-headed, target 1.5 of 4 -> 0.5;
+        # 1001 not surveyed: target 1.8 of 2 needs more than all elderly-headed -> 1; 2002: target 0 -> 0.
+        [("1001", True, 0.5), ("1001", False, 1.0), ("2002", True, 0.0)],
+        "district_code string, surveyed boolean, p_elderly_head double",
+    )
+    assert_df_equality(elderly_head_probability(members), expected, ignore_row_order=True, ignore_nullable=True)

@@ -18,12 +18,14 @@ class WorldSettings(_Strict):
     welfare_registrants: int = Field(gt=0, description="MOF registrants at scale 1")
     adult_share: float = Field(gt=0, le=1, description="Share of surveyed persons aged 18+ (turns a per-person MOF rate into a per-adult one)")
     poverty_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in each indicator draw")
+    poverty_size_weight: float = Field(ge=0, lt=1, description="Weight of the household's size in its latent poverty factor (larger households are poorer)")
     welfare_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in MOF registration")
     verification_factor_poor: float = Field(gt=0, description="MOF verification rate of the BMN-poor relative to the district's rate")
     verification_factor_other: float = Field(gt=0, description="... and of everyone else (with the poor's factor, keeps the district's rate)")
     migrant_share: float = Field(ge=0, lt=1)
     death_rate: float = Field(ge=0, lt=1)
     disabled_rate_not_surveyed: float = Field(ge=0, lt=1)
+    elderly_share_not_surveyed: float = Field(ge=0, lt=1, description="Share aged 60+ of the persons the survey does not cover (surveyed areas: the published ELDERLY_CNT)")
 
 
 class BrokenRows(_Strict):
@@ -41,6 +43,7 @@ class SourceSettings(_Strict):
     shared_phone: float = Field(0.0, ge=0, le=1)
     duplicate: float = Field(0.0, ge=0, le=1)
     moved_address: float = Field(0.0, ge=0, le=1, description="Records with the current (not the registered) address, in the same province")
+    registered_elsewhere: float = Field(0.0, ge=0, le=1, description="Registry: persons registered at another house (same province) than the one they live in")
     scientific_notation: float = Field(0.0, ge=0, le=1)
     take_up: float = Field(1.0, ge=0, le=1, description="Share of eligible persons in the programme")
     rows_per_file: int | None = Field(None, gt=0, description="Overrides the top-level rows_per_file for this source")

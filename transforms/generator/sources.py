@@ -49,26 +49,35 @@ def _errors_and_records(df: DataFrame, source: str, record_source: str, rates: M
                 F.col("_true_phone").alias("true_value"), F.col("phone").alias("written_value"),
             )
         )
-    written, moved_errors = _moved_addresses(written, record_source, float(rates.get("moved_address", 0.0)), seed)
+    for kind in ADDRESS_KINDS:
+        written, moved_errors = _moved_addresses(written, record_source, float(rates.get(kind, 0.0)), seed, kind)
+        errors = errors.unionByName(moved_errors)
     records = written.select(F.lit(record_source).alias("source"), "record_key", "person_id")
-    return written, records, errors.unionByName(moved_errors).select(*ERROR_COLUMNS)
+    return written, records, errors.select(*ERROR_COLUMNS)
 
 
-def _moved_addresses(df: DataFrame, source: str, rate: float, seed: int) -> tuple[DataFrame, DataFrame]:
-    """Some records carry where the person lives now, not the registered address: the address of a random
-    other record of the same province (moves are mostly within a province). Recorded where the village differs."""
+# moved_address: an agency record with where the person lives now; registered_elsewhere: a registry record
+# whose registered house is not the one the person lives in (and is surveyed in).
+ADDRESS_KINDS = ("moved_address", "registered_elsewhere")
+
+
+def _moved_addresses(df: DataFrame, source: str, rate: float, seed: int, kind: str) -> tuple[DataFrame, DataFrame]:
+    """Some records carry another address than the person's home: the house and area of a random other
+    record of the same province (moves are mostly within a province). Recorded (village, or subdistrict in
+    Bangkok, as true and written value) where the house differs."""
     if rate <= 0:
         return df, df.sparkSession.createDataFrame([], ", ".join(f"{c} string" for c in ERROR_COLUMNS))
-    area = ["village_code", "subdistrict_code", "district_code"]
-    shuffled = Window.partitionBy("province_code").orderBy(F.xxhash64(F.lit(seed), F.lit(source), "record_key"))
-    moved = (uniform(seed, f"{source}:moved", "record_key") < rate) & F.col("_other_area").isNotNull()
-    out = df.withColumn("_other_area", F.lag(F.struct(*area), 1).over(shuffled)).withColumn("_true_village", F.col("village_code"))
+    area = ["house_code", "village_code", "subdistrict_code", "district_code"]
+    shuffled = Window.partitionBy("province_code").orderBy(F.xxhash64(F.lit(seed), F.lit(f"{source}:{kind}"), "record_key"))
+    moved = (uniform(seed, f"{source}:{kind}", "record_key") < rate) & F.col("_other_area").isNotNull()
+    place = F.coalesce("village_code", "subdistrict_code")  # Bangkok has no villages
+    out = df.withColumn("_other_area", F.lag(F.struct(*area), 1).over(shuffled)).withColumns({"_true_house": F.col("house_code"), "_true_place": place})
     out = out.withColumns({c: F.when(moved, F.col(f"_other_area.{c}")).otherwise(F.col(c)) for c in area})
-    errors = out.where(~F.col("village_code").eqNullSafe(F.col("_true_village"))).select(
-        F.lit(source).alias("source"), "record_key", F.lit("address").alias("field"), F.lit("moved_address").alias("error_kind"),
-        F.col("_true_village").alias("true_value"), F.col("village_code").alias("written_value"),
+    errors = out.where(~F.col("house_code").eqNullSafe(F.col("_true_house"))).select(
+        F.lit(source).alias("source"), "record_key", F.lit("address").alias("field"), F.lit(kind).alias("error_kind"),
+        F.col("_true_place").alias("true_value"), place.alias("written_value"),
     )
-    return out.drop("_other_area", "_true_village"), errors
+    return out.drop("_other_area", "_true_house", "_true_place"), errors
 
 
 def _with_others(persons: DataFrame) -> DataFrame:

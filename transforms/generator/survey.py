@@ -53,7 +53,9 @@ def with_deprivation(members: DataFrame, seed: int) -> DataFrame:
     Needs per-row `thr_<n>` (normal quantile of the district's published CNT/ALL) and `latent_poverty`.
     The Gaussian copula gives each household its probability of failing indicator n given its latent
     factor, p = P(sqrt(rho) L + sqrt(1 - rho) Z < thr) = Phi((thr - sqrt(rho) L) / sqrt(1 - rho)), whose
-    mean over households is the district's published rate. Which households fail is then drawn by
+    mean over households is the district's published rate; p is then scaled per district so that the
+    rate holds per person, as published (_per_person_rates: the latent factor leans on household size,
+    so failing households are larger than the others). Which households fail is then drawn by
     systematic sampling: all survey households in a line, district after district and in a hash order
     inside each district; C the running sum of p; a household fails when floor(C + v) steps past it, v one
     uniform per indicator. Every household still fails with probability exactly p (so the latent factor
@@ -69,11 +71,13 @@ def with_deprivation(members: DataFrame, seed: int) -> DataFrame:
         F.first("poverty_correlation").alias("_rho"),
         *[F.first(f"thr_{n}").alias(f"_thr{n}") for n in INDICATORS],
         *[F.max(scope.cast("int")).alias(f"_a{n}") for n, scope in scopes.items()],
+        F.count("*").alias("_size"),
     )
     for n in INDICATORS:  # the household's probability of failing n, given its latent factor
         x = (F.col(f"_thr{n}") - F.sqrt("_rho") * F.col("_latent")) / F.sqrt(F.lit(1.0) - F.col("_rho"))
         applies = (F.col(f"_a{n}") == 1) if n in scopes else F.lit(True)
         households = households.withColumn(f"_p{n}", F.when(applies, F.coalesce(normal_cdf(x), F.lit(0.0))).otherwise(F.lit(0.0)))
+    households = _per_person_rates(households, scopes)
     # Systematic sampling along all households, district by district in a hash order inside each district:
     # C = running sum of p (fixed point, so sums are exact and independent of partitioning), a household
     # fails when floor((C + v) / ONE) steps past it, v one uniform per indicator.
@@ -102,6 +106,23 @@ def with_deprivation(members: DataFrame, seed: int) -> DataFrame:
         pick = F.when(scope, F.struct(uniform(seed, f"victim{n}", "hh_key", "member_no"), F.col("member_no")))
         out = out.withColumn(f"v{n}", F.col(f"d{n}") & (F.min(pick).over(hh)["member_no"] == F.col("member_no")))
     return out
+
+
+def _per_person_rates(households: DataFrame, scopes: dict[int, Column]) -> DataFrame:
+    """Scale each district's probabilities of failing n so that the expected share of persons in failing
+    households among persons in households n applies to is the published rate (CNT / ALL count persons),
+    whatever the latent factor's tie to household size: sum(size * p) = rate * sum(size where n applies)."""
+    sums = households.groupBy("district_code").agg(
+        *[F.sum(F.col("_size") * F.col(f"_p{n}")).alias(f"_sp{n}") for n in INDICATORS],
+        *[F.sum(F.when((F.col(f"_a{n}") == 1) if n in scopes else F.lit(True), F.col("_size"))).alias(f"_sa{n}") for n in INDICATORS],
+        *[F.first(f"_thr{n}").alias(f"_r{n}") for n in INDICATORS],
+    )
+    factors = sums.select(
+        "district_code",
+        *[F.coalesce(normal_cdf(F.col(f"_r{n}")) * F.col(f"_sa{n}") / F.col(f"_sp{n}"), F.lit(0.0)).alias(f"_k{n}") for n in INDICATORS],
+    )
+    scaled = households.join(F.broadcast(factors), "district_code", "left")
+    return scaled.withColumns({f"_p{n}": F.least(F.lit(1.0), F.col(f"_p{n}") * F.col(f"_k{n}")) for n in INDICATORS}).drop(*[f"_k{n}" for n in INDICATORS])
 
 
 def with_member_answers(members: DataFrame, seed: int) -> DataFrame:

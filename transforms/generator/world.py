@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -30,14 +32,21 @@ def expand_households(areas: DataFrame, scale: float, seed: int) -> DataFrame:
     )
 
 
-def with_household_traits(households: DataFrame, seed: int, correlation: float) -> DataFrame:
-    """Size (mean = published persons per household), latent poverty factor, house code."""
+def with_household_traits(households: DataFrame, seed: int, correlation: float, size_weight: float) -> DataFrame:
+    """Size (mean = published persons per household), latent poverty factor, house code.
+
+    The latent factor is standard normal blended with the household's standardised size draw (weight
+    size_weight): larger households are poorer, as in the published figures (poor households have 3.5
+    members against 2.8 on average), while the factor keeps mean 0 and variance 1."""
     mean = F.greatest(F.col("mean_size"), F.lit(1.0))
-    size = F.lit(1) + F.floor(uniform(seed, "size", "hh_key") * (F.lit(2.0) * (mean - 1) + 1)).cast("int")
+    u_size = uniform(seed, "size", "hh_key")
+    size = F.lit(1) + F.floor(u_size * (F.lit(2.0) * (mean - 1) + 1)).cast("int")
+    standard_size = (u_size - F.lit(0.5)) * F.lit(math.sqrt(12.0))
+    latent = F.lit(math.sqrt(1.0 - size_weight**2)) * normal(seed, "latent", "hh_key") - F.lit(size_weight) * standard_size
     by_district = Window.partitionBy("district_code").orderBy("hh_key")
     return (
         households.withColumn("size", size)
-        .withColumn("latent_poverty", normal(seed, "latent", "hh_key"))
+        .withColumn("latent_poverty", latent)
         .withColumn("poverty_correlation", F.lit(correlation))
         .withColumn(
             "house_code",
@@ -46,42 +55,87 @@ def with_household_traits(households: DataFrame, seed: int, correlation: float) 
     )
 
 
-def expand_members(households: DataFrame, seed: int) -> DataFrame:
-    """Members with relation, sex and age: a head, often a spouse, children or grandchildren, sometimes a parent."""
-    m = households.withColumn("member_no", F.explode(F.sequence(F.lit(1), F.col("size"))))
+ELDERLY_AGE = 60
+# Truncated exponential ages 60-94 (scale 12 years): 60-69 60 %, 70-79 26 %, 80+ 14 % (Thailand 2018: 57 / 29 / 14 %).
+_OLD_SCALE, _OLD_SPAN = 12.0, 35
+
+
+def _elderly_age(u: Column) -> Column:
+    return (F.lit(ELDERLY_AGE) + F.floor(-F.log(F.lit(1.0) - u * F.lit(1 - math.exp(-_OLD_SPAN / _OLD_SCALE))) * F.lit(_OLD_SCALE))).cast("int")
+
+
+def _working_head_age(u: Column) -> Column:
+    """Heads of working age, 20-59: density rising linearly from 20 to 30, then flat (a seventh of the mass
+    on the ramp), so the ages where people start heading households show no step."""
+    ramp = F.lit(20) + F.floor(F.lit(10.0) * F.sqrt(u * 7))
+    flat = F.lit(30) + F.floor((u - F.lit(1 / 7)) * F.lit(7 / 6 * 30))
+    return F.least(F.lit(59), F.when(u < F.lit(1 / 7), ramp).otherwise(flat)).cast("int")
+
+
+def _relation_and_age(seed: int, old_head: bool) -> tuple[Column, Column]:
+    """Relation and age of each member in a household whose head is elderly (old_head) or of working age.
+
+    Young heads live with their children (0 to 40 years younger, at least 18) and often with a parent
+    (grandparents living with the family); elderly heads with grandchildren or grown-up children."""
     u = lambda purpose: uniform(seed, purpose, "hh_key", "member_no")  # noqa: E731
-    head_age = F.lit(25) + F.floor(uniform(seed, "head_age", "hh_key") * 60).cast("int")
-    head_male = uniform(seed, "head_sex", "hh_key") < 0.68
+    head_u = uniform(seed, "head_age", "hh_key")
+    head_age = _elderly_age(head_u) if old_head else _working_head_age(head_u)
     has_spouse = uniform(seed, "spouse", "hh_key") < 0.8
-    m = m.withColumn("_head_age", head_age).withColumn("_head_male", head_male)
-    relation = (
-        F.when(F.col("member_no") == 1, "head")
-        .when((F.col("member_no") == 2) & has_spouse, "spouse")
-        .when((F.col("_head_age") < 50) & (u("parent") < 0.12), "parent")
-        .when((F.col("_head_age") >= 55) & (u("grand") < 0.6), "grandchild")
-        .when(u("other") < 0.05, "relative")
-        .otherwise("child")
-    )
+    relation = F.when(F.col("member_no") == 1, "head").when((F.col("member_no") == 2) & has_spouse, "spouse")
+    if old_head:
+        relation = relation.when(u("grand") < 0.6, "grandchild")
+    else:
+        relation = relation.when((head_age < 55) & (u("parent") < 0.25), "parent")
+    relation = relation.when(u("other") < 0.05, "relative").otherwise("child")
+    youngest_child = F.greatest(F.lit(0), head_age - 40)
     age = (
-        F.when(F.col("relation") == "head", F.col("_head_age"))
-        .when(F.col("relation") == "spouse", F.col("_head_age") + integer(seed, "sp_age", -6, 4, "hh_key"))
-        .when(F.col("relation") == "parent", F.col("_head_age") + integer(seed, "p_age", 22, 35, "hh_key", "member_no"))
-        .when(F.col("relation") == "grandchild", integer(seed, "g_age", 0, 20, "hh_key", "member_no"))
-        .when(F.col("relation") == "relative", integer(seed, "r_age", 5, 70, "hh_key", "member_no"))
-        .otherwise(F.col("_head_age") - integer(seed, "c_age", 18, 40, "hh_key", "member_no"))
+        F.when(relation == "head", head_age)
+        .when(relation == "spouse", F.greatest(F.lit(18), head_age + integer(seed, "sp_age", -6, 4, "hh_key")))
+        .when(relation == "parent", F.greatest(head_age + 20, _elderly_age(u("p_age"))))
+        .when(relation == "grandchild", integer(seed, "g_age", 0, 20, "hh_key", "member_no"))
+        .when(relation == "relative", integer(seed, "r_age", 5, 70, "hh_key", "member_no"))
+        .otherwise(youngest_child + F.floor(u("c_age") * (head_age - 18 - youngest_child + 1)).cast("int"))
     )
+    return relation, F.least(F.lit(99), age).cast("int")
+
+
+def elderly_head_probability(members: DataFrame) -> DataFrame:
+    """Per district and survey coverage: the share p of households with an elderly head that makes the
+    expected share of members aged 60+ equal `elderly_rate` (the published ELDERLY_CNT / HOUSEMEMBER_CNT).
+
+    Both versions of every household are drawn from the same uniforms, so the area's elderly count is
+    young + p * (old - young) in expectation over the head-type draw: p solves that for the target."""
+    group = members.groupBy("district_code", "surveyed").agg(
+        F.count("*").alias("_n"),
+        F.sum((F.col("_age_young") >= ELDERLY_AGE).cast("long")).alias("_young"),
+        F.sum((F.col("_age_old") >= ELDERLY_AGE).cast("long")).alias("_old"),
+        F.first("elderly_rate").alias("_target"),
+    )
+    p = (F.col("_target") * F.col("_n") - F.col("_young")) / F.greatest(F.col("_old") - F.col("_young"), F.lit(1))
+    return group.select("district_code", "surveyed", F.least(F.lit(1.0), F.greatest(F.lit(0.0), p)).alias("p_elderly_head"))
+
+
+def expand_members(households: DataFrame, seed: int) -> DataFrame:
+    """Members with relation, sex and age. Needs `elderly_rate` per household (its area's target share of
+    members aged 60+): each household's head is elderly with the area's probability (elderly_head_probability)."""
+    m = households.withColumn("member_no", F.explode(F.sequence(F.lit(1), F.col("size"))))
+    (rel_young, age_young), (rel_old, age_old) = _relation_and_age(seed, False), _relation_and_age(seed, True)
+    m = m.withColumns({"_rel_young": rel_young, "_age_young": age_young, "_rel_old": rel_old, "_age_old": age_old})
+    m = m.join(F.broadcast(elderly_head_probability(m)), ["district_code", "surveyed"], "left")
+    old = uniform(seed, "elderly_head", "hh_key") < F.col("p_elderly_head")
+    head_male = uniform(seed, "head_sex", "hh_key") < 0.68
     male = (
-        F.when(F.col("relation") == "head", F.col("_head_male"))
-        .when(F.col("relation") == "spouse", ~F.col("_head_male"))
-        .otherwise(u("sex") < 0.49)
+        F.when(F.col("relation") == "head", head_male)
+        .when(F.col("relation") == "spouse", ~head_male)
+        .otherwise(uniform(seed, "sex", "hh_key", "member_no") < 0.49)
     )
     offset = integer(seed, "birthday", 0, 364, "hh_key", "member_no")
     return (
-        m.withColumn("relation", relation)
-        .withColumn("age", F.greatest(F.lit(0), F.least(F.lit(99), age)).cast("int"))
+        m.withColumn("relation", F.when(old, F.col("_rel_old")).otherwise(F.col("_rel_young")))
+        .withColumn("age", F.when(old, F.col("_age_old")).otherwise(F.col("_age_young")))
         .withColumn("sex", F.when(male, "M").otherwise("F"))
         .withColumn("birth_date", F.date_sub(F.lit(REFERENCE_DATE).cast("date"), F.col("age") * 365 + offset + F.floor(F.col("age") / 4).cast("int")))
-        .drop("_head_age", "_head_male")
+        .drop("_rel_young", "_age_young", "_rel_old", "_age_old", "p_elderly_head")
     )
 
 
