@@ -72,31 +72,39 @@ def _working_head_age(u: Column) -> Column:
     return F.least(F.lit(59), F.when(u < F.lit(1 / 7), ramp).otherwise(flat)).cast("int")
 
 
-def _relation_and_age(seed: int, old_head: bool) -> tuple[Column, Column]:
-    """Relation and age of each member in a household whose head is elderly (old_head) or of working age.
+def with_relation_and_age(members: DataFrame, seed: int, old_head: bool) -> DataFrame:
+    """Adds _rel_<kind> and _age_<kind> (kind: old or young): relation and age of each member in a household
+    whose head is elderly (old_head) or of working age. One column at a time, so the head's age and the
+    relation are computed once, not inlined into every branch that uses them.
 
     Young heads live with their children (0 to 40 years younger, at least 18) and often with a parent
     (grandparents living with the family); elderly heads with grandchildren or grown-up children."""
+    kind = "old" if old_head else "young"
+    head, rel = F.col(f"_head_{kind}"), F.col(f"_rel_{kind}")
     u = lambda purpose: uniform(seed, purpose, "hh_key", "member_no")  # noqa: E731
     head_u = uniform(seed, "head_age", "hh_key")
-    head_age = _elderly_age(head_u) if old_head else _working_head_age(head_u)
     has_spouse = uniform(seed, "spouse", "hh_key") < 0.8
     relation = F.when(F.col("member_no") == 1, "head").when((F.col("member_no") == 2) & has_spouse, "spouse")
     if old_head:
         relation = relation.when(u("grand") < 0.6, "grandchild")
     else:
-        relation = relation.when((head_age < 55) & (u("parent") < 0.25), "parent")
+        relation = relation.when((head < 55) & (u("parent") < 0.25), "parent")
     relation = relation.when(u("other") < 0.05, "relative").otherwise("child")
-    youngest_child = F.greatest(F.lit(0), head_age - 40)
+    youngest_child = F.greatest(F.lit(0), head - 40)
     age = (
-        F.when(relation == "head", head_age)
-        .when(relation == "spouse", F.greatest(F.lit(18), head_age + integer(seed, "sp_age", -6, 4, "hh_key")))
-        .when(relation == "parent", F.greatest(head_age + 20, _elderly_age(u("p_age"))))
-        .when(relation == "grandchild", integer(seed, "g_age", 0, 20, "hh_key", "member_no"))
-        .when(relation == "relative", integer(seed, "r_age", 5, 70, "hh_key", "member_no"))
-        .otherwise(youngest_child + F.floor(u("c_age") * (head_age - 18 - youngest_child + 1)).cast("int"))
+        F.when(rel == "head", head)
+        .when(rel == "spouse", F.greatest(F.lit(18), head + integer(seed, "sp_age", -6, 4, "hh_key")))
+        .when(rel == "parent", F.greatest(head + 20, _elderly_age(u("p_age"))))
+        .when(rel == "grandchild", integer(seed, "g_age", 0, 20, "hh_key", "member_no"))
+        .when(rel == "relative", integer(seed, "r_age", 5, 70, "hh_key", "member_no"))
+        .otherwise(youngest_child + F.floor(u("c_age") * (head - 18 - youngest_child + 1)).cast("int"))
     )
-    return relation, F.least(F.lit(99), age).cast("int")
+    return (
+        members.withColumn(f"_head_{kind}", _elderly_age(head_u) if old_head else _working_head_age(head_u))
+        .withColumn(f"_rel_{kind}", relation)
+        .withColumn(f"_age_{kind}", F.least(F.lit(99), age).cast("int"))
+        .drop(f"_head_{kind}")
+    )
 
 
 def elderly_head_probability(members: DataFrame) -> DataFrame:
@@ -119,8 +127,7 @@ def expand_members(households: DataFrame, seed: int) -> DataFrame:
     """Members with relation, sex and age. Needs `elderly_rate` per household (its area's target share of
     members aged 60+): each household's head is elderly with the area's probability (elderly_head_probability)."""
     m = households.withColumn("member_no", F.explode(F.sequence(F.lit(1), F.col("size"))))
-    (rel_young, age_young), (rel_old, age_old) = _relation_and_age(seed, False), _relation_and_age(seed, True)
-    m = m.withColumns({"_rel_young": rel_young, "_age_young": age_young, "_rel_old": rel_old, "_age_old": age_old})
+    m = with_relation_and_age(with_relation_and_age(m, seed, old_head=False), seed, old_head=True)
     m = m.join(F.broadcast(elderly_head_probability(m)), ["district_code", "surveyed"], "left")
     old = uniform(seed, "elderly_head", "hh_key") < F.col("p_elderly_head")
     head_male = uniform(seed, "head_sex", "hh_key") < 0.68
@@ -131,11 +138,12 @@ def expand_members(households: DataFrame, seed: int) -> DataFrame:
     )
     offset = integer(seed, "birthday", 0, 364, "hh_key", "member_no")
     return (
-        m.withColumn("relation", F.when(old, F.col("_rel_old")).otherwise(F.col("_rel_young")))
-        .withColumn("age", F.when(old, F.col("_age_old")).otherwise(F.col("_age_young")))
+        m.withColumn("_old", old)
+        .withColumn("relation", F.when(F.col("_old"), F.col("_rel_old")).otherwise(F.col("_rel_young")))
+        .withColumn("age", F.when(F.col("_old"), F.col("_age_old")).otherwise(F.col("_age_young")))
         .withColumn("sex", F.when(male, "M").otherwise("F"))
         .withColumn("birth_date", F.date_sub(F.lit(REFERENCE_DATE).cast("date"), F.col("age") * 365 + offset + F.floor(F.col("age") / 4).cast("int")))
-        .drop("_rel_young", "_age_young", "_rel_old", "_age_old", "p_elderly_head")
+        .drop("_old", "_rel_young", "_age_young", "_rel_old", "_age_old", "p_elderly_head")
     )
 
 
