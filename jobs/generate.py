@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import time
 import uuid
 from pathlib import Path
 from statistics import NormalDist
@@ -20,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
+from jobs.console import say
 from jobs.runs import JobRun
 from transforms.generator import sources as src
 from transforms.generator import survey, world
@@ -329,18 +331,28 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     chosen = [s for s in SOURCES if s in (args.source or SOURCES)]
     landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
     scratch = landing / f"_generate_tmp_{uuid.uuid4().hex}"
+    started = time.monotonic()
     everyone, households, members = build_world(spark, settings, args.scale, args.seed)
     job_run.read("ref.tpmap2561_village", spark.table("ref.tpmap2561_village").count())
+    job_run.timed("world", time.monotonic() - started)
+    say(f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s")
     records, errors, files, broken = [], [], [], []
     try:
-        for source in chosen:
+        for number, source in enumerate(chosen, start=1):
+            started = time.monotonic()
             delivery = build_delivery(source, everyone, households, members, settings, args.seed)
             f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run)
             files += f
             broken += b
             records.append(delivery.records)
             errors.append(delivery.errors)
+            job_run.timed(source, time.monotonic() - started)
+            rows = sum(r["data_rows"] for r in f if r["duplicate_of"] is None)
+            say(f"generate: source {number}/{len(chosen)} {source}: {rows:,} rows in {len(f)} file(s), {job_run.phase_seconds[source]:.1f} s")
+        started = time.monotonic()
         write_truth(spark, truth, everyone, households, records, errors, files, broken, job_run)
+        job_run.timed("truth", time.monotonic() - started)
+        say(f"generate: truth written in {job_run.phase_seconds['truth']:.1f} s")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         del everyone, households, members

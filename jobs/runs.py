@@ -59,12 +59,17 @@ class JobRun:
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     rows_read: dict[str, int] = field(default_factory=dict)
     rows_written: dict[str, int] = field(default_factory=dict)
+    # Seconds per phase of a long job (world, each source, ...), for progress lines and benchmarks; not recorded.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def read(self, name: str, rows: int) -> None:
         self.rows_read[name] = self.rows_read.get(name, 0) + int(rows)
 
     def wrote(self, name: str, rows: int) -> None:
         self.rows_written[name] = self.rows_written.get(name, 0) + int(rows)
+
+    def timed(self, phase: str, seconds: float) -> None:
+        self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + seconds
 
 
 @contextmanager

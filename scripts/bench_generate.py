@@ -1,17 +1,23 @@
-"""Benchmark the generator: rows per second per source and peak memory, at S = 0.01 and 0.1.
+"""Benchmark the generator: seconds and rows per second per phase (world, each source, truth) and peak memory.
 
-Usage: python scripts/bench_generate.py [--scales 0.01 0.1] [--seed 2561]
-Runs the `reference` job once, then `generate` per scale into a temporary landing/truth. Memory is the
-peak RSS of this driver process plus the JVM (read from /proc: VmHWM of each process).
+Usage: python scripts/bench_generate.py [--scales 0.01 0.1] [--seed 2561] [--keep]
+Each scale runs in a process of its own (a fresh JVM, so its peak memory is its own) on a temporary
+lakehouse: the `reference` job, then `generate`. Memory is the peak RSS (VmHWM from /proc) of the Python
+driver plus its JVM. --keep leaves the lakehouse (printed) for the later stages' benchmarks.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -24,17 +30,13 @@ def _peak_rss_mb(pid: int) -> float:
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
-        out += [int(c) for c in children]
+        out += [int(c) for c in (task / "children").read_text().split()]
     return out + [g for c in out for g in _children(c)]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.1])
-    parser.add_argument("--seed", type=int, default=2561)
-    args = parser.parse_args()
-    os.environ.setdefault("TPMAP_ROOT", tempfile.mkdtemp(prefix="tpmap-bench-generate-"))
+def measure(scale: float, seed: int) -> dict:
+    """Generate one world in this process; return phase timings, rows and peak memory."""
+    import argparse as ap
 
     from jobs import generate, reference
     from jobs.config import load_config
@@ -43,24 +45,61 @@ def main() -> None:
     from jobs.tables import ensure_databases
 
     config = load_config(os.environ.get("TPMAP_ENV", "local"))
-    spark = get_spark(config, app_name="bench-generate", extra={"spark.sql.shuffle.partitions": "4", "spark.ui.enabled": "false"})
+    spark = get_spark(config, app_name="bench-generate", extra={"spark.ui.enabled": "false"})
     ensure_databases(spark)
     reference.run(spark, config, None, JobRun("reference", {}))
-    for scale in args.scales:
-        run = JobRun("generate", {"scale": scale})
-        started = time.monotonic()
-        generate.run(spark, config, argparse.Namespace(scale=scale, seed=args.seed, source=None), run)
-        seconds = time.monotonic() - started
-        print(f"\nscale {scale}: {seconds:.1f} s in total")
-        per_source: dict[str, int] = {}
-        for name, rows in run.rows_written.items():
-            per_source[name.split("/")[0]] = per_source.get(name.split("/")[0], 0) + rows
-        for name, rows in sorted(per_source.items()):
-            print(f"  {name:<20} {rows:>12,} rows  {rows / seconds:>12,.0f} rows/s (over the whole run)")
-    pids = [os.getpid(), *_children(os.getpid())]
-    peak = sum(_peak_rss_mb(p) for p in pids)
-    print(f"\npeak memory (VmHWM, driver + JVM): {peak:,.0f} MB")
+    run = JobRun("generate", {"scale": scale, "seed": seed})
+    started = time.monotonic()
+    generate.run(spark, config, ap.Namespace(scale=scale, seed=seed, error_scale=1.0, source=None), run)
+    total = time.monotonic() - started
+    rows: dict[str, int] = {}
+    for name, count in run.rows_written.items():
+        rows[name.split("/")[0]] = rows.get(name.split("/")[0], 0) + count
+    landing_bytes = sum(f.stat().st_size for f in Path(config.paths.resolved("landing")).rglob("*") if f.is_file())
+    peak = sum(_peak_rss_mb(p) for p in [os.getpid(), *_children(os.getpid())])
     spark.stop()
+    return {"scale": scale, "seconds": total, "phases": run.phase_seconds, "rows": rows, "peak_mb": peak, "landing_bytes": landing_bytes}
+
+
+def report(result: dict) -> None:
+    phases, rows = result["phases"], result["rows"]
+    landing_rows = sum(v for k, v in rows.items() if k != "truth")
+    print(f"\nscale {result['scale']}: {result['seconds']:.1f} s in total, {landing_rows:,} landing rows "
+          f"({landing_rows / result['seconds']:,.0f} rows/s), {result['landing_bytes'] / 1e9:.2f} GB of landing files, "
+          f"peak memory {result['peak_mb']:,.0f} MB (driver + JVM)")
+    print(f"  {'phase':<18} {'seconds':>9} {'rows':>14} {'rows/s':>10}")
+    for phase, seconds in phases.items():
+        count = rows.get(phase, 0) if phase != "truth" else sum(v for k, v in rows.items() if k == "truth")
+        rate = f"{count / seconds:>10,.0f}" if count else f"{'':>10}"
+        print(f"  {phase:<18} {seconds:>9.1f} {count:>14,} {rate}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.01, 0.1])
+    parser.add_argument("--seed", type=int, default=2561)
+    parser.add_argument("--keep", action="store_true", help="keep each scale's lakehouse (its path is printed)")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # child mode: one scale, JSON on stdout
+    args = parser.parse_args()
+    if any(not s > 0 for s in args.scales):
+        parser.error("--scales must be positive")
+    if args.json:
+        print("RESULT " + json.dumps(measure(args.scales[0], args.seed)), flush=True)
+        return
+    for scale in args.scales:
+        root = tempfile.mkdtemp(prefix=f"tpmap-bench-generate-{scale}-")
+        child = subprocess.run(
+            [sys.executable, __file__, "--json", "--scales", str(scale), "--seed", str(args.seed)],
+            env={**os.environ, "TPMAP_ROOT": root}, stdout=subprocess.PIPE, text=True, check=False,
+        )
+        lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
+        if child.returncode != 0 or not lines:
+            sys.exit(f"scale {scale}: the generate run failed (exit code {child.returncode}); its log is above")
+        report(json.loads(lines[-1].removeprefix("RESULT ")))
+        if args.keep:
+            print(f"  lakehouse kept at {root}")
+        else:
+            subprocess.run(["rm", "-rf", root], check=False)
 
 
 if __name__ == "__main__":
