@@ -20,17 +20,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
+def _read(path: str) -> str:
+    """A /proc file, or "" when its process or thread has just ended (Python workers come and go)."""
+    try:
+        return Path(path).read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
 def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    for line in _read(f"/proc/{pid}/status").splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
 
 def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        out += [int(c) for c in (task / "children").read_text().split()]
+    tasks = Path(f"/proc/{pid}/task")
+    out = [int(c) for task in (tasks.iterdir() if tasks.exists() else []) for c in _read(f"{task}/children").split()]
     return out + [g for c in out for g in _children(c)]
 
 
@@ -55,6 +62,7 @@ def measure(scale: float, seed: int) -> dict:
     rows: dict[str, int] = {}
     for name, count in run.rows_written.items():
         rows[name.split("/")[0]] = rows.get(name.split("/")[0], 0) + count
+    rows["world"] = run.rows_written.get("truth/persons", 0)  # persons built
     landing_bytes = sum(f.stat().st_size for f in Path(config.paths.resolved("landing")).rglob("*") if f.is_file())
     peak = sum(_peak_rss_mb(p) for p in [os.getpid(), *_children(os.getpid())])
     spark.stop()
@@ -63,13 +71,13 @@ def measure(scale: float, seed: int) -> dict:
 
 def report(result: dict) -> None:
     phases, rows = result["phases"], result["rows"]
-    landing_rows = sum(v for k, v in rows.items() if k != "truth")
+    landing_rows = sum(v for k, v in rows.items() if k not in ("truth", "world"))
     print(f"\nscale {result['scale']}: {result['seconds']:.1f} s in total, {landing_rows:,} landing rows "
           f"({landing_rows / result['seconds']:,.0f} rows/s), {result['landing_bytes'] / 1e9:.2f} GB of landing files, "
           f"peak memory {result['peak_mb']:,.0f} MB (driver + JVM)")
     print(f"  {'phase':<18} {'seconds':>9} {'rows':>14} {'rows/s':>10}")
     for phase, seconds in phases.items():
-        count = rows.get(phase, 0) if phase != "truth" else sum(v for k, v in rows.items() if k == "truth")
+        count = rows.get(phase, 0)
         rate = f"{count / seconds:>10,.0f}" if count else f"{'':>10}"
         print(f"  {phase:<18} {seconds:>9.1f} {count:>14,} {rate}")
 
