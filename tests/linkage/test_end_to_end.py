@@ -1,13 +1,22 @@
-"""End to end at S=0.001: generate -> ingest -> standardize -> link, measured against the generator's truth."""
+"""End to end at S=0.001: generate -> ingest -> standardize -> link, measured against the generator's truth.
+
+The bars are the issue's targets at S = 0.01 (F1 >= 0.995, recall >= 0.99 for every source); this world
+measured F1 0.99988, per-source recall >= 0.9996 and blocking recall 0.9974 when the bars were set.
+"""
 
 from __future__ import annotations
 
+from transforms.linkage.settings import load_linkage_settings
 
-def test_link_f1_against_truth(spark, config, pipeline):
+
+def test_link_f1_and_per_source_recall_against_truth(spark, config, pipeline):
     pipeline("link")
     from jobs.evaluate_linkage import quality
 
     rows, _ = quality(spark, config, "silver")
     metrics = {(r.scope, r.scope_value, r.metric): r.value for r in rows.collect()}
-    assert metrics[("overall", "all", "f1")] >= 0.98, metrics
+    assert metrics[("overall", "all", "f1")] >= 0.995, metrics
+    recalls = {source: metrics[("source", source, "recall")] for source in load_linkage_settings().sources}
+    assert min(recalls.values()) >= 0.99, recalls
     assert metrics[("blocking", "all", "blocking_recall")] >= 0.98, metrics
+    assert metrics[("blocking", "all", "pairs_per_record")] < 0.5, metrics  # near-linear: ~0.07-0.08 at S = 0.001 and 0.01
