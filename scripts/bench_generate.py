@@ -15,30 +15,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _read(path: str) -> str:
-    """A /proc file, or "" when its process or thread has just ended (Python workers come and go)."""
+def _peak_rss_mb(process: psutil.Process) -> float:
+    """VmHWM (peak resident memory) from /proc: psutil reports only the current RSS. 0 for a process that ended."""
     try:
-        return Path(path).read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return ""
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in _read(f"/proc/{pid}/status").splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    tasks = Path(f"/proc/{pid}/task")
-    out = [int(c) for task in (tasks.iterdir() if tasks.exists() else []) for c in _read(f"{task}/children").split()]
-    return out + [g for c in out for g in _children(c)]
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):  # Python workers come and go
+        return 0.0
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0.0)
 
 
 def measure(scale: float, seed: int) -> dict:
@@ -59,12 +50,13 @@ def measure(scale: float, seed: int) -> dict:
     started = time.monotonic()
     generate.run(spark, config, ap.Namespace(scale=scale, seed=seed, error_scale=1.0, source=None), run)
     total = time.monotonic() - started
-    rows: dict[str, int] = {}
+    rows = Counter()  # per phase: a source's files, or all truth tables
     for name, count in run.rows_written.items():
-        rows[name.split("/")[0]] = rows.get(name.split("/")[0], 0) + count
+        rows[name.split("/")[0]] += count
     rows["world"] = run.rows_written.get("truth/persons", 0)  # persons built
     landing_bytes = sum(f.stat().st_size for f in Path(config.paths.resolved("landing")).rglob("*") if f.is_file())
-    peak = sum(_peak_rss_mb(p) for p in [os.getpid(), *_children(os.getpid())])
+    me = psutil.Process()
+    peak = sum(_peak_rss_mb(p) for p in [me, *me.children(recursive=True)])
     spark.stop()
     return {"scale": scale, "seconds": total, "phases": run.phase_seconds, "rows": rows, "peak_mb": peak, "landing_bytes": landing_bytes}
 
