@@ -66,12 +66,22 @@ def run_one(config, args: argparse.Namespace) -> int:
         except ValueError as err:
             print(f"{args.job}: {err}", file=sys.stderr)
             return 2
+    preflight = getattr(module, "preflight", None)
+    if preflight is not None:
+        try:
+            preflight(config, args, ())
+        except ConfigError as err:
+            print(f"configuration error: {err}", file=sys.stderr)
+            return 2
     spark = get_spark(config, app_name=f"tpmap-{args.job}")
     started = time.monotonic()
     arguments = {k: v for k, v in vars(args).items() if k != "job"}
     try:
         with recorded_run(spark, args.job, arguments) as job_run:
             module.run(spark, config, args, job_run)
+    except ConfigError as err:  # found only once Spark ran (e.g. a table's setting): still a configuration error
+        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: configuration error: {err}")
+        return 2
     except Exception as err:  # the run is recorded as failed; tell the operator and exit non-zero
         say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {type(err).__name__}: {err}")
         return 1

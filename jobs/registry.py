@@ -1,7 +1,9 @@
 """Which jobs exist and the order run-all runs its stages in.
 
 A job is a module with DESCRIPTION, add_arguments(parser), run(spark, config, args, job_run) and,
-optionally, validate(args) (checked before Spark starts). A name is offered on the command line only
+optionally, validate(args) (its options, checked before Spark starts) and preflight(config, args, earlier)
+(what it needs of the environment — paths, secrets, landing zone — also before Spark starts; raises
+ConfigError; `earlier` names the stages run-all runs before it, which may create what it needs). A name is offered on the command line only
 when its module is present, so `python -m jobs --help` lists exactly the jobs that exist.
 """
 

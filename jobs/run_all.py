@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from jobs.config import AppConfig
+from jobs.config import AppConfig, ConfigError
 from jobs.console import say, table
 from jobs.registry import available_stages, load_job
 
@@ -54,8 +54,15 @@ def main(config: AppConfig, args: argparse.Namespace) -> int:
             validate = getattr(load_job(stage), "validate", None)
             if validate is not None:
                 validate(stage_args)
+        for number, (stage, stage_args) in enumerate(plan):
+            preflight = getattr(load_job(stage), "preflight", None)
+            if preflight is not None:
+                preflight(config, stage_args, tuple(stages[:number]))
     except ValueError as err:
         print(f"run-all: {err}", file=sys.stderr)
+        return 2
+    except ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
         return 2
     say(f"run-all on environment {config.env!r}: {' -> '.join(stages)}")
     spark = get_spark(config, app_name="tpmap-run-all")
