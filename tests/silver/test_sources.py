@@ -79,3 +79,29 @@ def test_dcy_child_grant_describes_the_child(spark, settings):
         f"{CANON}, mother_pid string, mother_pid_valid boolean, amount_monthly int, sex string",
     )  # fmt: skip
     assert_df_equality(actual, expected, ignore_nullable=True)
+
+
+def test_survey_members_live_where_their_household_was_surveyed(spark, settings):
+    """Members carry the household's house and area codes (the survey writes them once per household)."""
+    import json
+
+    schema = "hh_id string, house_code string, village_code string, subdistrict_code string, district_code string, province_code string, members string"
+    members = json.dumps([{"member_no": 1, "first_name": "สมชาย", "last_name": "ใจดี"}, {"member_no": 2, "first_name": "สมศรี", "last_name": "ใจดี"}], ensure_ascii=False)
+    rows = [
+        ("50010101-00001", "50010012345", "50010101", "500101", "5001", "50", members),
+        # Only the village given: the parents come from its prefix, as for any other record.
+        ("50010101-00002", None, "50010101", None, None, None, json.dumps([{"member_no": 1, "first_name": "มานี"}], ensure_ascii=False)),
+    ]
+    df = spark.createDataFrame([(*r, *META_ROW) for r in rows], f"{schema}, {META}")
+    actual = df.transform(standardize_persons(PERSON_SOURCES["cdd_bmn_member"], settings, known(spark))).select(
+        "record_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code"
+    )
+    expected = spark.createDataFrame(
+        [
+            ("cdd_bmn_member:50010101-00001-01", "50010012345", "50010101", "500101", "5001", "50"),
+            ("cdd_bmn_member:50010101-00001-02", "50010012345", "50010101", "500101", "5001", "50"),
+            ("cdd_bmn_member:50010101-00002-01", None, "50010101", "500101", "5001", "50"),
+        ],
+        "record_id string, house_code string, village_code string, subdistrict_code string, district_code string, province_code string",
+    )
+    assert_df_equality(actual, expected, ignore_nullable=True, ignore_row_order=True)

@@ -175,15 +175,21 @@ def cdd_bmn_households(df: DataFrame) -> DataFrame:
 
 
 def cdd_bmn_members(df: DataFrame) -> DataFrame:
-    """Member grain: one row per element of `members`, record key `<hh_id>-<member_no as 2 digits>`."""
+    """Member grain: one row per element of `members`, record key `<hh_id>-<member_no as 2 digits>`.
+
+    A member lives where the household was surveyed: the household's house and area codes are the
+    member's (the survey records them once per household), so linkage can compare and block on them.
+    """
     members = F.from_json(_json_field("members"), "array<" + _string_struct(MEMBER_FIELDS) + ">")
-    exploded = df.select(_s("hh_id").alias("hh_id"), *METADATA, F.posexplode(members).alias("_position", "m"))
+    household_areas = [c.alias(n) for n, c in _areas(df, _s("house_code")).items()]
+    exploded = df.select(_s("hh_id").alias("hh_id"), *household_areas, *METADATA, F.posexplode(members).alias("_position", "m"))
     member_no = F.coalesce(F.col("m.member_no").cast("int"), F.col("_position") + 1)
     hashed = exploded.withColumn("_content_hash", F.sha2(F.concat_ws("|", "hh_id", F.to_json("m")), 256))
     raw = {
         "record_key": F.concat(F.col("hh_id"), F.lit("-"), F.lpad(member_no.cast("string"), 2, "0")),
         "pid_raw": F.col("m.pid"), "title_raw": F.col("m.title"), "first_name_raw": F.col("m.first_name"),
         "last_name_raw": F.col("m.last_name"), "sex_raw": F.col("m.sex"), "birth_date_raw": F.col("m.birth_date"),
+        **{name: F.col(name) for name in RAW_FIELDS if name.endswith("_code_raw")},
     }  # fmt: skip
     payload = {
         "hh_id": F.col("hh_id"),
