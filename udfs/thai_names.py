@@ -1,7 +1,7 @@
 """Thai name column functions: clean and normalise in Spark SQL, split glued titles, phonetic keys.
 
-Only the phonetic key needs a library (PyThaiNLP soundex); it is a vectorised pandas UDF that
-computes each distinct name of a batch once, because names repeat a lot.
+The phonetic key of the default engine (lk82) is a Spark SQL expression (udfs.lk82); PyThaiNLP's other
+soundex engines run as a vectorised pandas UDF that computes each distinct name of a batch once.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import pandas as pd
 from pyspark.sql import Column
 from pyspark.sql import functions as F
+
+from udfs.lk82 import lk82
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 ZERO_WIDTH = "[\u200b\u200c\u200d\ufeff]"
@@ -80,7 +82,9 @@ def soundex_keys(names: pd.Series, engine: str) -> pd.Series:
 
 
 def phonetic_key(name: Column, engine: str) -> Column:
-    """Soundex key of a normalised Thai name as a pandas UDF (Arrow batches)."""
+    """Soundex key of a normalised Thai name: native for lk82 (no Python worker), else a pandas UDF (Arrow batches)."""
+    if engine == "lk82":
+        return lk82(name)
 
     @F.pandas_udf("string")
     def _key(names: pd.Series) -> pd.Series:
