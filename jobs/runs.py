@@ -77,11 +77,17 @@ def recorded_run(spark: SparkSession, job: str, arguments: dict, parent_run_id: 
     """Yield a JobRun; append its record to ops.job_runs on success and on failure (then re-raise)."""
     run = JobRun(job=job, arguments=arguments, parent_run_id=parent_run_id)
     started = time.monotonic()
+    context = spark.sparkContext
+    outer_group = context.getLocalProperty("spark.jobGroup.id")
+    # Spark jobs are grouped by the run's job name, so event logs attribute time and shuffle to stages.
+    context.setJobGroup(job, f"tpmap {job} run {run.run_id}")
     try:
         yield run
     except BaseException as err:
         _append_record(spark, run, "failed", f"{type(err).__name__}: {err}", time.monotonic() - started)
         raise
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", outer_group)
     _append_record(spark, run, "succeeded", None, time.monotonic() - started)
 
 

@@ -8,13 +8,14 @@ leaves master, resources and jars to spark-submit and only adds the catalog sett
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from jobs.config import AppConfig
+from jobs.config import AppConfig, ConfigError
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -85,6 +86,20 @@ def local_settings(config: AppConfig) -> dict[str, str]:
     return settings
 
 
+def environment_settings(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """Spark settings from $TPMAP_SPARK_CONF, a JSON object (e.g. event logs or memory for one benchmark run)."""
+    raw = (os.environ if environ is None else environ).get("TPMAP_SPARK_CONF", "").strip()
+    if not raw:
+        return {}
+    try:
+        settings = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"TPMAP_SPARK_CONF is not a JSON object of Spark settings: {err}") from None
+    if not isinstance(settings, dict):
+        raise ConfigError("TPMAP_SPARK_CONF must be a JSON object such as {\"spark.eventLog.enabled\": \"true\"}")
+    return {str(k): str(v) for k, v in settings.items()}
+
+
 def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[str, str] | None = None) -> SparkSession:
     """Return the session for this process, creating it from the configuration if needed."""
     builder = SparkSession.builder.appName(app_name)
@@ -98,6 +113,7 @@ def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[
         Path(config.paths.resolved("metastore")).parent.mkdir(parents=True, exist_ok=True)
     settings.update(config.spark.extra)
     settings.update(extra or {})
+    settings.update(environment_settings())
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.enableHiveSupport().getOrCreate()

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from delta.tables import DeltaTable
 from pydantic import ValidationError
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
@@ -132,11 +133,15 @@ def new_batches(spark: SparkSession, source: str, dbs: Databases) -> DataFrame:
 
 
 def with_merge_roles(new: DataFrame, target: DataFrame | None) -> DataFrame:
-    """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins)."""
+    """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins).
+
+    Both windows partition by record_id first, so the new rows are shuffled once (the per-content
+    window reuses the record_id partitioning).
+    """
     latest_first = [F.col("_delivery").desc(), F.col("_batch_id").desc()]
-    copies = Window.partitionBy("record_id", "_content_hash").orderBy(*latest_first)
     versions = Window.partitionBy("record_id").orderBy(*latest_first, F.col("_content_hash"))
-    out = new.withColumn("_copy_no", F.row_number().over(copies)).withColumn("_version", F.row_number().over(versions))
+    copies = Window.partitionBy("record_id", "_content_hash").orderBy(*latest_first)
+    out = new.withColumn("_version", F.row_number().over(versions)).withColumn("_copy_no", F.row_number().over(copies))
     if target is None:
         out = out.withColumn("_t_hash", F.lit(None).cast("string")).withColumn("_t_delivery", F.lit(None).cast("string"))
     else:
@@ -175,10 +180,10 @@ def quality_counts(roles: DataFrame, table: str, run_id: str) -> DataFrame:
     )
 
 
-def merge_into_silver(spark: SparkSession, changes: DataFrame, output: Output, table: str) -> None:
+def merge_into_silver(spark: SparkSession, changes: DataFrame, output: Output, table: str) -> int:
+    """Insert new records, replace changed ones; return the rows the commit inserted or updated."""
     if not table_exists(spark, table):
-        save_table(changes, table, output.comments, table_comment=f"Standardised {output.table} records (one row per source record)")
-        return
+        return save_table(changes, table, output.comments, table_comment=f"Standardised {output.table} records (one row per source record)")
     (
         DeltaTable.forName(spark, table)
         .alias("t")
@@ -187,6 +192,16 @@ def merge_into_silver(spark: SparkSession, changes: DataFrame, output: Output, t
         .whenNotMatchedInsertAll()
         .execute()
     )
+    metrics = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().operationMetrics
+    return int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
+
+
+def current_version(spark: SparkSession, table: str) -> DataFrame | None:
+    """The table as of its latest version (pinned: a recomputation after the MERGE sees the same rows), or None."""
+    if not table_exists(spark, table):
+        return None
+    version = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().version
+    return spark.read.format("delta").option("versionAsOf", version).table(table)
 
 
 def standardize_source(
@@ -197,37 +212,36 @@ def standardize_source(
     job_run: JobRun,
     dbs: Databases = Databases(),
 ) -> None:
-    bronze = new_batches(spark, source, dbs).persist()
+    """One pass per output: bronze -> standardised rows -> merge roles (one shuffle) -> silver, and the
+    data-quality counts from the same rows kept in Spark's columnar cache."""
+    bronze = new_batches(spark, source, dbs)
     batches = bronze.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows")).collect()  # a handful of batches
     job_run.read(f"bronze.{source}", sum(b.rows for b in batches))
     if not batches:
         say(f"standardize {source}: no new bronze batch")
-        bronze.unpersist()
         return
     for output in outputs_of(source, settings, known):
         table = f"{dbs.silver}.{output.table}"
-        target = spark.table(table) if table_exists(spark, table) else None
-        # Materialised once: the roles compare with the target as it was before this MERGE changes it.
-        roles = with_merge_roles(bronze.transform(output.transform), target).localCheckpoint(eager=True)
-        changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
-        job_run.wrote(table, changes.count())
-        merge_into_silver(spark, changes, output, table)
-        _append(spark, quality_counts(roles, output.table, job_run.run_id), dbs.quality, QUALITY_COMMENTS)
+        roles = with_merge_roles(bronze.transform(output.transform), current_version(spark, table))
+        roles = roles.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
+            job_run.wrote(table, merge_into_silver(spark, changes, output, table))
+            _append(spark, quality_counts(roles, output.table, job_run.run_id), dbs.quality, QUALITY_COMMENTS)
+        finally:
+            roles.unpersist()
     now = datetime.now(timezone.utc)
     done = spark.createDataFrame(
         [(source, b["_batch_id"], int(b.rows), job_run.run_id, now) for b in batches],
         "source string, batch_id string, rows long, run_id string, standardized_at timestamp",
     )
     _append(spark, done, dbs.batches, BATCHES_COMMENTS)
-    bronze.unpersist()
     say(f"standardize {source}: {len(batches)} batch(es) done")
 
 
 def _append(spark: SparkSession, df: DataFrame, table: str, comments: dict[str, str]) -> None:
-    if table_exists(spark, table):
-        with_comments(df, comments, table).write.format("delta").mode("append").saveAsTable(table)
-    else:
-        save_table(df, table, comments, mode="overwrite")
+    del spark
+    save_table(df, table, comments, mode="append")
 
 
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:

@@ -46,11 +46,11 @@ def test_reference_figures_match_the_published_files(spark, reference_tables):
     from jobs.reference import published_figures
 
     frames = report.load_frames(spark, "ref", "58")
-    published = published_figures("province").set_index("province_ID")
+    published = published_figures("province").to_pandas().set_index("province_ID")
     got = frames["provinces"].set_index("area_code")
     assert len(got) == len(published)
     assert got.loc["58", "target_poor"] == published.loc["58", "poor.JPT.MOFval.CNT"]
     assert got.loc["58", "name_en"] == "Mae Hong Son"
     assert set(frames["districts"]["area_code"].str[:2]) == {"58"}
-    country = published_figures("country").iloc[0]
+    country = published_figures("country").to_pandas().iloc[0]
     assert frames["dimensions"].loc[0, "health"] == country["poor.JPT.MOFval.health"]
