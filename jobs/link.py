@@ -26,6 +26,7 @@ from jobs.console import say
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.linkage.assign import assign_persons
+from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.deterministic import deterministic_links
 from transforms.linkage.golden import golden_persons
 from transforms.linkage.records import union_canonical, with_blocking_keys
@@ -127,9 +128,15 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
 
     records = read_records(spark, settings, database, job_run).localCheckpoint()
     deterministic = deterministic_links(records, settings.spine, settings.deterministic.corroborate_any).localCheckpoint()
-    linkage_input = records.join(deterministic.select("record_id"), on="record_id", how="left_anti").localCheckpoint()
-    residual = linkage_input.filter(~F.col("is_spine")).count()
-    say(f"link: {records.count()} records, {deterministic.count()} linked by PID, {residual} left for Splink")
+    linkage_input = (
+        records.join(deterministic.select("record_id"), on="record_id", how="left_anti")
+        .transform(lambda df: with_spine_candidates_only(df, settings.probabilistic.blocking_rules))
+        .localCheckpoint()
+    )
+    counts = {r.is_spine: r["count"] for r in linkage_input.groupBy("is_spine").count().collect()}
+    residual = counts.get(False, 0)
+    say(f"link: {records.count():,} records, {deterministic.count():,} linked by PID, {residual:,} left for Splink "
+        f"with the {counts.get(True, 0):,} registry records they share a blocking key with")
 
     pairs = score_pairs(spark, linkage_input, settings, run_dir) if residual else empty_pairs(spark)
     shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)

@@ -84,3 +84,22 @@ def test_configured_rules_pair_the_designed_cases_and_not_a_surname_and_year_alo
         SCHEMA,
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_spine_records_sharing_no_rule_key_with_another_source_are_left_out(spark, make_records):
+    """Only spine records that can pair reach Splink: candidate pairs are the same with and without the others."""
+    from transforms.linkage.blocking import with_spine_candidates_only
+
+    rows = [
+        record("dopa_registry", "1", pid="3300100123456"),
+        record("dopa_registry", "2", pid="3300100654321", first_name_key="ML", last_name_key="SK", village_code="10020101"),
+        record("dopa_registry", "3", pid="1100200765432", first_name_key="QQ", last_name_key="RR", village_code="20020101",
+               birth_date=date(1990, 1, 1), birth_year=1990, phone="+66822222222"),
+        record("mof_welfare", "A", pid="3300100123457", pid_valid=False, first_name_key="ZZ", last_name_key="YY", village_code="99999999"),
+        record("dla_elderly", "B", pid=None, first_name_key="ML", last_name_key="SK", village_code="55555555"),
+    ]
+    rules = load_linkage_settings().probabilistic.blocking_rules
+    records = make_records(rows)
+    kept = with_spine_candidates_only(records, rules)
+    assert sorted(r.record_id for r in kept.collect()) == ["dla_elderly:B", "dopa_registry:1", "dopa_registry:2", "mof_welfare:A"]
+    assert_df_equality(candidate_pairs(kept, rules), candidate_pairs(records, rules), ignore_row_order=True, ignore_nullable=True)
