@@ -120,7 +120,8 @@ def known_area_codes(spark: SparkSession) -> dict[str, DataFrame]:
     missing = [t for t in tables.values() if not table_exists(spark, t)]
     if missing:
         raise RuntimeError(f"reference tables missing ({', '.join(missing)}): run `python -m jobs reference` first")
-    return {level: spark.table(table).select(level) for level, table in tables.items()}
+    # Kept in memory: every output of every source checks its codes against them.
+    return {level: spark.table(table).select(level).distinct().persist() for level, table in tables.items()}
 
 
 def new_batches(spark: SparkSession, source: str, dbs: Databases) -> DataFrame:

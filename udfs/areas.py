@@ -17,14 +17,22 @@ def clean_code(raw: Column) -> Column:
 
 
 def code_from_children(level: str, codes: dict[str, Column]) -> Column:
-    """The level's own code, else the prefix of the nearest child code that is given."""
+    """The level's own code, else the prefix of the nearest child code that is given.
+
+    `codes` holds the cleaned code of each level and may hold `house_district`: a house code's first 4
+    digits are its registration office, the district (and so the province) — used when no area code says it.
+    """
     length = AREA_LENGTHS[level]
     children = [codes[child] for child in LEVELS[LEVELS.index(level) + 1 :]]
-    if length <= 4 and "house_code" in codes:
-        # A house code's first 4 digits are its registration office: the district (and so the province).
-        children.append(F.when(codes["house_code"].rlike(r"^[0-9]{11}$"), codes["house_code"]))
     prefixes = [F.when(F.length(c) > length, F.substring(c, 1, length)) for c in children]
+    if length <= 4 and "house_district" in codes:
+        prefixes.append(F.substring(codes["house_district"], 1, length))
     return F.coalesce(codes[level], *prefixes)
+
+
+def house_district(house_code: Column) -> Column:
+    """The registration district (first 4 digits) of a well-formed 11-digit house code, else null."""
+    return F.when(house_code.rlike(r"^[0-9]{11}$"), F.substring(house_code, 1, 4))
 
 
 def house_code_issue(code: Column) -> Column:

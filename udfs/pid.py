@@ -5,7 +5,6 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
-from udfs.expressions import let
 
 # Excel's rendering of a 13-digit number: mantissa digits, optional fraction, exponent.
 _SCIENTIFIC = r"^([0-9])\.?([0-9]*)[eE]\+?([0-9]{1,2})$"
@@ -30,15 +29,15 @@ def pid_digits(raw: Column) -> Column:
     return F.when(digits.rlike("^[0-9]{13}$"), digits)
 
 
-def pid_issue(raw: Column) -> Column:
-    """Why pid_digits() gave no ID (null when it gave one)."""
+def pid_issue(raw: Column, digits: Column | None = None) -> Column:
+    """Why pid_digits() gave no ID (null when it gave one); `digits` is pid_digits(raw) when already computed."""
     text = F.trim(raw.cast("string"))
-    return let(
-        F.struct(text.alias("text"), pid_digits(raw).alias("pid")),
-        lambda v: F.when(v["text"].isNull() | (v["text"] == ""), F.lit("pid_missing"))
-        .when(v["pid"].isNotNull(), F.lit(None).cast("string"))
-        .when(v["text"].rlike(_SCIENTIFIC), F.lit("pid_scientific_notation_lossy"))
-        .otherwise(F.lit("pid_unreadable")),
+    digits = pid_digits(raw) if digits is None else digits
+    return (
+        F.when(text.isNull() | (text == ""), F.lit("pid_missing"))
+        .when(digits.isNotNull(), F.lit(None).cast("string"))
+        .when(text.rlike(_SCIENTIFIC), F.lit("pid_scientific_notation_lossy"))
+        .otherwise(F.lit("pid_unreadable"))
     )
 
 
@@ -57,4 +56,6 @@ def pid_person_type(pid: Column) -> Column:
 
 def pid_is_valid(pid: Column) -> Column:
     """Checksum correct and a person type that exists; null when there is no ID."""
-    return let(pid, lambda p: F.when(p.isNotNull(), pid_checksum_ok(p) & pid_person_type(p).isNotNull()))
+    # Callers pass a column (silver's `pid`), so repeating it in the expression costs nothing; a lambda
+    # binding (udfs.expressions.let) would run interpreted, not compiled.
+    return F.when(pid.isNotNull(), pid_checksum_ok(pid) & pid_person_type(pid).isNotNull())

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from transforms.distinct import with_derived_per_distinct
 from transforms.silver.settings import StandardizeSettings
 from udfs import dates, phones, pid, thai_names
 
@@ -44,36 +45,43 @@ def with_standard_pid(raw: str = "pid_raw", prefix: str = "") -> Transform:
         digits = pid.pid_digits(F.col(raw))
         out = df.withColumn(f"{prefix}pid", digits).withColumn(f"{prefix}pid_valid", pid.pid_is_valid(digits))
         bad = F.when(F.col(f"{prefix}pid_valid") == False, F.lit(f"{prefix}pid_invalid_checksum"))  # noqa: E712
-        read_issue = F.concat(F.lit(prefix), pid.pid_issue(F.col(raw)))
+        read_issue = F.concat(F.lit(prefix), pid.pid_issue(F.col(raw), F.col(f"{prefix}pid")))
         return out.transform(with_issues(read_issue, bad))
 
     return apply
 
 
 def with_standard_names(settings: StandardizeSettings) -> Transform:
-    """Normalised title, first and last name; a title glued to the first name is split off."""
-    titles = settings.titles
+    """Normalised title, first and last name and their phonetic keys; a title glued to the first name is split off.
 
-    def apply(df: DataFrame) -> DataFrame:
+    Each distinct delivered first name, last name and title is normalised and keyed once (names repeat a lot).
+    """
+    titles, engine = settings.titles, settings.phonetic_engine
+
+    def first_names(names: DataFrame) -> DataFrame:
         first = thai_names.normalize_thai_text(F.col("first_name_raw"))
-        given_title = thai_names.normalize_thai_text(F.col("title_raw"))
         return (
-            df.withColumn("_first", first)
+            names.withColumn("_first", first)
             .withColumn("_glued", thai_names.glued_title(F.col("_first"), titles))
             .withColumn("first_name", thai_names.without_glued_title(F.col("_first"), titles))
-            .withColumn("title", thai_names.canonical_title(F.coalesce(given_title, F.col("_glued")), titles))
-            .withColumn("last_name", thai_names.normalize_thai_text(F.col("last_name_raw")))
-            .transform(with_issues(F.when(F.col("_glued").isNotNull(), F.lit("name_title_glued"))))
-            .drop("_first", "_glued")
+            .withColumn("first_name_key", thai_names.phonetic_key(F.col("first_name"), engine))
         )
 
-    return apply
+    def last_names(names: DataFrame) -> DataFrame:
+        last = names.withColumn("last_name", thai_names.normalize_thai_text(F.col("last_name_raw")))
+        return last.withColumn("last_name_key", thai_names.phonetic_key(F.col("last_name"), engine))
 
+    def given_titles(given: DataFrame) -> DataFrame:
+        return given.withColumn("_given_title", thai_names.normalize_thai_text(F.col("title_raw")))
 
-def with_phonetic_keys(engine: str) -> Transform:
     def apply(df: DataFrame) -> DataFrame:
-        return df.withColumn("first_name_key", thai_names.phonetic_key(F.col("first_name"), engine)).withColumn(
-            "last_name_key", thai_names.phonetic_key(F.col("last_name"), engine)
+        return (
+            df.transform(with_derived_per_distinct(["first_name_raw"], first_names, ["_glued", "first_name", "first_name_key"]))
+            .transform(with_derived_per_distinct(["last_name_raw"], last_names, ["last_name", "last_name_key"]))
+            .transform(with_derived_per_distinct(["title_raw"], given_titles, ["_given_title"]))
+            .withColumn("title", thai_names.canonical_title(F.coalesce(F.col("_given_title"), F.col("_glued")), titles))
+            .transform(with_issues(F.when(F.col("_glued").isNotNull(), F.lit("name_title_glued"))))
+            .drop("_given_title", "_glued")
         )
 
     return apply
@@ -83,10 +91,12 @@ def with_standard_birth_date(era: str, settings: StandardizeSettings) -> Transfo
     """birth_date (CE), birth_date_precision, birth_year from `birth_date_raw` written in `era`."""
     years = settings.birth_years
 
+    def parsed(raw: DataFrame) -> DataFrame:
+        return raw.withColumn("_birth", dates.parse_thai_date(F.col("birth_date_raw"), era, years.min_ce, years.max_ce))
+
     def apply(df: DataFrame) -> DataFrame:
-        parsed = dates.parse_thai_date(F.col("birth_date_raw"), era, years.min_ce, years.max_ce)
         out = (
-            df.withColumn("_birth", parsed)
+            df.transform(with_derived_per_distinct(["birth_date_raw"], parsed, ["_birth"]))
             .withColumn("birth_date", F.col("_birth.date"))
             .withColumn("birth_date_precision", F.col("_birth.precision"))
             .withColumn("birth_year", F.year("birth_date"))
@@ -123,7 +133,7 @@ def with_standard_phone() -> Transform:
 
 
 def with_person_columns(source: str, era: str, settings: StandardizeSettings) -> Transform:
-    """Every canonical step except areas and phonetic keys (which need the reference tables / a UDF)."""
+    """Every canonical step except areas (which need the reference tables)."""
 
     def apply(df: DataFrame) -> DataFrame:
         return (

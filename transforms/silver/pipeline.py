@@ -1,4 +1,4 @@
-"""From bronze to silver per source: adapter, canonical steps, areas, payload finishing, phonetic keys."""
+"""From bronze to silver per source: adapter, canonical steps (names with their phonetic keys), areas, payload finishing."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.distinct import with_derived_per_distinct
 from transforms.silver import sources
 from transforms.silver.areas import with_area_codes
-from transforms.silver.canonical import Transform, with_person_columns, with_phonetic_keys, with_standard_pid
+from transforms.silver.canonical import Transform, with_person_columns, with_standard_pid
 from transforms.silver.schema import AREA_COMMENTS, CANONICAL_COLUMNS, CANONICAL_COMMENTS
 from transforms.silver.settings import StandardizeSettings
 from udfs.dates import parse_thai_date
@@ -22,9 +23,11 @@ EVENT_YEARS = (1950, 2100)
 def with_event_date(raw: str, name: str, era: str) -> Transform:
     """`name` (date, CE) from the `raw` string column; reasons prefixed with the column name."""
 
+    def parsed(dates: DataFrame) -> DataFrame:
+        return dates.withColumn("_event", parse_thai_date(F.col(raw), era, *EVENT_YEARS))
+
     def apply(df: DataFrame) -> DataFrame:
-        parsed = parse_thai_date(F.col(raw), era, *EVENT_YEARS)
-        out = df.withColumn("_event", parsed).withColumn(name, F.col("_event.date"))
+        out = df.transform(with_derived_per_distinct([raw], parsed, ["_event"])).withColumn(name, F.col("_event.date"))
         reasons = F.transform("_event.issues", lambda code: F.concat(F.lit(f"{name}_"), F.regexp_replace(code, "^date_", "")))
         return out.withColumn("_issues", F.concat("_issues", reasons)).drop("_event", raw)
 
@@ -133,7 +136,7 @@ def standardize_persons(source: PersonSource, settings: StandardizeSettings, kno
         )
         for step in source.finish:
             out = out.transform(step)
-        return out.transform(with_phonetic_keys(settings.phonetic_engine)).select(*CANONICAL_COLUMNS, *source.payload)
+        return out.select(*CANONICAL_COLUMNS, *source.payload)
 
     return apply
 
