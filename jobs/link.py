@@ -1,8 +1,8 @@
 """Job `link`: silver records -> persons (silver.person_xref, silver.person) and scored pairs (silver.link_pairs).
 
 1. Deterministic pass: a valid PID equal to a civil-registry PID, corroborated by birth date or first name.
-2. Splink 5 (Spark backend) on the registry plus the records the deterministic pass left: u by random
-   sampling, m by EM on a sample, scored pairs above a floor weight kept for explain-link; the model is saved
+2. Splink 5 (Spark backend) on the records the deterministic pass left and the registry records sharing a
+   blocking key with them: u by random sampling, m by EM on a sample, scored pairs above a floor weight kept for explain-link; the model is saved
    as JSON under <runs>/<run_id>/.
 3. Assignment: best accepted pair to a registry record, else to an already placed record, else new persons
    clustered among themselves; person_id derived from the anchor record, so ids are stable across runs.
@@ -18,6 +18,7 @@ import logging
 import shutil
 from pathlib import Path
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -27,7 +28,7 @@ from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.linkage.assign import assign_persons
 from transforms.linkage.blocking import with_spine_candidates_only
-from transforms.linkage.deterministic import deterministic_links
+from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
 from transforms.linkage.records import union_canonical, with_blocking_keys
 from transforms.linkage.settings import LinkageSettings, load_linkage_settings
@@ -126,19 +127,18 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     run_dir = Path(config.paths.resolved("runs")) / job_run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    records = read_records(spark, settings, database, job_run).localCheckpoint()
-    deterministic = deterministic_links(records, settings.spine, settings.deterministic.corroborate_any).localCheckpoint()
-    linkage_input = (
-        records.join(deterministic.select("record_id"), on="record_id", how="left_anti")
-        .transform(lambda df: with_spine_candidates_only(df, settings.probabilistic.blocking_rules))
-        .localCheckpoint()
-    )
+    records = read_records(spark, settings, database, job_run)  # read again where used: each use needs few columns
+    matches = pid_matches(records, settings.spine, settings.deterministic.corroborate_any).persist(StorageLevel.MEMORY_AND_DISK)
+    by_pid = matches.filter(F.col("spine_record_id").isNotNull())
+    residual = unlinked_records(records, matches)
+    spine = records.filter(F.col("is_spine"))
+    linkage_input = with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules).localCheckpoint()
     counts = {r.is_spine: r["count"] for r in linkage_input.groupBy("is_spine").count().collect()}
-    residual = counts.get(False, 0)
-    say(f"link: {records.count():,} records, {deterministic.count():,} linked by PID, {residual:,} left for Splink "
+    left = counts.get(False, 0)
+    say(f"link: {records.count():,} records, {by_pid.count():,} linked by PID, {left:,} left for Splink "
         f"with the {counts.get(True, 0):,} registry records they share a blocking key with")
 
-    pairs = score_pairs(spark, linkage_input, settings, run_dir) if residual else empty_pairs(spark)
+    pairs = score_pairs(spark, linkage_input, settings, run_dir) if left else empty_pairs(spark)
     shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)
     threshold = settings.probabilistic.threshold_match_probability
     pairs = pairs.withColumns({"accepted": F.col("match_probability") >= threshold, "run_id": F.lit(job_run.run_id)})
@@ -146,11 +146,18 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
         table_comment="Scored candidate pairs of the latest link run, with Splink waterfall data"))
 
     accepted = spark.table(f"{database}.link_pairs").filter("accepted")
-    xref = assign_persons(records, deterministic, accepted).drop("anchor_record_id").withColumn("run_id", F.lit(job_run.run_id))
+    scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")
+    xref = (
+        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine)
+        .drop("anchor_record_id")
+        .withColumn("run_id", F.lit(job_run.run_id))
+    )
     job_run.wrote(f"{database}.person_xref", save_table(xref, f"{database}.person_xref", XREF_COMMENTS,
         table_comment="Every silver person record -> person_id, with how it was matched"))
 
     persons = golden_persons(spark.table(f"{database}.person_xref"), records, settings.spine, settings.sources)
     job_run.wrote(f"{database}.person", save_table(persons.select(*PERSON_COMMENTS), f"{database}.person", PERSON_COMMENTS,
         table_comment="One row per person with the golden record (registry first, then agreement and recency)"))
+    matches.unpersist()
     say(f"link: model saved to {run_dir / MODEL_FILE}")
+

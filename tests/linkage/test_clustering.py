@@ -5,7 +5,7 @@ from tests.linkage.conftest import record
 from transforms.linkage.assign import assign_persons
 from transforms.linkage.clustering import connected_components, person_id_of
 
-PAIRS = "record_id_l string, record_id_r string, match_probability double, match_weight double"
+PAIRS = "record_id_l string, record_id_r string, source_l string, source_r string, match_probability double, match_weight double"
 
 
 def test_transitive_links_form_one_component(spark):
@@ -32,18 +32,20 @@ def _world(make_records, extra=()):
 
 def _assign(spark, make_records, extra=(), extra_pairs=()):
     records = _world(make_records, extra)
-    deterministic = spark.createDataFrame([("mof_welfare:A", "dopa_registry:R1")], "record_id string, spine_record_id string")
+    spine = records.filter("is_spine").select("record_id", "source")
+    by_pid = spark.createDataFrame([("mof_welfare:A", "mof_welfare", "dopa_registry:R1")], "record_id string, source string, spine_record_id string")
+    residual = records.filter("NOT is_spine").join(by_pid.select("record_id"), "record_id", "left_anti").select("record_id", "source")
     accepted = spark.createDataFrame(
         [
-            ("dla_elderly:B", "dopa_registry:R1", 0.99, 9.0),
+            ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0),
             # C-D and D-E: transitively one new person, without a registry record
-            ("cdd_bmn_member:D", "dep_disability:C", 0.97, 6.0),
-            ("cdd_bmn_member:D", "cdd_bmn_member:E", 0.96, 5.0),
+            ("cdd_bmn_member:D", "dep_disability:C", "cdd_bmn_member", "dep_disability", 0.97, 6.0),
+            ("cdd_bmn_member:D", "cdd_bmn_member:E", "cdd_bmn_member", "cdd_bmn_member", 0.96, 5.0),
             *extra_pairs,
         ],
         PAIRS,
     )
-    return assign_persons(records, deterministic, accepted)
+    return assign_persons(spine, by_pid, residual, accepted, "dopa_registry")
 
 
 def test_assignment_methods_and_transitive_new_person(spark, make_records):
@@ -68,9 +70,55 @@ def test_person_ids_stable_on_rerun_and_new_delivery(spark, make_records):
     grown = _assign(
         spark, make_records,
         extra=[record("dopa_registry", "R2", pid="1100100000011", first_name="z"), record("mof_welfare", "Z", first_name="x")],
-        extra_pairs=[("cdd_bmn_member:E", "mof_welfare:Z", 0.99, 8.0)],
+        extra_pairs=[("cdd_bmn_member:E", "mof_welfare:Z", "cdd_bmn_member", "mof_welfare", 0.99, 8.0)],
     ).select("record_id", "person_id")
     kept = grown.join(first.select("record_id"), on="record_id", how="left_semi")
     assert_df_equality(kept, first, ignore_row_order=True)
     expected_id = spark.range(1).select(person_id_of(F.lit("dopa_registry:R1")).alias("p")).first()["p"]
     assert first.filter("record_id = 'dla_elderly:B'").first()["person_id"] == expected_id
+
+
+def test_a_record_paired_with_a_pid_linked_record_takes_its_person(spark, make_records):
+    """F pairs only with A (linked to R1 by its ID): F inherits R1's anchor, with F's pair probability."""
+    result = _assign(
+        spark, make_records,
+        extra=[record("dla_elderly", "F", first_name="y")],
+        extra_pairs=[("dla_elderly:F", "mof_welfare:A", "dla_elderly", "mof_welfare", 0.98, 7.0)],
+    ).filter("record_id = 'dla_elderly:F'").select("record_id", "source", "anchor_record_id", "match_method", "match_probability")
+    expected = spark.createDataFrame(
+        [("dla_elderly:F", "dla_elderly", "dopa_registry:R1", "probabilistic", 0.98)],
+        "record_id string, source string, anchor_record_id string, match_method string, match_probability double",
+    )
+    assert_df_equality(result, expected, ignore_nullable=True)
+
+
+def test_golden_record_registry_first_else_agreement(spark, make_records):
+    """A registry person takes the registry's values; a person without one takes what most records say."""
+    from transforms.linkage.golden import golden_persons
+
+    r1 = "dopa_registry:R1"
+    records = make_records([
+        record("dopa_registry", "R1", pid="3300100123456", first_name="somchai", village_code="30010101"),
+        record("mof_welfare", "A", pid="3300100123456", first_name="somchay", village_code="99999999"),
+        record("dep_disability", "C", first_name="malee", last_name="srisuk", _batch_id="b1"),
+        record("cdd_bmn_member", "D", first_name="malee", last_name="srisuk", _batch_id="b1"),
+        record("cdd_bmn_member", "E", first_name="malii", last_name="srisuk", village_code=None, subdistrict_code=None, _batch_id="b2"),
+    ])  # fmt: skip
+    c = "cdd_bmn_member:D"
+    xref = spark.createDataFrame(
+        [(r1, "dopa_registry", r1, "pid"), ("mof_welfare:A", "mof_welfare", r1, "pid"),
+         ("dep_disability:C", "dep_disability", c, "new_person"), ("cdd_bmn_member:D", "cdd_bmn_member", c, "new_person"),
+         ("cdd_bmn_member:E", "cdd_bmn_member", c, "new_person")],
+        "record_id string, source string, anchor string, match_method string",
+    ).select("record_id", "source", person_id_of(F.col("anchor")).alias("person_id"), "match_method")  # fmt: skip
+    sources = ["dopa_registry", "cdd_bmn_member", "dep_disability", "mof_welfare"]
+    actual = golden_persons(xref, records, "dopa_registry", sources).select(
+        "person_id", "pid", "first_name", "last_name", "village_code", "record_count", "sources"
+    )
+    pid_of = lambda anchor: spark.range(1).select(person_id_of(F.lit(anchor))).first()[0]  # noqa: E731
+    expected = spark.createDataFrame(
+        [(pid_of(r1), "3300100123456", "somchai", "jaidee", "30010101", 2, ["dopa_registry", "mof_welfare"]),
+         (pid_of(c), None, "malee", "srisuk", "30010101", 3, ["cdd_bmn_member", "dep_disability"])],
+        "person_id string, pid string, first_name string, last_name string, village_code string, record_count long, sources array<string>",
+    )  # fmt: skip
+    assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)

@@ -58,3 +58,31 @@ def test_mothers_id_on_child_grant_does_not_link_child_to_mother(spark, make_rec
     assert "mother_pid" not in records.columns
     result = deterministic_links(records, "dopa_registry", ["birth_date", "first_name_key"])
     assert_df_equality(result, spark.createDataFrame([], "record_id string, spine_record_id string"), ignore_nullable=True)
+
+
+def test_pid_matches_keep_the_unlinked_and_unlinked_records_finds_them(spark, make_records):
+    """Someone else's valid ID: a match row with no spine record; it and the ID-less record go to Splink."""
+    from transforms.linkage.deterministic import pid_matches, unlinked_records
+
+    rows = [
+        record("dopa_registry", PID, pid=PID),
+        record("mof_welfare", "A1", pid=PID),  # corroborated
+        record("mof_welfare", "A2", pid=PID, first_name_key="ML", birth_date=date(1995, 2, 3), birth_year=1995),  # another person's ID
+        record("dla_elderly", "E1", pid=None),  # no ID
+        record("dla_elderly", "E2", pid=PID, pid_valid=False),  # invalid ID
+    ]
+    records = make_records(rows)
+    matches = pid_matches(records, "dopa_registry", ["birth_date", "first_name_key"])
+    expected = spark.createDataFrame(
+        [("mof_welfare:A1", "mof_welfare", f"dopa_registry:{PID}"), ("mof_welfare:A2", "mof_welfare", None)],
+        "record_id string, source string, spine_record_id string",
+    )
+    assert_df_equality(matches, expected, ignore_row_order=True, ignore_nullable=True)
+    unlinked = sorted(r.record_id for r in unlinked_records(records, matches).collect())
+    assert unlinked == ["dla_elderly:E1", "dla_elderly:E2", "mof_welfare:A2"]
+
+
+def test_two_corroborating_registry_records_with_one_id_link_to_the_smallest(spark, make_records):
+    rows = [record("dopa_registry", "R2", pid=PID), record("dopa_registry", "R1", pid=PID), record("mof_welfare", "A1", pid=PID)]
+    result, schema = _links(spark, make_records, rows)
+    assert_df_equality(result, spark.createDataFrame([("mof_welfare:A1", "dopa_registry:R1")], schema), ignore_nullable=True)

@@ -7,6 +7,8 @@ from pyspark.sql import functions as F
 
 from transforms.linkage.clustering import connected_components, person_id_of
 
+XREF_COLUMNS = ("record_id", "source", "anchor", "match_method", "match_probability", "match_weight")
+
 
 def _best(pairs: DataFrame, key: str) -> DataFrame:
     """The best pair per `key` (highest probability, then weight, then smallest anchor: deterministic)."""
@@ -15,61 +17,64 @@ def _best(pairs: DataFrame, key: str) -> DataFrame:
 
 
 def _oriented(accepted: DataFrame) -> DataFrame:
-    """Both orientations of each accepted pair: record_id, other, probability, weight."""
+    """Both orientations of each accepted pair: record_id, other, other_source, probability, weight."""
     cols = ["match_probability", "match_weight"]
-    return accepted.select(F.col("record_id_l").alias("record_id"), F.col("record_id_r").alias("other"), *cols).unionByName(
-        accepted.select(F.col("record_id_r").alias("record_id"), F.col("record_id_l").alias("other"), *cols)
+    return accepted.select(
+        F.col("record_id_l").alias("record_id"), F.col("record_id_r").alias("other"), F.col("source_r").alias("other_source"), *cols
+    ).unionByName(
+        accepted.select(
+            F.col("record_id_r").alias("record_id"), F.col("record_id_l").alias("other"), F.col("source_l").alias("other_source"), *cols
+        )
     )
 
 
-def assign_persons(records: DataFrame, deterministic: DataFrame, accepted: DataFrame) -> DataFrame:
+def _as_xref(df: DataFrame, anchor: str, method: str, probability: F.Column, weight: F.Column) -> DataFrame:
+    return df.select("record_id", "source", F.col(anchor).alias("anchor"), F.lit(method).alias("match_method"),
+                     probability.alias("match_probability"), weight.alias("match_weight"))  # fmt: skip
+
+
+def assign_persons(spine_records: DataFrame, by_pid: DataFrame, residual: DataFrame, accepted: DataFrame, spine: str) -> DataFrame:
     """record_id, source, anchor_record_id, person_id, match_method, match_probability, match_weight.
 
-    Order of precedence: spine records anchor themselves; PID-corroborated records take their spine record;
-    the rest take their best accepted pair to a spine record, else to a record already placed; records left
-    become new persons, clustered among themselves (connected components, anchored at the smallest record_id).
+    spine_records (record_id, source) anchor themselves; by_pid (record_id, source, spine_record_id) take
+    their corroborated spine record; the residual (record_id, source: the records Splink scored) take their
+    best accepted pair to a spine record, else to a record already placed; records left become new persons,
+    clustered among themselves (connected components, anchored at the smallest record_id). Only the residual
+    and the accepted pairs are joined: the spine and PID-linked records (nearly all records) pass straight through.
     """
-    base = records.select("record_id", "source", "is_spine")
-    spine = base.filter("is_spine").select(
-        "record_id", F.col("record_id").alias("anchor"), F.lit("pid").alias("match_method"),
-        F.lit(1.0).alias("match_probability"), F.lit(None).cast("double").alias("match_weight"),
+    one, none = F.lit(1.0), F.lit(None).cast("double")
+    placed_by_pid = _as_xref(spine_records, "record_id", "pid", one, none).unionByName(
+        _as_xref(by_pid, "spine_record_id", "pid", one, none)
     )
-    by_pid = deterministic.select(
-        "record_id", F.col("spine_record_id").alias("anchor"), F.lit("pid").alias("match_method"),
-        F.lit(1.0).alias("match_probability"), F.lit(None).cast("double").alias("match_weight"),
-    )
-    placed = spine.unionByName(by_pid)
-    residual = base.filter(~F.col("is_spine")).join(placed.select("record_id"), on="record_id", how="left_anti")
-    edges = _oriented(accepted).join(residual.select("record_id"), on="record_id", how="left_semi")
+    edges = _oriented(accepted).join(residual.select("record_id", "source"), on="record_id", how="inner")
 
-    spine_ids = base.filter("is_spine").select(F.col("record_id").alias("other"))
-    to_spine = _best(edges.join(spine_ids, on="other", how="left_semi").withColumnRenamed("other", "anchor"), "record_id")
-    probabilistic = to_spine.select("record_id", "anchor", F.lit("probabilistic").alias("match_method"), "match_probability", "match_weight")
-    placed = placed.unionByName(probabilistic)
+    to_spine = _best(edges.filter(F.col("other_source") == spine).withColumnRenamed("other", "anchor"), "record_id")
+    probabilistic = to_spine.select(*XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:])
 
-    left = residual.join(placed.select("record_id"), on="record_id", how="left_anti")
-    via_placed = edges.join(left.select("record_id"), on="record_id", how="left_semi").join(
-        placed.select(F.col("record_id").alias("other"), "anchor"), on="other", how="inner"
+    left = residual.join(probabilistic.select("record_id"), on="record_id", how="left_anti")
+    left_edges = edges.join(left.select("record_id"), on="record_id", how="left_semi")
+    # The edges are few: they go to the (large) placed records as a broadcast, never the other way round.
+    placed_anchor = F.broadcast(left_edges.select(F.col("other").alias("record_id")).distinct()).join(
+        placed_by_pid.unionByName(probabilistic), on="record_id", how="inner"
+    ).select(F.col("record_id").alias("other"), "anchor")
+    inherited = _best(left_edges.join(placed_anchor, on="other", how="inner"), "record_id").select(
+        *XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:]
     )
-    inherited = _best(via_placed, "record_id").select(
-        "record_id", "anchor", F.lit("probabilistic").alias("match_method"), "match_probability", "match_weight"
-    )
-    placed = placed.unionByName(inherited)
 
-    new = residual.join(placed.select("record_id"), on="record_id", how="left_anti").select(F.col("record_id").alias("node"))
-    new_edges = (
-        edges.join(new.withColumnRenamed("node", "record_id"), on="record_id", how="left_semi")
-        .join(new.withColumnRenamed("node", "other"), on="other", how="left_semi")
+    new = left.join(inherited.select("record_id"), on="record_id", how="left_anti")
+    new_ids = new.select(F.col("record_id").alias("node"))
+    new_edges = left_edges.join(new.select("record_id"), on="record_id", how="left_semi").join(
+        new_ids.withColumnRenamed("node", "other"), on="other", how="left_semi"
     )
-    components = connected_components(new, new_edges.select(F.col("record_id").alias("node_l"), F.col("other").alias("node_r")))
+    components = connected_components(new_ids, new_edges.select(F.col("record_id").alias("node_l"), F.col("other").alias("node_r")))
     best_edge = new_edges.groupBy("record_id").agg(F.max("match_probability").alias("match_probability"), F.max("match_weight").alias("match_weight"))
     new_persons = (
-        components.select(F.col("node").alias("record_id"), F.col("component").alias("anchor"))
+        new.join(components.select(F.col("node").alias("record_id"), F.col("component").alias("anchor")), on="record_id", how="inner")
         .join(best_edge, on="record_id", how="left")
-        .select("record_id", "anchor", F.lit("new_person").alias("match_method"), "match_probability", "match_weight")
+        .select(*XREF_COLUMNS[:2], "anchor", F.lit("new_person").alias("match_method"), *XREF_COLUMNS[4:])
     )
-    placed = placed.unionByName(new_persons)
-    return base.join(placed, on="record_id", how="inner").select(
+    placed = placed_by_pid.unionByName(probabilistic).unionByName(inherited).unionByName(new_persons)
+    return placed.select(
         "record_id", "source", F.col("anchor").alias("anchor_record_id"), person_id_of(F.col("anchor")).alias("person_id"),
         "match_method", "match_probability", "match_weight",
-    )
+    )  # fmt: skip

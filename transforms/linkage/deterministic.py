@@ -10,18 +10,44 @@ from pyspark.sql import functions as F
 
 def _corroborated(fields: list[str]) -> F.Column:
     # A null on either side is not agreement: coalesce to false.
-    return reduce(lambda a, b: a | b, [F.coalesce(F.col(f"r.{f}") == F.col(f"s.{f}"), F.lit(False)) for f in fields])
+    return reduce(lambda a, b: a | b, [F.coalesce(F.col(f) == F.col(f"_spine_{f}"), F.lit(False)) for f in fields])
+
+
+def pid_matches(records: DataFrame, spine: str, corroborate_any: list[str]) -> DataFrame:
+    """Every non-spine record with a valid PID: record_id, source, spine_record_id — the spine record with
+    that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), or null.
+
+    A record whose PID matches but agrees on none of them (someone else's ID) keeps a null spine_record_id
+    and is left for the probabilistic pass. Only the canonical `pid` column is used (never a payload such as
+    a mother's ID). One join on the PID, then a grouping that keeps its partitioning (no second shuffle).
+    """
+    spine_records = records.filter(F.col("source") == spine).select(
+        "pid", F.col("record_id").alias("_spine_record_id"), *[F.col(f).alias(f"_spine_{f}") for f in corroborate_any]
+    )
+    others = records.filter((F.col("source") != spine) & F.col("pid_valid") & F.col("pid").isNotNull()).select(
+        "pid", "record_id", "source", *corroborate_any
+    )
+    joined = others.join(spine_records, on="pid", how="left")
+    return (
+        joined.groupBy("pid", "record_id", "source")
+        .agg(F.min(F.when(_corroborated(corroborate_any), F.col("_spine_record_id"))).alias("spine_record_id"))
+        .drop("pid")
+    )
 
 
 def deterministic_links(records: DataFrame, spine: str, corroborate_any: list[str]) -> DataFrame:
-    """Non-spine records linked to a spine record by PID: record_id, spine_record_id.
+    """Non-spine records linked to a spine record by PID: record_id, spine_record_id."""
+    matches = pid_matches(records, spine, corroborate_any)
+    return matches.filter(F.col("spine_record_id").isNotNull()).select("record_id", "spine_record_id")
 
-    A record whose PID matches but agrees on none of `corroborate_any` (someone else's ID) is left for the
-    probabilistic pass. Only the canonical `pid` column is used (never a payload such as a mother's ID).
+
+def unlinked_records(records: DataFrame, matches: DataFrame) -> DataFrame:
+    """Non-spine records the PID pass did not link: no valid PID, or a PID no spine record corroborates.
+
+    The unlinked PIDs are few (a share of a percent of the records), so they reach the records as a broadcast
+    set; the PID-linked majority is never joined back.
     """
-    spine_records = records.filter(F.col("source") == spine).alias("s")
-    others = records.filter((F.col("source") != spine) & F.col("pid_valid") & F.col("pid").isNotNull()).alias("r")
-    joined = others.join(spine_records, on=F.col("r.pid") == F.col("s.pid"), how="inner")
-    return joined.filter(_corroborated(corroborate_any)).select(
-        F.col("r.record_id").alias("record_id"), F.col("s.record_id").alias("spine_record_id")
-    )
+    others = records.filter(~F.col("is_spine"))
+    without_pid = others.filter(~F.coalesce(F.col("pid_valid") & F.col("pid").isNotNull(), F.lit(False)))
+    unlinked = F.broadcast(matches.filter(F.col("spine_record_id").isNull()).select("record_id"))
+    return without_pid.unionByName(others.join(unlinked, on="record_id", how="left_semi"))

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from transforms.linkage.clustering import person_id_of
+
 IDENTITY = ("pid", "title", "first_name", "last_name", "birth_date", "sex")
 ADDRESS = ("house_code", "village_code", "subdistrict_code", "district_code", "province_code")
 
@@ -48,15 +50,24 @@ def _latest_address(linked: DataFrame) -> DataFrame:
 
 
 def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: list[str]) -> DataFrame:
-    """One row per person_id with the golden identity and address, record_count and sorted sources."""
-    linked = xref.select("record_id", "person_id").join(records, on="record_id", how="inner").withColumns(
-        {"priority": _priority(sources), "pid": F.when(F.col("pid_valid"), F.col("pid"))}
+    """One row per person_id with the golden identity and address, record_count and sorted sources.
+
+    A spine record is its own person's anchor, so registry persons come straight from the spine records;
+    only persons without one (new_person clusters, few) are voted on, from their records alone.
+    """
+    valid_pid = F.when(F.col("pid_valid"), F.col("pid")).alias("pid")
+    registry = records.filter(F.col("source") == spine).select(
+        person_id_of(F.col("record_id")).alias("person_id"), valid_pid, *[c for c in IDENTITY if c != "pid"], *ADDRESS
     )
-    registry = linked.filter(F.col("source") == spine).select("person_id", *IDENTITY, *ADDRESS)
-    others = linked.join(registry.select("person_id"), on="person_id", how="left_anti")
+    unanchored = xref.filter(F.col("match_method") == "new_person").select("record_id", "person_id")
+    others = (
+        records.join(F.broadcast(unanchored), on="record_id", how="inner")
+        .withColumn("priority", _priority(sources))
+        .withColumn("pid", F.when(F.col("pid_valid"), F.col("pid")))
+    )
     derived = _agreed_identity(others).join(_latest_address(others), on="person_id", how="inner")
     golden = registry.unionByName(derived.select("person_id", *IDENTITY, *ADDRESS))
-    counts = linked.groupBy("person_id").agg(
+    counts = xref.groupBy("person_id").agg(
         F.count("*").alias("record_count"), F.array_sort(F.collect_set("source")).alias("sources")
     )
     return golden.join(counts, on="person_id", how="inner")
