@@ -39,11 +39,18 @@ def rolled_up(villages: dict[str, int | tuple]) -> pd.DataFrame:
 
 
 def protect_and_attack(frame: pd.DataFrame, units: list[Unit], lower: dict | None = None, identities=()) -> tuple[AreaTree, dict, dict]:
+    """Protect, then attack: the hidden cells the attack computes back with a value other than 0 (a hidden
+    cell that may be 0 can be found to be 0 when its parent shows the same total as the visible children:
+    that 0 discloses nothing, zeros being published anyway)."""
     tree = AreaTree(frame)
     counts = {c: frame[c].to_numpy() for c in frame.columns if c.startswith("c")}
     masks = protect(tree, counts, units, THRESHOLD)
     published = {c: np.where(masks[c], np.nan, counts[c]) for c in counts}
-    return tree, masks, recover(tree, published, lower, identities)
+    values: dict = {}
+    found = recover(tree, published, lower, identities, values=values)
+    for column, mask in found.items():
+        assert (values[column][mask] == counts[column][mask]).all(), "the attack must only find true values"
+    return tree, masks, {c: m & (values[c] != 0) for c, m in found.items()}
 
 
 def hidden_codes(frame, mask, level) -> set:

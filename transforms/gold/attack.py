@@ -99,9 +99,11 @@ def _equal_pass(columns: Sequence[str], value: Mapping[str, np.ndarray], known: 
 
 
 def recover(tree: AreaTree, published: Mapping[str, np.ndarray], lower: Mapping[str, int] | None = None,
-            identities: Sequence[tuple[str, Sequence[str]]] = (), equal: Sequence[Sequence[str]] = ()) -> dict[str, np.ndarray]:
+            identities: Sequence[tuple[str, Sequence[str]]] = (), equal: Sequence[Sequence[str]] = (),
+            values: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Per column: the hidden cells (NaN in `published`, a float array over the tree's rows) the attack
-    computes back, as a boolean mask; `lower`: what is known of a hidden cell (default 1)."""
+    computes back, as a boolean mask; `lower`: what is known of a hidden cell (default 1). Pass a dict as
+    `values` to receive what the attack found (the published values with the recovered ones filled in)."""
     lower = dict(lower or {})
     value = {c: np.nan_to_num(np.asarray(v, dtype=float), nan=0.0) for c, v in published.items()}
     known = {c: ~np.isnan(np.asarray(v, dtype=float)) for c, v in published.items()}
@@ -117,4 +119,6 @@ def recover(tree: AreaTree, published: Mapping[str, np.ndarray], lower: Mapping[
             found |= _equal_pass(columns, value, known)
         if not found:
             break
+    if values is not None:
+        values.update(value)
     return {c: hidden[c] & known[c] for c in value}

@@ -10,7 +10,8 @@ hidden cells of each count column a pattern that no subtraction can undo:
 - down: a hidden area with children has at least one hidden child (else it is the sum of its children);
 - siblings: under a visible parent, never exactly one hidden child (else parent minus the others);
 - slack: under a visible parent, the hidden cells must not be pinned by their lower bounds (two hidden
-  villages whose sum is 2 are both 1): the hidden leaves below it must exceed their lower bounds.
+  villages whose sum is 2 are both 1): the hidden leaves below it must exceed their lower bounds. (A
+  column whose hidden cells may be 0 can at most be pinned at 0; zeros are published anyway.)
 
 For a tree of sums these rules are exactly what keeps every hidden cell undetermined: with them, each
 hidden cell still has at least two values consistent with everything published (see
@@ -164,14 +165,18 @@ def _sibling_rule(tree, hidden, parent, rank, candidate) -> np.ndarray:
 
 
 def _slack_rule(tree, hidden, values, lower, parent, rank, candidate) -> np.ndarray:
-    """Under a visible parent, each column's hidden leaves must exceed their lower bounds in total."""
+    """Under a visible parent, each column's hidden leaves must exceed their lower bounds in total.
+
+    Only columns whose hidden cells are known to be >= 1: hidden cells of a column that may be 0 can only
+    be pinned at 0, and a 0 is published anyway wherever it stands alone.
+    """
     added = np.zeros(tree.size, dtype=bool)
     top = tree.visible_top(hidden)
     leaves = np.flatnonzero(hidden & (tree.hidden_children(hidden) == 0) & (top >= 0))
     tops = np.unique(top[leaves])
     if tops.size == 0:
         return added
-    for column in range(values.shape[1]):
+    for column in np.flatnonzero(lower >= 1):
         slack = np.bincount(top[leaves], weights=values[leaves, column] - lower[column], minlength=tree.size)
         tight = np.zeros(tree.size, dtype=bool)
         tight[tops[slack[tops] < 1]] = True

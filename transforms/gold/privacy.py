@@ -35,8 +35,8 @@ COVERAGE_RATIOS = {"exclusion_error_rate": ("target_poor_not_reached", "target_p
 COVERAGE_TIED = ("target_poor", "target_poor_reached", "target_poor_not_reached")
 COVERAGE_OWN = ("recipients", "recipients_not_poor", "recipients_not_surveyed")
 COVERAGE_COUNTS = COVERAGE_TIED + COVERAGE_OWN
-# What anyone may assume about a hidden cell: at least 1, except reached / not reached, which may be 0.
-HIDDEN_LOWER_BOUND = {"target_poor_reached": 0, "target_poor_not_reached": 0}
+# What anyone may assume about a hidden cell: at least 1, except the non-lead columns of a unit, which may be 0.
+HIDDEN_LOWER_BOUND = {"target_poor_reached": 0, "target_poor_not_reached": 0, "recipients_not_poor": 0, "recipients_not_surveyed": 0}
 
 
 @dataclass
@@ -148,9 +148,11 @@ def hidden_summary(tree: AreaTree, counts: dict[str, np.ndarray], masks: dict[st
     return pd.DataFrame(rows, columns=["table", "level", "primary", "complementary", "shown"])
 
 
-def recoverable(area: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+def recoverable(area: pd.DataFrame, coverage: pd.DataFrame, zeros: bool = False) -> pd.DataFrame:
     """Hidden cells of the published tables that the differencing attack computes back (none, if publish
-    did its job): table, column, program, level, area_code, the value the attack finds."""
+    did its job): table, column, program, level, area_code, value. A hidden reached / not-reached /
+    recipients-not-poor / not-surveyed count found to be 0 is left out unless `zeros`: zeros are
+    published wherever they stand alone, so knowing one discloses nothing the threshold protects."""
     from transforms.gold.attack import recover
 
     tree = AreaTree(_areas(area, coverage))
@@ -168,15 +170,16 @@ def recoverable(area: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
             published[_cov(column, program)][rows] = part[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     lower = {_cov(c, p): HIDDEN_LOWER_BOUND.get(c, 1) for p in PROGRAMS for c in COVERAGE_COUNTS}
     identities = [(_cov("target_poor", p), [_cov("target_poor_reached", p), _cov("target_poor_not_reached", p)]) for p in PROGRAMS]
-    found = recover(tree, published, lower, identities, [[_cov("target_poor", p) for p in PROGRAMS]])
+    values: dict[str, np.ndarray] = {}
+    found = recover(tree, published, lower, identities, [[_cov("target_poor", p) for p in PROGRAMS]], values)
     level = np.array([LEVELS[d] for d in tree.depth])
     code = np.array([k[-1] if k else "TH" for k in tree.keys], dtype=object)
     rows = []
     for name, mask in found.items():
         table, column, program = ("welfare_coverage", *name.split(":")[1:]) if name.startswith("coverage:") else ("area_indicators", name, None)
-        rows += [(table, column, program, level[i], code[i]) for i in np.flatnonzero(mask)]
+        rows += [(table, column, program, level[i], code[i], values[name][i]) for i in np.flatnonzero(mask) if zeros or values[name][i] != 0]
     rows += _ratio_leaks(area, AREA_RATIOS, "area_indicators") + _ratio_leaks(coverage, COVERAGE_RATIOS, "welfare_coverage")
-    return pd.DataFrame(rows, columns=["table", "column", "program", "level", "area_code"])
+    return pd.DataFrame(rows, columns=["table", "column", "program", "level", "area_code", "value"])
 
 
 def _ratio_leaks(frame: pd.DataFrame, ratios: dict, table: str) -> list[tuple]:
@@ -185,6 +188,6 @@ def _ratio_leaks(frame: pd.DataFrame, ratios: dict, table: str) -> list[tuple]:
     for ratio, parts in ratios.items():
         for part in parts:
             leak = frame[ratio].notna() & frame[part].isna()
-            rows += [(table, part, frame.get("program", pd.Series(index=frame.index)).get(i), frame.at[i, "level"], frame.at[i, "area_code"])
+            rows += [(table, part, frame.get("program", pd.Series(index=frame.index)).get(i), frame.at[i, "level"], frame.at[i, "area_code"], None)
                      for i in frame.index[leak]]
     return rows
