@@ -15,13 +15,13 @@
 # # TPMAP overview
 #
 # Who is target poor (BMN-poor *and* a verified welfare-card holder), where, lacking what, and whom
-# the welfare programs miss. Everything is read with SQL from the gold analyst views
-# (`gold.v_area_indicators`, `gold.v_welfare_coverage`); set `SOURCE = "ref"` to draw the published
-# TPMAP 2561 figures instead. Maps come from the boundaries in `conf/reference/geo/` (no tiles, no
+# the welfare programs miss. Everything is read with SQL from the published, disclosure-controlled
+# tables (`public.area_indicators`, `public.welfare_coverage`: small counts, and the cells that would
+# give them back, are empty); set `SOURCE = "ref"` to draw the published TPMAP 2561 figures instead. Maps come from the boundaries in `conf/reference/geo/` (no tiles, no
 # network). The embedded metastore admits one Spark process: stop jobs and the Thrift server first.
 
 # %% tags=["parameters"]
-SOURCE = "gold"  # "gold" (this pipeline) or "ref" (published TPMAP 2561)
+SOURCE = "gold"  # "gold" (this pipeline's published tables, public.*) or "ref" (published TPMAP 2561)
 PROVINCE = None  # 2-digit province code for the district map; None = the highest target-poor rate
 
 # %%

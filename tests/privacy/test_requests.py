@@ -86,3 +86,16 @@ def test_redact():
 
 def test_check_pid_strips_spaces():
     assert check_pid(f" {VALID} ") == VALID
+
+
+def test_duckdb_opens_only_the_published_databases_by_default(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    import duckdb_query
+
+    for table in ("public.db/area_indicators", "ref.db/province", "gold.db/person_welfare", "bronze.db/dopa_registry"):
+        (tmp_path / table / "_delta_log").mkdir(parents=True)
+    assert set(duckdb_query.delta_tables(tmp_path, duckdb_query.ANALYST_DATABASES)) == {"public.area_indicators", "ref.province"}
+    assert len(duckdb_query.delta_tables(tmp_path)) == 4
