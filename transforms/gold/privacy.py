@@ -191,3 +191,24 @@ def _ratio_leaks(frame: pd.DataFrame, ratios: dict, table: str) -> list[tuple]:
             rows += [(table, part, frame.get("program", pd.Series(index=frame.index)).get(i), frame.at[i, "level"], frame.at[i, "area_code"], None)
                      for i in frame.index[leak]]
     return rows
+
+
+QUASI_IDENTIFIERS = ("sex", "age_band", "area")
+AREA_COLUMNS = ("village_code", "subdistrict_code", "district_code", "province_code")
+
+
+def is_person_grain(columns: list[str]) -> bool:
+    """A table with a row per person: it has person attributes (sex, age) and no area level of aggregates."""
+    return "level" not in columns and bool({"sex", "age", "age_band", "person_key"} & set(columns))
+
+
+def k_anonymity_violations(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Groups of fewer than k persons sharing the quasi-identifiers the table carries: sex, age band (or
+    age) and its finest area code. Empty when the table is k-anonymous."""
+    age = "age_band" if "age_band" in frame else ("age" if "age" in frame else None)
+    area = next((c for c in AREA_COLUMNS if c in frame), None)
+    keys = [c for c in ("sex", age, area) if c is not None]
+    if not keys:
+        return pd.DataFrame(columns=["persons"])
+    sizes = frame.groupby(keys, dropna=False).size().rename("persons").reset_index()
+    return sizes[sizes["persons"] < k]
