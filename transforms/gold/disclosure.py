@@ -76,7 +76,6 @@ class AreaTree:
         self.parent = np.array([index[k[:-1]] if k else -1 for k in self.keys], dtype=np.int64)
         self.child_count = np.bincount(self.parent[self.parent >= 0], minlength=self.size)
         self.is_leaf = self.child_count == 0
-        self.top_down = np.argsort(self.depth, kind="stable")
 
     def index(self, areas: pd.DataFrame) -> np.ndarray:
         """Row number of each area of `areas` (same columns as the constructor's) in this tree."""
@@ -92,10 +91,10 @@ class AreaTree:
     def visible_top(self, hidden: np.ndarray) -> np.ndarray:
         """Per hidden row: the nearest visible ancestor (-1 if every ancestor is hidden); -1 for visible rows."""
         top = np.full(self.size, -1, dtype=np.int64)
-        for row in self.top_down:
-            parent = self.parent[row]
-            if hidden[row] and parent >= 0:
-                top[row] = parent if not hidden[parent] else top[parent]
+        for depth in range(1, int(self.depth.max(initial=0)) + 1):  # parents are settled a level above
+            rows = np.flatnonzero((self.depth == depth) & hidden)
+            parents = self.parent[rows]
+            top[rows] = np.where(hidden[parents], top[parents], parents)
         return top
 
 
