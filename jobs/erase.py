@@ -148,7 +148,16 @@ def erase_subjects(spark: SparkSession, dbs: Databases, subjects: DataFrame, pid
     erase_quarantine(spark, dbs.bronze, pids, names, removed)
     erase_silver(spark, dbs.silver, records, subjects, persons, removed)
     redact_job_runs(spark, pids, removed)
+    purge_deletion_vectors(spark, {name.split(" ")[0] for name, rows in removed.items() if rows})
     return {r.subject_pid: True for r in found_rows}
+
+
+def purge_deletion_vectors(spark: SparkSession, tables: set[str]) -> None:
+    """With deletion vectors a delete only marks rows: rewrite the files so the rows really leave them."""
+    for table in sorted(tables):
+        properties = {r.key: r.value for r in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()}
+        if properties.get("delta.enableDeletionVectors", "false").lower() == "true":
+            spark.sql(f"REORG TABLE {table} APPLY (PURGE)")
 
 
 def subject_records(spark: SparkSession, silver: str, subjects: DataFrame) -> DataFrame:

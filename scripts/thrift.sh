@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Spark's Thrift JDBC/ODBC server for BI tools and beeline, one server per role, with a password login.
 #
-#   scripts/thrift.sh add-user NAME --role analyst     add (or change) a user; asks for the password
+#   scripts/thrift.sh add-user NAME --role analyst     add (or change) a user; asks for the password (or reads stdin)
 #   scripts/thrift.sh start [--role analyst|official] [--port N] [--run-as USER]
 #   scripts/thrift.sh stop [--role R]  |  status [--role R]
 #
@@ -43,7 +43,8 @@ BASE="$("$PYTHON" -m jobs.spark_conf --env "$ENV_NAME" --state-dir)"
 USERS="$BASE/thrift-users/$ROLE"
 
 if [[ "$command" == add-user ]]; then
-    exec "$PYTHON" "$ROOT/scripts/thrift_users.py" add "$NAME" --role "$ROLE" --state "$BASE"
+    # From a terminal it asks for the password; otherwise it reads it from the first line of stdin.
+    exec "$PYTHON" "$ROOT/scripts/thrift_users.py" add "$NAME" --role "$ROLE" --state "$BASE" $([[ -t 0 ]] || echo --password-stdin)
 fi
 
 SPARK_HOME="$("$PYTHON" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
@@ -78,9 +79,12 @@ case "$command" in
         cd "$STATE"  # the Hive server writes derby.log and scratch files into its working directory
         if [[ "$ROLE" == analyst ]]; then
             mapfile -t SQL_FLAGS < <("$PYTHON" "$ROOT/scripts/thrift_setup.py" --role analyst --state "$STATE" --tool sql ${RUN_AS:+--run-as "$RUN_AS"})
-            as_server "$SPARK_HOME/bin/spark-sql" --master "local[1]" "${SQL_FLAGS[@]}" --hiveconf "hive.exec.scratchdir=$STATE/scratch" \
-                -f "$STATE/register.sql" >"$STATE/register.log" 2>&1 \
+            # Registered by this user (the metastore briefly creates a placeholder folder beside each table),
+            # then the catalog is handed to the server's user.
+            env -u TPMAP_PSEUDONYM_SECRET "$SPARK_HOME/bin/spark-sql" --master "local[1]" "${SQL_FLAGS[@]}" \
+                --hiveconf "hive.exec.scratchdir=$STATE/scratch" -f "$STATE/register.sql" >"$STATE/register.log" 2>&1 \
                 || { echo "thrift.sh: could not register the public tables; see $STATE/register.log" >&2; exit 1; }
+            [[ -z "$RUN_AS" ]] || chown -R "$RUN_AS:$(id -gn "$RUN_AS")" "$STATE"
         fi
         as_server TPMAP_THRIFT_USERS="$STATE/users" "$SPARK_HOME/sbin/spark-daemon.sh" submit "$CLASS" 1 --name "tpmap-thrift-$ROLE" \
             --master "local[2]" "${FLAGS[@]}" \
