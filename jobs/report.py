@@ -82,16 +82,25 @@ def exclusion_sql(source: str) -> str:
             "FROM ref.tpmap2561_province ORDER BY area_code")
 
 
-def load_frames(spark: SparkSession, source: str, province: str | None = None) -> dict[str, pd.DataFrame]:
-    """The small result sets behind every figure, as pandas (at most a few hundred rows each)."""
-    provinces = spark.sql(area_sql(source, "province")).toPandas()
+def _frame(engine, sql: str) -> pd.DataFrame:
+    """A query's result as pandas, from a SparkSession or a DuckDB connection (scripts/duckdb_query.py)."""
+    result = engine.sql(sql)
+    return result.toPandas() if hasattr(result, "toPandas") else result.df()
+
+
+def load_frames(engine, source: str, province: str | None = None) -> dict[str, pd.DataFrame]:
+    """The small result sets behind every figure, as pandas (at most a few hundred rows each).
+
+    `engine`: a SparkSession, or a DuckDB connection over the published tables (no Spark, no access to
+    anything but public and ref needed: what an analyst's notebook uses)."""
+    provinces = _frame(engine, area_sql(source, "province"))
     if province is None:
         province = str(provinces.sort_values("rate", ascending=False, na_position="last")["area_code"].iloc[0])
     return {
         "provinces": provinces,
-        "districts": spark.sql(area_sql(source, "district", province)).toPandas().assign(province_code=province),
-        "dimensions": spark.sql(dimensions_sql(source)).toPandas(),
-        "exclusion": spark.sql(exclusion_sql(source)).toPandas(),
+        "districts": _frame(engine, area_sql(source, "district", province)).assign(province_code=province),
+        "dimensions": _frame(engine, dimensions_sql(source)),
+        "exclusion": _frame(engine, exclusion_sql(source)),
     }
 
 
