@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = PROJECT_ROOT / "conf"
@@ -62,9 +62,40 @@ class PathSettings(_Strict):
         return f"{root.rstrip('/')}/{value}" if value else root
 
 
+LOCAL_ENV = "local"  # the only environment that may fall back to the development secret
+
+
 class SecretSettings(_Strict):
     pseudonym_secret_env: str = Field(description="Environment variable holding the HMAC key for gold pseudonyms")
-    allow_dev_secret: bool = Field(description="Only true for local: fall back to the development secret")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_allow_dev_secret(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "allow_dev_secret" in data:
+            raise ValueError(f"allow_dev_secret is no longer read: only the environment named {LOCAL_ENV!r} may use the development secret; remove the key")
+        return data
+
+
+Layer = Literal["bronze", "silver", "gold", "public", "ops", "ref"]
+
+
+class LayerRetention(_Strict):
+    log_days: int = Field(default=30, ge=0, description="delta.logRetentionDuration: how long table history (the log) is kept")
+    deleted_file_days: int = Field(default=7, ge=0, description="delta.deletedFileRetentionDuration: how long files no longer in the table are kept before VACUUM removes them")
+
+
+class RetentionSettings(_Strict):
+    """Delta history retention per layer (database); `python -m jobs vacuum` applies it."""
+
+    bronze: LayerRetention = Field(default_factory=LayerRetention)
+    silver: LayerRetention = Field(default_factory=LayerRetention)
+    gold: LayerRetention = Field(default_factory=LayerRetention)
+    public: LayerRetention = Field(default_factory=LayerRetention)
+    ops: LayerRetention = Field(default_factory=LayerRetention)
+    ref: LayerRetention = Field(default_factory=LayerRetention)
+
+    def of(self, layer: str) -> LayerRetention:
+        return getattr(self, layer)
 
 
 class RunAllSettings(_Strict):
@@ -79,6 +110,7 @@ class AppConfig(_Strict):
     paths: PathSettings
     secrets: SecretSettings
     run_all: RunAllSettings
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @field_validator("env")
     @classmethod
@@ -88,20 +120,24 @@ class AppConfig(_Strict):
         return value
 
     def pseudonym_secret(self) -> str:
-        """The HMAC key for gold pseudonyms; refuses the development key outside local."""
+        """The HMAC key for gold pseudonyms and erasure records.
+
+        Only the environment named `local` falls back to the (public) development secret; any other
+        needs its own in the variable the config names. Messages never contain the secret.
+        """
         secret = os.environ.get(self.secrets.pseudonym_secret_env)
         if secret:
-            if secret == DEV_PSEUDONYM_SECRET and not self.secrets.allow_dev_secret:
+            if secret == DEV_PSEUDONYM_SECRET and self.env != LOCAL_ENV:
                 raise ConfigError(
                     f"environment {self.env!r}: {self.secrets.pseudonym_secret_env} holds the development secret; "
-                    "set a real secret for this environment"
+                    f"set a real secret for this environment (only {LOCAL_ENV!r} may use the development secret)"
                 )
             return secret
-        if self.secrets.allow_dev_secret:
+        if self.env == LOCAL_ENV:
             return DEV_PSEUDONYM_SECRET
         raise ConfigError(
             f"environment {self.env!r}: set {self.secrets.pseudonym_secret_env} to the pseudonym secret "
-            "(the development secret is refused outside local)"
+            f"(only the environment named {LOCAL_ENV!r} may use the development secret)"
         )
 
 

@@ -1,8 +1,9 @@
-"""Job `export-tpmap`: gold.area_indicators of one level as CSV files in the published TPMAP layout.
+"""Job `export-tpmap`: public.area_indicators (disclosure-controlled) of one level as CSVs in the published TPMAP layout.
 
 Writes <out>/<level>_common.csv and <out>/<level>_target_poor.csv with exactly the published
 header (conf/reference/tpmap2561/<level>_*.csv): the same column names, order and area id columns.
-BMN indicators outside TPMAP's 17, happiness, and anything else gold does not compute are left empty.
+BMN indicators outside TPMAP's 17, happiness, and anything else gold does not compute are left empty,
+and so are the counts disclosure control hid (small counts and the cells that would give them back).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from jobs.config import AppConfig
 from jobs.reference import REFERENCE_DIR, snake_name
 from jobs.runs import JobRun
 
-DESCRIPTION = "Export gold.area_indicators of one level as CSVs in the published TPMAP column layout"
+DESCRIPTION = "Export public.area_indicators of one level as CSVs in the published TPMAP column layout"
 LEVELS = ("country", "province", "district", "subdistrict", "village")
 PARTS = ("common", "target_poor")
 _RATES = {"happiness", "JPT.MOFval.pov.rate"}
@@ -57,7 +58,7 @@ def to_published(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
     return out
 
 
-def export_level(spark: SparkSession, level: str, out: Path, table: str = "gold.area_indicators") -> dict[str, int]:
+def export_level(spark: SparkSession, level: str, out: Path, table: str = "public.area_indicators") -> dict[str, int]:
     rows = spark.table(table).where(F.col("level") == level)
     if level == "village":
         # Published ids are the 8-digit village code plus a 2-digit suffix, almost always 01.
@@ -82,6 +83,6 @@ def export_level(spark: SparkSession, level: str, out: Path, table: str = "gold.
 
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
     out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap"
-    job_run.read("gold.area_indicators", spark.table("gold.area_indicators").where(F.col("level") == args.level).count())
+    job_run.read("public.area_indicators", spark.table("public.area_indicators").where(F.col("level") == args.level).count())
     for path, count in export_level(spark, args.level, out).items():
         job_run.wrote(path, count)

@@ -1,9 +1,10 @@
-"""Job `indicators`: gold TPMAP tables from silver and the linkage.
+"""Job `indicators`: gold TPMAP tables from silver and the linkage, and the published surface.
 
 Reads silver.cdd_bmn, silver.cdd_bmn_member, silver.person_xref, silver.person, silver.mof_welfare,
 silver.dla_elderly, silver.dep_disability, silver.dcy_child_grant and ref.* areas; writes
 gold.household_deprivation, gold.person_poverty, gold.person_welfare, gold.area_indicators,
-gold.welfare_coverage and the analyst views gold.v_area_indicators, gold.v_welfare_coverage.
+gold.welfare_coverage (officials), and public.area_indicators, public.welfare_coverage: the area tables
+with disclosure control (transforms.gold.privacy), the only tables analysts and the public read.
 Person keys are HMAC-SHA256(secret, person_id); no citizen ID, phone or name reaches gold.
 """
 
@@ -21,10 +22,9 @@ from pyspark.sql import functions as F
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.reference import published_comment
 from jobs.runs import JobRun
-from jobs.tables import ensure_databases, save_table
-from transforms.gold import areas, coverage, deprivation, persons
+from jobs.tables import ensure_databases, save_table, share_database
+from transforms.gold import areas, coverage, deprivation, persons, privacy
 from transforms.gold.catalogue import IndicatorCatalogue
-from transforms.gold.privacy import suppressed_select
 from udfs.pseudonym import hmac_sha256
 
 DESCRIPTION = "Compute gold TPMAP indicators, target poor, welfare coverage at every area level"
@@ -62,11 +62,12 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> IndicatorCatalogue:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--catalogue", default=str(CATALOGUE_FILE), help="indicator catalogue YAML (default conf/indicators.yaml)")
     parser.add_argument("--silver-db", default="silver", help="database holding the silver inputs (default silver)")
-    parser.add_argument("--gold-db", default="gold", help="database to write the gold tables and views to (default gold)")
+    parser.add_argument("--gold-db", default="gold", help="database to write the gold tables to (default gold)")
+    parser.add_argument("--public-db", default="public", help="database of the published, disclosure-controlled tables (default public)")
 
 
 def validate(args: argparse.Namespace) -> None:
-    for option in ("silver_db", "gold_db"):
+    for option in ("silver_db", "gold_db", "public_db"):
         if not getattr(args, option, "x").isidentifier():
             raise ValueError(f"--{option.replace('_', '-')} must be a database name, not {getattr(args, option)!r}")
     try:
@@ -125,6 +126,11 @@ def area_names(spark: SparkSession) -> DataFrame:
     return areas.area_names(*(spark.table(t) for t in REF_AREAS))
 
 
+def preflight(config: AppConfig, args: argparse.Namespace, earlier: tuple[str, ...]) -> None:
+    """The pseudonym secret must be there (and not the development one outside local) before Spark starts."""
+    config.pseudonym_secret()
+
+
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
     catalogue = load_catalogue(Path(getattr(args, "catalogue", CATALOGUE_FILE)))
     secret = config.pseudonym_secret()  # refuses the development secret outside local, before any work
@@ -137,8 +143,71 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()
     job_run.read("silver.cdd_bmn_member rows without a household (not in gold)", orphans)
     gold = build_gold(inputs, area_names(spark), catalogue, secret)
-    write_gold(gold, catalogue, job_run, gold_db)
-    create_views(spark, catalogue, gold_db)
+    try:
+        write_gold(gold, catalogue, job_run, gold_db)
+    except Exception as err:  # Spark may print the plan, and the plan holds the HMAC key's padded bytes
+        raise RuntimeError(redacted(f"{type(err).__name__}: {err}", secret)) from None
+    publish(spark, catalogue, job_run, gold_db, getattr(args, "public_db", "public"))
+
+
+def redacted(message: str, secret: str) -> str:
+    """The message without the secret or the key bytes hmac_sha256 puts into the plan (hex, any case)."""
+    from udfs.pseudonym import _padded_keys
+
+    for key in (secret, *(k.hex() for k in _padded_keys(secret))):
+        message = message.replace(key, "<redacted>").replace(key.upper(), "<redacted>")
+    return message
+
+
+class DisclosureError(RuntimeError):
+    """The published tables would let a hidden count be computed back: nothing is published."""
+
+
+def publish(spark: SparkSession, catalogue: IndicatorCatalogue, job_run: JobRun, gold_db: str = "gold", public_db: str = "public") -> None:
+    """public.area_indicators and public.welfare_coverage: gold's area tables with disclosure control,
+    checked by the differencing attack before they are written; the hidden cells per level go to
+    ops.disclosure. Old gold.v_* views (which only hid small counts) are dropped."""
+    threshold = catalogue.suppression.threshold
+    area = spark.table(f"{gold_db}.area_indicators").toPandas()
+    cover = spark.table(f"{gold_db}.welfare_coverage").toPandas()
+    published = privacy.publish(area, cover, threshold)
+    leaks = privacy.recoverable(published.area_indicators, published.welfare_coverage)
+    if len(leaks):
+        raise DisclosureError(f"{len(leaks)} hidden cell(s) could be computed back, e.g. {leaks.iloc[0].to_dict()}: nothing published")
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {public_db} COMMENT 'Published figures: disclosure-controlled area tables for analysts and the public'")
+    note = (f"Counts 1-{threshold - 1} are hidden (null) at every level, with complementary cells hidden so that no "
+            "hidden count can be computed from a parent and its visible children; rates made of a hidden count are null")
+    tables = {
+        "area_indicators": (published.area_indicators, area_comments(catalogue), "TPMAP figures per area at every level. " + note),
+        "welfare_coverage": (published.welfare_coverage, coverage.COVERAGE_COMMENTS, "Welfare coverage per area and program. " + note),
+    }
+    for name, (frame, comments, description) in tables.items():
+        schema = spark.table(f"{gold_db}.{name}").schema
+        df = spark.createDataFrame(_with_nulls(frame[schema.fieldNames()]), schema)
+        job_run.wrote(f"{public_db}.{name}", save_table(df, f"{public_db}.{name}", comments, table_comment=description))
+    summary = published.hidden.assign(run_id=job_run.run_id, database=public_db)
+    save_table(spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]), "ops.disclosure", DISCLOSURE_COMMENTS, mode="append",
+               table_comment="Cells hidden per published table and level, per indicators run")
+    for view in ("v_area_indicators", "v_welfare_coverage"):
+        spark.sql(f"DROP VIEW IF EXISTS {gold_db}.{view}")
+    for database in (public_db, "ref"):
+        share_database(spark, database)
+
+
+def _with_nulls(frame):
+    """pandas nullable values (pd.NA) as None, so Spark reads them as nulls of the gold column types."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+DISCLOSURE_COMMENTS = {
+    "run_id": "Indicators run (ops.job_runs.run_id) that published the tables",
+    "database": "Database of the published tables",
+    "table": "Published table",
+    "level": "Area level",
+    "primary": "Count cells hidden because they are small (1 to threshold-1)",
+    "complementary": "Count cells hidden so that no small count can be computed back",
+    "shown": "Count cells published",
+}
 
 
 def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun, database: str = "gold") -> None:
@@ -241,22 +310,3 @@ def area_comments(catalogue: IndicatorCatalogue) -> dict[str, str]:
 
 def area_columns(catalogue: IndicatorCatalogue) -> list[str]:
     return list(area_comments(catalogue))
-
-
-AREA_RATIOS = {"jpt_mofval_pov_rate": "poor_jpt_mofval_cnt", "af_h": "af_poor_persons", "af_a": "af_poor_persons", "af_m0": "af_poor_persons"}
-
-
-def create_views(spark: SparkSession, catalogue: IndicatorCatalogue, database: str = "gold") -> None:
-    """gold.v_*: the analyst views, with small counts suppressed at the configured levels."""
-    rule = catalogue.suppression
-    area_cols = area_columns(catalogue)
-    area_counts = [c for c in area_cols if c not in _AREA_HEAD and c not in AREA_RATIOS and c not in ("rank_in_parent", "af_k")]
-    cover_cols = list(coverage.COVERAGE_COMMENTS)
-    cover_counts = ["recipients", "target_poor", "target_poor_reached", "target_poor_not_reached", "recipients_not_poor", "recipients_not_surveyed"]
-    views = {
-        "gold.v_area_indicators": ("gold.area_indicators", suppressed_select(area_cols, area_counts, AREA_RATIOS, rule.levels, rule.threshold)),
-        "gold.v_welfare_coverage": ("gold.welfare_coverage", suppressed_select(cover_cols, cover_counts, {"exclusion_error_rate": "target_poor_not_reached"}, rule.levels, rule.threshold)),
-    }
-    for view, (table, select) in views.items():
-        view, table = view.replace("gold.", f"{database}.", 1), table.replace("gold.", f"{database}.", 1)
-        spark.sql(f"CREATE OR REPLACE VIEW {view} COMMENT 'Analyst view of {table}: counts 1-{rule.threshold - 1} suppressed at {', '.join(rule.levels)} level' AS SELECT\n  {select}\nFROM {table}")

@@ -24,6 +24,8 @@ JOBS: dict[str, str] = {
     "indicators": "jobs.indicators",
     "export-tpmap": "jobs.export_tpmap",
     "report": "jobs.report",
+    "erase": "jobs.erase",
+    "vacuum": "jobs.vacuum",
 }
 
 # run-all runs these, in this order, skipping the ones not present yet.

@@ -1,8 +1,9 @@
 """Job `report`: one self-contained HTML file with the TPMAP map, charts and tables for the latest run.
 
-The figures are read with SQL from the analyst views (gold.v_area_indicators, gold.v_welfare_coverage)
-or, with `--source ref`, from the published TPMAP 2561 figures (ref.tpmap2561_*), which have the same
-column names. Maps are drawn with matplotlib from the GeoJSON boundaries in conf/reference/geo/ (no
+The figures are read with SQL from the published, disclosure-controlled tables (public.area_indicators,
+public.welfare_coverage: small counts and the cells that would give them back are null) or, with
+`--source ref`, from the published TPMAP 2561 figures (ref.tpmap2561_*), which have the same column
+names. Neither needs access to person-level data. Maps are drawn with matplotlib from the GeoJSON boundaries in conf/reference/geo/ (no
 tiles, no network) and embedded as base64 PNG, so the file opens anywhere offline.
 The query and drawing functions are shared with notebooks/tpmap_overview.py.
 """
@@ -34,7 +35,7 @@ SOURCES = ("gold", "ref")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", choices=SOURCES, default="gold",
-                        help="gold: the pipeline's analyst views (default); ref: the published TPMAP 2561 figures")
+                        help="gold: this pipeline's published figures, public.* (default); ref: the published TPMAP 2561 figures")
     parser.add_argument("--province", default=None, help="province code for the district map (default: the highest rate)")
     parser.add_argument("--output", default=None, help="HTML file to write (default: <runs>/report/tpmap_report.html)")
 
@@ -51,7 +52,7 @@ def area_sql(source: str, level: str, parent: str | None = None) -> str:
     if source == "gold":
         where = f"level = '{level}'" + (f" AND parent_code = '{parent}'" if parent else "")
         return ("SELECT area_code, name_th, name_en, housemember_cnt AS persons, poor_jpt_mofval_cnt AS target_poor, "
-                f"jpt_mofval_pov_rate AS rate FROM gold.v_area_indicators WHERE {where} ORDER BY area_code")
+                f"jpt_mofval_pov_rate AS rate FROM public.area_indicators WHERE {where} ORDER BY area_code")
     where = f"WHERE substring(t.{level}_code, 1, {len(parent)}) = '{parent}' " if parent else ""
     return (f"SELECT t.{level}_code AS area_code, a.name_th, a.name_en, t.housemember_cnt AS persons, "
             f"t.poor_jpt_mofval_cnt AS target_poor, t.jpt_mofval_pov_rate AS rate FROM ref.tpmap2561_{level} t "
@@ -61,7 +62,7 @@ def area_sql(source: str, level: str, parent: str | None = None) -> str:
 def dimensions_sql(source: str) -> str:
     """Target poor per dimension for the whole country (a person counts in each dimension they lack)."""
     columns = ", ".join(f"poor_jpt_mofval_{d} AS {d}" for d in DIMENSIONS)
-    table = "gold.v_area_indicators WHERE level = 'country'" if source == "gold" else "ref.tpmap2561_country"
+    table = "public.area_indicators WHERE level = 'country'" if source == "gold" else "ref.tpmap2561_country"
     return f"SELECT {columns} FROM {table}"
 
 
@@ -73,7 +74,7 @@ def exclusion_sql(source: str) -> str:
     """
     if source == "gold":
         return ("SELECT area_code, program, target_poor, target_poor_not_reached AS not_reached, "
-                "100 * target_poor_not_reached / target_poor AS exclusion_rate FROM gold.v_welfare_coverage "
+                "100 * target_poor_not_reached / target_poor AS exclusion_rate FROM public.welfare_coverage "
                 "WHERE level = 'province' ORDER BY area_code, program")
     return ("SELECT province_code AS area_code, 'welfare_card' AS program, poor_jpt_cnt AS target_poor, "
             "poor_jpt_cnt - poor_jpt_mofval_cnt AS not_reached, "
@@ -81,16 +82,25 @@ def exclusion_sql(source: str) -> str:
             "FROM ref.tpmap2561_province ORDER BY area_code")
 
 
-def load_frames(spark: SparkSession, source: str, province: str | None = None) -> dict[str, pd.DataFrame]:
-    """The small result sets behind every figure, as pandas (at most a few hundred rows each)."""
-    provinces = spark.sql(area_sql(source, "province")).toPandas()
+def _frame(engine, sql: str) -> pd.DataFrame:
+    """A query's result as pandas, from a SparkSession or a DuckDB connection (scripts/duckdb_query.py)."""
+    result = engine.sql(sql)
+    return result.toPandas() if hasattr(result, "toPandas") else result.df()
+
+
+def load_frames(engine, source: str, province: str | None = None) -> dict[str, pd.DataFrame]:
+    """The small result sets behind every figure, as pandas (at most a few hundred rows each).
+
+    `engine`: a SparkSession, or a DuckDB connection over the published tables (no Spark, no access to
+    anything but public and ref needed: what an analyst's notebook uses)."""
+    provinces = _frame(engine, area_sql(source, "province"))
     if province is None:
         province = str(provinces.sort_values("rate", ascending=False, na_position="last")["area_code"].iloc[0])
     return {
         "provinces": provinces,
-        "districts": spark.sql(area_sql(source, "district", province)).toPandas().assign(province_code=province),
-        "dimensions": spark.sql(dimensions_sql(source)).toPandas(),
-        "exclusion": spark.sql(exclusion_sql(source)).toPandas(),
+        "districts": _frame(engine, area_sql(source, "district", province)).assign(province_code=province),
+        "dimensions": _frame(engine, dimensions_sql(source)),
+        "exclusion": _frame(engine, exclusion_sql(source)),
     }
 
 

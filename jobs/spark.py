@@ -16,6 +16,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from jobs.config import AppConfig, ConfigError
+from jobs.tables import secure_lakehouse
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -120,6 +121,7 @@ def environment_settings(environ: dict[str, str] | None = None) -> dict[str, str
 
 def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[str, str] | None = None) -> SparkSession:
     """Return the session for this process, creating it from the configuration if needed."""
+    secure_lakehouse(config)  # before the JVM starts, so it inherits the private umask
     builder = SparkSession.builder.appName(app_name)
     settings = dict(catalog_settings(config))
     if not launched_by_spark_submit():

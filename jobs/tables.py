@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -10,7 +12,7 @@ from pyspark.sql import functions as F
 DATABASES = {
     "bronze": "Agency deliveries exactly as sent, plus where each row came from",
     "silver": "Standardised records per source, linked persons",
-    "gold": "TPMAP indicators, poverty and welfare coverage for analysts (no direct identifiers)",
+    "gold": "TPMAP indicators, poverty and welfare coverage per person, household and area (officials only: no direct identifiers, but person grain)",
     "ops": "What ran: job runs, ingested files, data quality, linkage quality",
     "ref": "Reference data: administrative areas and the published TPMAP 2561 figures",
 }
@@ -86,3 +88,51 @@ def column_comments(spark: SparkSession, table: str) -> dict[str, str | None]:
 
 def _sql_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+# Databases whose files anyone may read: the disclosure-controlled tables and the published reference data.
+SHARED_DATABASES = ("public", "ref")
+
+
+def _local(path: str) -> Path | None:
+    return None if "://" in path and not path.startswith("file:") else Path(path.removeprefix("file:"))
+
+
+def secure_lakehouse(config) -> None:
+    """Private by default: what this process writes is its owner's only (umask 077), and every lakehouse
+    folder is closed to other users except the shared databases (public, ref). Local paths only: on HDFS
+    the same comes from fs.permissions.umask-mode (conf), on an object store from bucket policies."""
+    os.umask(0o077)
+    for name in ("root", "warehouse"):
+        folder = _local(config.paths.resolved(name))
+        if folder is not None and folder.is_dir():
+            folder.chmod(0o711)  # others may pass through (to public.db, ref.db) but not list
+    for name in ("landing", "truth", "runs", "metastore"):
+        folder = _local(config.paths.resolved(name))
+        if folder is not None and folder.is_dir():
+            folder.chmod(0o700)
+    warehouse = _local(config.paths.resolved("warehouse"))
+    if warehouse is not None and warehouse.is_dir():
+        for database in warehouse.glob("*.db"):
+            if database.name.removesuffix(".db") in SHARED_DATABASES:
+                share_folder(database)
+            else:
+                database.chmod(0o700)
+
+
+def share_folder(folder: Path) -> None:
+    """Folders 0755 and files 0644 below `folder`: readable by every user (for public and ref only)."""
+    folder.chmod(0o755)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            (Path(root) / name).chmod(0o755)
+        for name in files:
+            (Path(root) / name).chmod(0o644)
+
+
+def share_database(spark: SparkSession, database: str) -> None:
+    """After writing a shared database: make its files readable by every user (the umask made them private)."""
+    warehouse = _local(spark.conf.get("spark.sql.warehouse.dir"))
+    folder = warehouse / f"{database}.db" if warehouse is not None else None
+    if folder is not None and folder.is_dir():
+        share_folder(folder)

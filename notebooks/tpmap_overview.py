@@ -15,30 +15,27 @@
 # # TPMAP overview
 #
 # Who is target poor (BMN-poor *and* a verified welfare-card holder), where, lacking what, and whom
-# the welfare programs miss. Everything is read with SQL from the gold analyst views
-# (`gold.v_area_indicators`, `gold.v_welfare_coverage`); set `SOURCE = "ref"` to draw the published
-# TPMAP 2561 figures instead. Maps come from the boundaries in `conf/reference/geo/` (no tiles, no
+# the welfare programs miss. Everything is read with SQL from the published, disclosure-controlled
+# tables (`public.area_indicators`, `public.welfare_coverage`: small counts, and the cells that would
+# give them back, are empty); set `SOURCE = "ref"` to draw the published TPMAP 2561 figures instead. Maps come from the boundaries in `conf/reference/geo/` (no tiles, no
 # network). The embedded metastore admits one Spark process: stop jobs and the Thrift server first.
 
 # %% tags=["parameters"]
-SOURCE = "gold"  # "gold" (this pipeline) or "ref" (published TPMAP 2561)
+SOURCE = "gold"  # "gold" (this pipeline's published tables, public.*) or "ref" (published TPMAP 2561)
 PROVINCE = None  # 2-digit province code for the district map; None = the highest target-poor rate
 
 # %%
-import os
 import sys
 from pathlib import Path
 
 ROOT = Path.cwd() if (Path.cwd() / "jobs").is_dir() else Path.cwd().parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from jobs.config import load_config
+from duckdb_query import ANALYST_DATABASES, connect, default_warehouse
 from jobs.report import dimensions_chart, district_map, exclusion_chart, load_frames, province_map
-from jobs.spark import get_spark
 
-spark = get_spark(load_config(os.environ.get("TPMAP_ENV", "local")), app_name="tpmap-notebook",
-                  extra={"spark.sql.shuffle.partitions": "1"})
-frames = load_frames(spark, SOURCE, PROVINCE)
+published = connect(default_warehouse(), ANALYST_DATABASES)
+frames = load_frames(published, SOURCE, PROVINCE)
 province = frames["districts"]["province_code"].iloc[0]
 
 # %% [markdown]

@@ -1,18 +1,19 @@
 #!/usr/bin/env python
 """Query the lakehouse's Delta tables with DuckDB, without Spark.
 
-    .venv/bin/python scripts/duckdb_query.py "SELECT level, count(*) FROM gold.area_indicators GROUP BY level"
+    .venv/bin/python scripts/duckdb_query.py "SELECT level, count(*) FROM public.area_indicators GROUP BY level"
     .venv/bin/python scripts/duckdb_query.py --csv "SELECT * FROM ref.province"
+    .venv/bin/python scripts/duckdb_query.py --role official "SELECT count(*) FROM gold.person_welfare"
 
 Every table folder under the warehouse (`<warehouse>/<db>.db/<table>/` with a `_delta_log/`) becomes a
 view `<db>.<table>` over DuckDB's `delta_scan`, which reads the table's current version (checkpoints,
-removed files, deletion vectors, column mapping, partitions). The warehouse is the environment's
-(`$TPMAP_ENV`, TPMAP_* overrides) unless --warehouse is given.
+removed files, deletion vectors, column mapping, partitions). By default (role analyst) only the
+published databases are opened: public (disclosure-controlled figures) and ref (published reference
+data); --role official opens every database, which only works for a user allowed to read their files.
+The warehouse is the environment's (`$TPMAP_ENV`, TPMAP_* overrides) unless --warehouse is given.
 
 The `delta` extension is loaded from the `duckdb-extension-delta` package (PyPI, installed with the
 project), by file path: nothing is downloaded and nothing is written to ~/.duckdb, so it works offline.
-Spark's views (gold.v_*) live in the metastore, not in files: query the tables, or use scripts/sql.sh /
-the Thrift server for the views.
 """
 
 from __future__ import annotations
@@ -47,11 +48,16 @@ def delta_extension_path() -> Path:
     return path
 
 
-def delta_tables(warehouse: Path) -> dict[str, Path]:
-    """{'gold.area_indicators': folder} for every Delta table in the warehouse."""
+ANALYST_DATABASES = ("public", "ref")
+
+
+def delta_tables(warehouse: Path, databases: tuple[str, ...] | None = None) -> dict[str, Path]:
+    """{'public.area_indicators': folder} for every Delta table in the warehouse (of `databases` if given)."""
+    folders = [warehouse / f"{d}.db" for d in databases] if databases is not None else sorted(warehouse.glob("*.db"))
     return {
         f"{db.name.removesuffix('.db')}.{table.name}": table
-        for db in sorted(warehouse.glob("*.db"))
+        for db in folders
+        if db.is_dir()
         for table in sorted(db.iterdir())
         if (table / "_delta_log").is_dir()
     }
@@ -61,13 +67,13 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+def connect(warehouse: Path, databases: tuple[str, ...] | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the delta extension loaded and a view per Delta table (schema = database)."""
     extension = delta_extension_path()
     # No extension is fetched behind our back: the one we need is loaded from its file.
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     con.sql(f"LOAD {_quote(str(extension))}")
-    for name, folder in delta_tables(warehouse).items():
+    for name, folder in delta_tables(warehouse, databases).items():
         schema, table = name.split(".", 1)
         con.sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         try:
@@ -85,7 +91,9 @@ def default_warehouse() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Query the lakehouse's Delta tables with DuckDB (no Spark).")
-    parser.add_argument("sql", help="one SQL statement; tables as <db>.<table>, e.g. gold.area_indicators")
+    parser.add_argument("sql", help="one SQL statement; tables as <db>.<table>, e.g. public.area_indicators")
+    parser.add_argument("--role", choices=("analyst", "official"), default="analyst",
+                        help="analyst (default): public and ref only; official: every database")
     parser.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: the environment's)")
     parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     args = parser.parse_args(argv)
@@ -93,15 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     if not warehouse.is_dir():
         print(f"duckdb_query: no warehouse at {warehouse} (run the pipeline first, or give --warehouse)", file=sys.stderr)
         return 2
+    databases = ANALYST_DATABASES if args.role == "analyst" else None
     try:
-        con = connect(warehouse)
+        con = connect(warehouse, databases)
     except DeltaExtensionMissing as err:
         print(f"duckdb_query: {err}", file=sys.stderr)
         return 2
     try:
         result = con.sql(args.sql)
     except duckdb.CatalogException as err:
-        schemas = sorted({name.split(".")[0] for name in delta_tables(warehouse)})
+        schemas = sorted({name.split(".")[0] for name in delta_tables(warehouse, databases)})
         print(f"duckdb_query: {err}\nDelta tables under {warehouse} are <db>.<table> in: {', '.join(schemas) or 'none'}"
               " (list them: SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal)", file=sys.stderr)
         return 1

@@ -240,6 +240,7 @@ def world(spark):
 
 
 GOLD_DB = "gold_test"
+PUBLIC_DB = "gold_test_public"
 SILVER_DB = "gold_test_silver"
 
 
@@ -258,7 +259,7 @@ def gold(spark, config, world, reference_tables):
     for name, table in indicators.SILVER.items():
         target = table.replace("silver.", f"{SILVER_DB}.")
         world["inputs"][name].write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(target)
-    args = argparse.Namespace(catalogue=str(indicators.CATALOGUE_FILE), silver_db=SILVER_DB, gold_db=GOLD_DB)
+    args = argparse.Namespace(catalogue=str(indicators.CATALOGUE_FILE), silver_db=SILVER_DB, gold_db=GOLD_DB, public_db=PUBLIC_DB)
     indicators.validate(args)
     job_run = JobRun("indicators", vars(args))
     indicators.run(spark, config, args, job_run)

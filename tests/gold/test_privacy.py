@@ -1,8 +1,9 @@
-"""Privacy: keyed pseudonyms, no ID / phone / name in gold, the dev secret refused, small counts suppressed."""
+"""Privacy: keyed pseudonyms, no ID / phone / name in gold, the dev secret refused, the published tables
+disclosure-controlled (nothing comes back by subtraction)."""
 
 from __future__ import annotations
 
-from tests.gold.conftest import GOLD_DB
+from tests.gold.conftest import GOLD_DB, PUBLIC_DB
 
 import argparse
 import hashlib
@@ -40,15 +41,17 @@ def test_dev_secret_refused_outside_local(spark, config, monkeypatch):
     from jobs.config import DEV_PSEUDONYM_SECRET, ConfigError
     from jobs.runs import JobRun
 
-    prod = config.model_copy(update={"env": "cluster", "secrets": config.secrets.model_copy(update={"allow_dev_secret": False})})
+    prod = config.model_copy(update={"env": "cluster"})
     monkeypatch.setenv(config.secrets.pseudonym_secret_env, DEV_PSEUDONYM_SECRET)
+    with pytest.raises(ConfigError, match="development secret"):
+        indicators.preflight(prod, argparse.Namespace(), ())
     with pytest.raises(ConfigError, match="development secret"):
         indicators.run(spark, prod, argparse.Namespace(catalogue=str(indicators.CATALOGUE_FILE)), JobRun("indicators", {}))
 
 
 def _gold_tables(spark):
     # Session temporary views (e.g. Splink's working views) are not gold tables.
-    return [f"{GOLD_DB}.{t.name}" for t in spark.catalog.listTables(GOLD_DB) if not t.isTemporary]
+    return [f"{db}.{t.name}" for db in (GOLD_DB, PUBLIC_DB) for t in spark.catalog.listTables(db) if not t.isTemporary]
 
 
 def _table_text(df):
@@ -63,7 +66,7 @@ def test_no_identifier_phone_or_name_in_any_gold_table(spark, gold, world):
     plain_hashes = {hashlib.sha256(p.encode()).hexdigest() for p in pids}
     tables = _gold_tables(spark)
     assert {f"{GOLD_DB}.household_deprivation", f"{GOLD_DB}.person_poverty", f"{GOLD_DB}.person_welfare", f"{GOLD_DB}.area_indicators",
-            f"{GOLD_DB}.welfare_coverage", f"{GOLD_DB}.v_area_indicators", f"{GOLD_DB}.v_welfare_coverage"} <= set(tables)
+            f"{GOLD_DB}.welfare_coverage", f"{PUBLIC_DB}.area_indicators", f"{PUBLIC_DB}.welfare_coverage"} <= set(tables)
     problems = []
     for table in tables:
         df = spark.table(table)
@@ -92,17 +95,47 @@ def test_person_keys_are_the_keyed_hash_of_person_id(spark, gold, world, config)
     assert None in keys  # the unlinked members stay, without a key
 
 
-def test_views_suppress_small_counts_at_village_and_subdistrict(spark, gold):
-    raw = spark.table(f"{GOLD_DB}.area_indicators")
-    view = spark.table(f"{GOLD_DB}.v_area_indicators")
-    joined = raw.alias("r").join(view.alias("v"), on=["level", "area_code"], how="inner")
-    rows = joined.select("level", F.col("r.poor_jpt_mofval_cnt").alias("raw"), F.col("v.poor_jpt_mofval_cnt").alias("shown"),
-                         F.col("r.household_cnt").alias("raw_hh"), F.col("v.household_cnt").alias("shown_hh"),
-                         F.col("v.jpt_mofval_pov_rate").alias("rate")).collect()
-    assert len(rows) == raw.count()
-    small = [r for r in rows if r["level"] in ("village", "subdistrict") and 0 < r["raw"] < 5]
-    assert small, "the world must have a small count to suppress"
-    assert all(r["shown"] is None and r["rate"] is None for r in small)
-    assert all(r["shown"] == r["raw"] for r in rows if r["level"] in ("country", "province", "district"))
-    assert all(r["shown"] == r["raw"] for r in rows if r["raw"] == 0 or r["raw"] >= 5)
-    assert all((r["shown_hh"] is None) == (r["level"] in ("village", "subdistrict") and 0 < r["raw_hh"] < 5) for r in rows)
+def test_published_tables_hide_small_counts_at_every_level(spark, gold):
+    from transforms.gold.privacy import area_count_columns
+
+    raw = spark.table(f"{GOLD_DB}.area_indicators").toPandas().set_index(["level", "area_code"]).sort_index()
+    shown = spark.table(f"{PUBLIC_DB}.area_indicators").toPandas().set_index(["level", "area_code"]).sort_index()
+    assert raw.index.equals(shown.index)
+    counts = area_count_columns(list(raw.columns))
+    values, published = raw[counts].to_numpy(), shown[counts].astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
+    small, hidden = (values > 0) & (values < 5), published != published
+    levels = raw.index.get_level_values("level").to_numpy()
+    assert set(levels[small.any(axis=1)]) >= {"village", "subdistrict", "district"}, "the world must have small counts above villages"
+    assert hidden[small].all()  # every small count, at every level
+    assert (published[~hidden] == values[~hidden]).all() and not hidden[values == 0].any()
+    assert (hidden & ~small).any(), "small counts with visible siblings need complementary cells"
+    rate_parts = shown["poor_jpt_mofval_cnt"].isna() | shown["housemember_cnt"].isna()
+    assert shown.loc[rate_parts, "jpt_mofval_pov_rate"].isna().all()
+
+
+def test_nothing_comes_back_by_subtraction_from_the_published_tables(spark, gold):
+    from transforms.gold.privacy import recoverable
+
+    area = spark.table(f"{PUBLIC_DB}.area_indicators").toPandas()
+    cover = spark.table(f"{PUBLIC_DB}.welfare_coverage").toPandas()
+    assert recoverable(area, cover).empty
+
+
+def test_the_attack_recovers_cells_of_the_old_views(spark, gold, catalogue):
+    """Hiding only small village and subdistrict counts (the old gold.v_* views) is undone by subtraction."""
+    from transforms.gold.privacy import area_count_columns, recoverable
+
+    area = spark.table(f"{GOLD_DB}.area_indicators").toPandas()
+    cover = spark.table(f"{GOLD_DB}.welfare_coverage").toPandas()
+    for frame, counts in ((area, area_count_columns(list(area.columns))), (cover, ["recipients", "target_poor", "target_poor_reached",
+                                                                                  "target_poor_not_reached", "recipients_not_poor", "recipients_not_surveyed"])):
+        old = frame["level"].isin(["village", "subdistrict"])
+        for column in counts:
+            frame[column] = frame[column].astype("Int64").mask(old & frame[column].between(1, 4))
+    assert len(recoverable(area, cover)) > 0
+
+
+def test_hidden_cells_per_level_are_recorded(spark, gold):
+    summary = spark.table("ops.disclosure").where(F.col("database") == PUBLIC_DB).toPandas()
+    assert set(summary["level"]) == {"country", "province", "district", "subdistrict", "village"}
+    assert summary["primary"].sum() > 0 and summary["complementary"].sum() > 0

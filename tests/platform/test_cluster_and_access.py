@@ -1,9 +1,10 @@
-"""End to end on a real standalone cluster, then every analyst path on the lakehouse it wrote.
+"""End to end on a real standalone cluster, then every analyst and official path on the lakehouse it wrote.
 
 One module-scoped world: build the archives, start a master and two workers on 127.0.0.1, submit
-run-all (S = 0.001) through scripts/submit.sh, stop the cluster. Then the same query through a Spark
-session, spark-sql -e, the Thrift server with beeline, and DuckDB; the notebook; the HTML report.
-Each Spark tool runs alone (the embedded Derby metastore admits one process at a time).
+run-all (S = 0.001) through scripts/submit.sh, stop the cluster. Then the same queries through a Spark
+session, spark-sql -e, the Thrift servers (analyst and official, with a password) with beeline, and
+DuckDB; what the analyst role cannot read; file permissions; the notebook; the HTML report.
+Each Spark tool on the project's catalog runs alone (the embedded Derby metastore admits one process at a time).
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def test_run_all_ran_on_both_workers(world):
 
 
 QUERY_GOLD = "SELECT count(*) AS areas, sum(housemember_cnt) AS persons FROM gold.area_indicators WHERE level = 'province'"
+QUERY_PUBLIC = "SELECT count(*) AS areas, sum(household_cnt) AS households FROM public.area_indicators WHERE level = 'province'"
 QUERY_REF = "SELECT count(*) AS areas, sum(housemember_cnt) AS persons FROM ref.tpmap2561_province"
+PASSWORD = "a-long-test-password"
 
 
 def _numbers(text: str) -> tuple[int, int]:
@@ -87,33 +90,88 @@ def _numbers(text: str) -> tuple[int, int]:
     return int(float(pair[0])), int(float(pair[1]))
 
 
-def test_one_query_four_ways(world):
-    query = QUERY_GOLD if _has_gold(world) else QUERY_REF
-    env = world["env"]
+def _session_numbers(world, query: str) -> tuple[int, int]:
     session = _run([PYTHON, "-c", (
         "from jobs.config import load_config; from jobs.spark import get_spark; "
-        f"r = get_spark(load_config('local')).sql(\"{query}\").first(); print(r[0], r[1])")], env)
+        f"r = get_spark(load_config('local')).sql(\"{query}\").first(); print(r[0], r[1])")], world["env"])
     assert session.returncode == 0, session.stderr[-2000:]
-    expected = _numbers(session.stdout)
-    assert expected[0] > 0
+    return _numbers(session.stdout)
 
-    spark_sql = _run(["bash", str(SCRIPTS / "sql.sh"), "-e", query], env)
+
+def _beeline(port: str, user: str, password: str, query: str, env: dict) -> subprocess.CompletedProcess:
+    beeline = Path(os.path.dirname(__import__("pyspark").__file__)) / "bin" / "beeline"
+    return _run([str(beeline), "-u", f"jdbc:hive2://127.0.0.1:{port}", "-n", user, "-p", password, "--silent=true",
+                 "--outputformat=csv2", "-e", query], env)
+
+
+def _add_user(world, name: str, role: str) -> None:
+    added = subprocess.run(["bash", str(SCRIPTS / "thrift.sh"), "add-user", name, "--role", role], input=PASSWORD + "\n",
+                           capture_output=True, text=True, env=world["env"], cwd=ROOT, timeout=60)
+    assert added.returncode == 0, added.stderr
+
+
+def test_one_query_every_way(world):
+    gold = _has_gold(world)
+    official_query, analyst_query = (QUERY_GOLD, QUERY_PUBLIC) if gold else (QUERY_REF, QUERY_REF)
+    env = world["env"]
+    official, analyst = _session_numbers(world, official_query), _session_numbers(world, analyst_query)
+    assert official[0] > 0 and analyst[0] > 0
+
+    spark_sql = _run(["bash", str(SCRIPTS / "sql.sh"), "--role", "official", "-e", official_query], env)
     assert spark_sql.returncode == 0, spark_sql.stderr[-2000:]
-    assert _numbers(spark_sql.stdout) == expected
+    assert _numbers(spark_sql.stdout) == official
+    spark_sql = _run(["bash", str(SCRIPTS / "sql.sh"), "-e", analyst_query], env)
+    assert spark_sql.returncode == 0, spark_sql.stderr[-2000:]
+    assert _numbers(spark_sql.stdout) == analyst
 
+    _add_user(world, "ana", "analyst")
     port = str(_free_port())
-    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--port", port], env, timeout=240)
+    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--port", port], env, timeout=300)
     try:
-        assert started.returncode == 0, started.stderr[-2000:]
-        beeline = Path(os.path.dirname(__import__("pyspark").__file__)) / "bin" / "beeline"
-        answer = _run([str(beeline), "-u", f"jdbc:hive2://127.0.0.1:{port}", "--silent=true", "--outputformat=csv2", "-e", query], env)
-        assert _numbers(answer.stdout) == expected, answer.stdout + answer.stderr[-2000:]
+        assert started.returncode == 0, started.stdout + started.stderr[-2000:]
+        answer = _beeline(port, "ana", PASSWORD, analyst_query, env)
+        assert _numbers(answer.stdout) == analyst, answer.stdout + answer.stderr[-2000:]
+        refused = _beeline(port, "ana", "wrong-password-123", analyst_query, env)
+        assert not re.search(r"\d", refused.stdout) and refused.returncode != 0
+        if gold:
+            hidden = _beeline(port, "ana", PASSWORD, "SELECT count(*) FROM gold.person_welfare", env)
+            assert hidden.returncode != 0 and "person_welfare" in hidden.stdout + hidden.stderr
+            by_path = _beeline(port, "ana", PASSWORD, f"SELECT count(*) FROM delta.`{world['root'] / 'warehouse' / 'bronze.db' / 'dopa_registry'}`", env)
+            assert by_path.returncode != 0
     finally:
         _run(["bash", str(SCRIPTS / "thrift.sh"), "stop"], env)
 
-    duck = _run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--csv", query], env)
+    _add_user(world, "somchai", "official")
+    port = str(_free_port())
+    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--role", "official", "--port", port], env, timeout=300)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr[-2000:]
+        assert _numbers(_beeline(port, "somchai", PASSWORD, official_query, env).stdout) == official
+        assert _beeline(port, "ana", PASSWORD, official_query, env).returncode != 0  # an analyst is no official
+    finally:
+        _run(["bash", str(SCRIPTS / "thrift.sh"), "stop", "--role", "official"], env)
+
+    duck = _run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--csv", analyst_query], env)
     assert duck.returncode == 0, duck.stderr
-    assert _numbers(duck.stdout) == expected
+    assert _numbers(duck.stdout) == analyst
+    duck = _run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--role", "official", "--csv", official_query], env)
+    assert duck.returncode == 0, duck.stderr
+    assert _numbers(duck.stdout) == official
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None, reason="needs root to act as another user")
+def test_other_users_read_only_the_published_files(world):
+    warehouse = world["root"] / "warehouse"
+
+    def readable_by_nobody(path: Path) -> bool:
+        return subprocess.run(["runuser", "-u", "nobody", "--", "cat", str(path)], capture_output=True).returncode == 0
+
+    private = [next((warehouse / "bronze.db" / "dopa_registry").glob("*.parquet")), world["root"] / "landing"]
+    assert not any(readable_by_nobody(p) for p in private if p.is_file())
+    assert subprocess.run(["runuser", "-u", "nobody", "--", "ls", str(world["root"] / "landing")], capture_output=True).returncode != 0
+    if _has_gold(world):
+        assert not readable_by_nobody(next((warehouse / "gold.db" / "person_welfare").glob("*.parquet")))
+        assert readable_by_nobody(next((warehouse / "public.db" / "area_indicators").glob("*.parquet")))
 
 
 def test_notebook_executes(world, monkeypatch):

@@ -32,7 +32,7 @@ def warehouse(spark, tmp_path_factory):
     root = tmp_path_factory.mktemp("duck") / "warehouse"
     schema = "id INT, grp STRING, amount DOUBLE, day DATE"
 
-    areas = str(root / "gold.db" / "areas")
+    areas = str(root / "public.db" / "areas")
     spark.createDataFrame(_rows(0, 20), schema).write.format("delta").partitionBy("grp").save(areas)
     spark.sql(f"ALTER TABLE delta.`{areas}` SET TBLPROPERTIES ("
               "'delta.enableDeletionVectors' = 'true', 'delta.checkpointInterval' = '2')")
@@ -47,7 +47,7 @@ def warehouse(spark, tmp_path_factory):
     spark.sql(f"ALTER TABLE delta.`{renamed}` RENAME COLUMN label TO name")
     DeltaTable.forPath(spark, renamed).delete("code = 2")
 
-    (root / "gold.db" / "not_a_table").mkdir()  # no _delta_log: not exposed
+    (root / "public.db" / "not_a_table").mkdir()  # no _delta_log: not exposed
     return root
 
 
@@ -57,27 +57,27 @@ def _spark_rows(spark, path: Path, columns: str, **options) -> list[tuple]:
 
 
 def test_duckdb_returns_exactly_the_current_rows(spark, warehouse):
-    path = warehouse / "gold.db" / "areas"
+    path = warehouse / "public.db" / "areas"
     current = _spark_rows(spark, path, COLUMNS)
     assert current != _spark_rows(spark, path, COLUMNS, versionAsOf=0), "the table should have changed since v0"
     assert list((path / "_delta_log").glob("*.checkpoint*.parquet")), "the table should have a checkpoint"
     assert any(p.name.startswith("deletion_vector") for p in path.iterdir()), "the delete should use a deletion vector"
 
     con = duckdb_query.connect(warehouse)
-    got = sorted(con.sql(f"SELECT {COLUMNS} FROM gold.areas").fetchall())
+    got = sorted(con.sql(f"SELECT {COLUMNS} FROM public.areas").fetchall())
     assert got == current
     assert len(got) == 30 + 10 - 11 and not any(row[0] % 4 == 1 or row[0] < 100 for row in got)
 
     query = "SELECT grp, count(*) AS n, sum(amount) AS total FROM {} GROUP BY grp"
     spark_answer = sorted(tuple(r) for r in spark.sql(query.format(f"delta.`{path}`")).collect())
-    assert sorted(con.sql(query.format("gold.areas")).fetchall()) == spark_answer
+    assert sorted(con.sql(query.format("public.areas")).fetchall()) == spark_answer
 
 
 def test_column_mapping_and_table_listing(spark, warehouse):
     con = duckdb_query.connect(warehouse)
     assert sorted(con.sql("SELECT code, name FROM ref.renamed").fetchall()) == \
         _spark_rows(spark, warehouse / "ref.db" / "renamed", "code, name") == [(1, "a"), (3, "c")]
-    assert set(duckdb_query.delta_tables(warehouse)) == {"gold.areas", "ref.renamed"}
+    assert set(duckdb_query.delta_tables(warehouse)) == {"public.areas", "ref.renamed"}
 
 
 def _cli(args: list[str], home: Path, offline: bool = True) -> subprocess.CompletedProcess:
@@ -94,10 +94,10 @@ def test_cli_works_offline_from_the_package(spark, warehouse, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     done = _cli(["--csv", "--warehouse", str(warehouse),
-                 "SELECT count(*) AS rows, sum(amount) AS total FROM gold.areas"], home)
+                 "SELECT count(*) AS rows, sum(amount) AS total FROM public.areas"], home)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
-    spark_rows, spark_total = spark.sql(f"SELECT count(*), sum(amount) FROM delta.`{warehouse / 'gold.db' / 'areas'}`").first()
+    spark_rows, spark_total = spark.sql(f"SELECT count(*), sum(amount) FROM delta.`{warehouse / 'public.db' / 'areas'}`").first()
     assert lines[0] == "rows,total"
     assert lines[1] == f"{spark_rows},{spark_total}"
     assert list(home.iterdir()) == [], "nothing is installed into HOME: the extension is loaded from its package"
@@ -107,9 +107,9 @@ def test_clear_errors(warehouse, tmp_path, capsys, monkeypatch):
     assert duckdb_query.main(["--warehouse", str(tmp_path / "missing"), "SELECT 1"]) == 2
     assert "no warehouse at" in capsys.readouterr().err
 
-    assert duckdb_query.main(["--warehouse", str(warehouse), "SELECT * FROM gold.nope"]) == 1
+    assert duckdb_query.main(["--warehouse", str(warehouse), "SELECT * FROM public.nope"]) == 1
     err = capsys.readouterr().err
-    assert "nope does not exist" in err and "gold, ref" in err
+    assert "nope does not exist" in err and "public, ref" in err
 
     monkeypatch.setitem(sys.modules, "duckdb_extension_delta", None)  # as if the package were not installed
     assert duckdb_query.main(["--warehouse", str(warehouse), "SELECT 1"]) == 2

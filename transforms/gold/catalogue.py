@@ -91,8 +91,8 @@ class AlkireFoster(_Strict):
 
 
 class Suppression(_Strict):
-    threshold: int = Field(ge=1)
-    levels: list[Literal["village", "subdistrict", "district", "province", "country"]]
+    threshold: int = Field(ge=2, description="Counts 1 .. threshold-1 are hidden in the published tables, at every level")
+    k_anonymity: int = Field(default=5, ge=2, description="Smallest group of persons sharing sex, age band and area in a person-grain table")
 
 
 class IndicatorCatalogue(_Strict):
