@@ -1,9 +1,9 @@
 """Job `link`: silver records -> persons (silver.person_xref, silver.person) and scored pairs (silver.link_pairs).
 
 1. Deterministic pass: a valid PID equal to a civil-registry PID, corroborated by birth date or first name.
-2. Splink 5 (Spark backend) on the records the deterministic pass left and the registry records sharing a
-   blocking key with them: u by random sampling, m by EM on a sample, scored pairs above a floor weight kept for explain-link; the model is saved
-   as JSON under <runs>/<run_id>/.
+2. Splink 5 on the records the deterministic pass left and the registry records sharing a blocking key with
+   them: the model trained in DuckDB on a sample (u by random sampling, m by EM), every candidate pair scored
+   on Spark, pairs above a floor weight kept for explain-link; the model is saved as JSON under <runs>/<run_id>/.
 3. Assignment: best accepted pair to a registry record, else to an already placed record, else new persons
    clustered among themselves; person_id derived from the anchor record, so ids are stable across runs.
 4. Golden record per person (transforms.linkage.golden).
@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 
 import argparse
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -32,7 +33,8 @@ from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
 from transforms.linkage.records import union_canonical, with_blocking_keys
 from transforms.linkage.settings import LinkageSettings, load_linkage_settings
-from transforms.linkage.splink_settings import splink_settings, with_waterfall
+from transforms.linkage.splink_settings import with_waterfall
+from transforms.linkage.training import train_model, training_sample
 
 DESCRIPTION = "Link silver records into persons: deterministic PID pass, Splink for the rest, golden records"
 MODEL_FILE = "splink_model.json"
@@ -91,23 +93,20 @@ def read_records(spark: SparkSession, settings: LinkageSettings, database: str, 
     return with_blocking_keys(union_canonical(frames), settings.spine)
 
 
-def score_pairs(spark: SparkSession, linkage_input: DataFrame, settings: LinkageSettings, run_dir: Path) -> DataFrame:
-    """Train Splink on the linkage input, save the model JSON, return scored pairs above the floor weight."""
-    from splink import Linker, SparkAPI, block_on
+def score_pairs(spark: SparkSession, linkage_input: DataFrame, residual: int, settings: LinkageSettings, run_dir: Path) -> DataFrame:
+    """Train the model in DuckDB on (a sample of) the linkage input, save it as JSON, and score every candidate
+    pair with Splink on Spark; return the pairs above the floor weight."""
+    from splink import Linker, SparkAPI
 
     prob = settings.probabilistic
-    checkpoints = run_dir / "splink_checkpoints"
-    spark.sparkContext.setCheckpointDir(str(checkpoints))
+    sample = training_sample(linkage_input, settings, prob.training_max_records / max(residual, 1))
+    model = train_model(sample.toArrow(), settings)
+    (run_dir / MODEL_FILE).write_text(json.dumps(model, indent=2), encoding="utf-8")
+    spark.sparkContext.setCheckpointDir(str(run_dir / "splink_checkpoints"))
     db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
     # A fresh name per call: Splink refuses a name already registered in this session (tests share one).
     table = db_api.register(linkage_input, dataset_display_name=f"linkage_input_{uuid.uuid4().hex[:12]}")
-    linker = Linker(table, splink_settings(settings), log_level=logging.WARNING)
-    linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)
-    for keys in prob.em_blocking_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*keys), record_sample_proportion=prob.em_record_sample_proportion, max_pairs=prob.em_max_pairs
-        )
-    linker.misc.save_model_to_json(str(run_dir / MODEL_FILE), overwrite=True)
+    linker = Linker(table, model, log_level=logging.WARNING)
     predictions = linker.inference.predict(threshold_match_weight=prob.pairs_floor_match_weight).as_spark_dataframe()
     return with_waterfall(predictions, settings).localCheckpoint()
 
@@ -138,7 +137,7 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     say(f"link: {records.count():,} records, {by_pid.count():,} linked by PID, {left:,} left for Splink "
         f"with the {counts.get(True, 0):,} registry records they share a blocking key with")
 
-    pairs = score_pairs(spark, linkage_input, settings, run_dir) if left else empty_pairs(spark)
+    pairs = score_pairs(spark, linkage_input, left, settings, run_dir) if left else empty_pairs(spark)
     shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)
     threshold = settings.probabilistic.threshold_match_probability
     pairs = pairs.withColumns({"accepted": F.col("match_probability") >= threshold, "run_id": F.lit(job_run.run_id)})

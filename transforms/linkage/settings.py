@@ -49,6 +49,9 @@ class Probabilistic(_Strict):
     em_max_pairs: float = Field(gt=0)
     u_max_pairs: float = Field(gt=0)
     em_blocking_rules: list[list[str]] = Field(min_length=1)
+    training_max_records: int = Field(
+        gt=0, description="Records (not linked by ID) the model is trained on, at most; a seeded sample above it"
+    )
     blocking_rules: list[list[str]] = Field(min_length=1)
 
 

@@ -1,0 +1,37 @@
+"""Training in DuckDB: a model Spark can load, with m and u learnt for the levels the data shows."""
+
+from __future__ import annotations
+
+from tests.linkage.conftest import small_world
+from transforms.linkage.settings import load_linkage_settings
+from transforms.linkage.training import train_model, training_sample
+
+
+def test_model_trained_in_duckdb_is_for_spark_and_separates_matches(spark, make_records):
+    tables, _ = small_world(persons=400)
+    records = make_records([r for rows in tables.values() for r in rows])
+    settings = load_linkage_settings()
+    model = train_model(records.toArrow(), settings)
+    assert model["sql_dialect"] == "spark"
+    assert all(isinstance(rule, str) and "NOT (l.is_spine AND r.is_spine)" in rule for rule in model["blocking_rules_to_generate_predictions"])
+    levels = {c["output_column_name"]: c["comparison_levels"] for c in model["comparisons"]}
+    exact_first = next(lvl for lvl in levels["first_name"] if lvl["label_for_charts"] == "exact")
+    exact_date = next(lvl for lvl in levels["birth_date"] if lvl["label_for_charts"] == "exact day")
+    # Agreement is far likelier among matches than among random pairs.
+    assert exact_first["m_probability"] > 5 * exact_first["u_probability"]
+    assert exact_date["m_probability"] > 50 * exact_date["u_probability"]
+
+
+def test_training_sample_keeps_the_registry_records_its_records_can_pair_with(spark, make_records):
+    tables, _ = small_world(persons=400)
+    records = make_records([r for rows in tables.values() for r in rows])
+    settings = load_linkage_settings()
+    assert training_sample(records, settings, 1.0) is records
+    sample = training_sample(records, settings, 0.3)
+    others = sample.filter("NOT is_spine").count()
+    assert 0 < others < records.filter("NOT is_spine").count()
+    # Every sampled record that has a registry match (same PID here) finds it in the sample.
+    sampled_pids = {r.pid for r in sample.filter("NOT is_spine AND pid IS NOT NULL").collect()}
+    registry_pids = {r.pid for r in records.filter("is_spine").collect()}
+    kept_registry = {r.pid for r in sample.filter("is_spine").collect()}
+    assert (sampled_pids & registry_pids) <= kept_registry
