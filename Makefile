@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test clean
+.PHONY: setup run test test-slow clean
 
 setup: $(STAMP)
 
@@ -18,9 +18,13 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/python -m jobs run-all
 
-## Run the test suite.
+## Run the test suite (everything but the end-to-end runs marked slow: about 10 minutes on 2 cores).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+## The end-to-end runs: a standalone cluster, calibration at S = 0.01, erasure, gold against independent code.
+test-slow: setup
+	$(BIN)/python -m pytest -m slow
 
 clean:
 	rm -rf lakehouse

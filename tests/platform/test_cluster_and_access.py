@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -38,9 +39,25 @@ def _run(command: list[str], env: dict, timeout: int = 600) -> subprocess.Comple
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
 
 
+def _lakehouse_root() -> Path:
+    """A fresh root other users can pass through (pytest's own temporary folder is its owner's only, so the
+    analyst server, run as nobody, could not reach its state nor the published files)."""
+    root = Path(tempfile.mkdtemp(prefix="tpmap-cluster-lakehouse-"))
+    root.chmod(0o711)
+    return root
+
+
+def _nobody_can_run_spark() -> bool:
+    """Whether `nobody` can read this checkout's Spark (thrift.sh runs the analyst server as nobody under root)."""
+    spark_class = Path(os.path.dirname(__import__("pyspark").__file__)) / "bin" / "spark-class"
+    if os.geteuid() != 0 or shutil.which("runuser") is None:
+        return True
+    return subprocess.run(["runuser", "-u", "nobody", "--", "test", "-r", str(spark_class)]).returncode == 0
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cluster-lakehouse")
+def world():
+    root = _lakehouse_root()
     env = {**os.environ, "TPMAP_ROOT": str(root), "TPMAP_ENV": "local", "TPMAP_CLUSTER_DIR": str(root / "cluster")}
     port = _free_port()
     # For a quick local check, TPMAP_PLATFORM_TEST_TO=<stage> stops run-all early; CI runs every stage.
@@ -54,7 +71,8 @@ def world(tmp_path_factory):
                           "--executor-memory", "1g", "run-all", *(["--to", last] if last else [])], env, timeout=2400)
     finally:
         _run(["bash", str(SCRIPTS / "cluster.sh"), "stop", "--port", str(port)], env)
-    return {"root": root, "env": env, "submitted": submitted, "complete": complete}
+    yield {"root": root, "env": env, "submitted": submitted, "complete": complete}
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def _has_gold(world) -> bool:
@@ -126,7 +144,9 @@ def test_one_query_every_way(world):
 
     _add_user(world, "ana", "analyst")
     port = str(_free_port())
-    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--port", port], env, timeout=300)
+    # A checkout nobody may read (a private home) keeps the server as this user; the catalog still limits it.
+    run_as = [] if _nobody_can_run_spark() else ["--run-as", ""]
+    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--port", port, *run_as], env, timeout=300)
     try:
         assert started.returncode == 0, started.stdout + started.stderr[-2000:]
         answer = _beeline(port, "ana", PASSWORD, analyst_query, env)

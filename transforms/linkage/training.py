@@ -21,6 +21,8 @@ from transforms.linkage.blocking import blocking_rule_sql, with_spine_candidates
 from transforms.linkage.settings import LinkageSettings
 from transforms.linkage.splink_settings import splink_settings
 
+log = logging.getLogger(__name__)
+
 # Spark function names the comparison SQL may use that DuckDB spells differently.
 DUCKDB_MACROS = ("CREATE MACRO jaro_winkler(a, b) AS jaro_winkler_similarity(a, b)",)
 
@@ -43,13 +45,21 @@ def train_model(records: pa.Table, settings: LinkageSettings, threads: int = 2) 
     for macro in DUCKDB_MACROS:
         con.sql(macro)
     con.register("training_records", records)
-    table = DuckDBAPI(connection=con).register("training_records", dataset_display_name="training_records")
+    db_api = DuckDBAPI(connection=con)
+    table = db_api.register("training_records", dataset_display_name="training_records")
     linker = Linker(table, splink_settings(settings), log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)
     for keys in prob.em_blocking_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*keys), record_sample_proportion=prob.em_record_sample_proportion, max_pairs=prob.em_max_pairs
-        )
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*keys), record_sample_proportion=prob.em_record_sample_proportion, max_pairs=prob.em_max_pairs
+            )
+        except ValueError as error:
+            # A level that only non-matches reach in a small input gets m = 0, which Splink refuses; the
+            # failed round may leave the linker half-updated, so go on from the model as it was before it.
+            log.warning("link: EM round blocked on %s skipped: %s", ", ".join(keys), str(error).split(".")[0])
+            linker = Linker(table, before, log_level=logging.WARNING)
     model = linker.misc.save_model_to_json()
     con.close()
     return for_spark(model, settings)
