@@ -7,6 +7,8 @@ Reads the ref.* tables (load them with the `reference` job first). Rates: conf/g
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import time
 import uuid
@@ -62,6 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--error-scale", dest="error_scale", type=float, default=1.0,
                         help="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test")
     parser.add_argument("--source", dest="source", action="append", choices=None, help=f"source to write (repeatable; default all): {', '.join(SOURCES)}")
+    parser.add_argument("--force", dest="force", action="store_true",
+                        help="write beside deliveries generate did not write (it never removes or writes into them)")
 
 
 def validate(args: argparse.Namespace) -> None:
@@ -76,6 +80,96 @@ def validate(args: argparse.Namespace) -> None:
     unknown = sorted(set(args.source or []) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(SOURCES)}")
+
+
+# ---------------------------------------------------------------- which deliveries are generate's own
+
+MARKER = "_generated.json"  # in every delivery folder generate writes; ingest skips names starting with "_"
+WRITER = "tpmap-lakehouse generate"
+SCRATCH_PREFIX = "_generate_tmp_"
+
+
+def _marker(folder: Path) -> dict | None:
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ours = isinstance(data, dict) and data.get("written_by") == WRITER and isinstance(data.get("files"), list)
+    return data if ours else None
+
+
+def is_own_delivery(folder: Path) -> bool:
+    """A delivery folder generate wrote and that holds nothing else: its marker lists every other entry."""
+    marker = _marker(folder) if folder.is_dir() and not folder.is_symlink() else None
+    return marker is not None and {p.name for p in folder.iterdir()} <= {MARKER, *marker["files"]}
+
+
+def _visible(folder: Path) -> list[Path]:
+    """Entries ingest reads (it skips names starting with `.` or `_`)."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
+
+
+def foreign_deliveries(landing: Path) -> list[Path]:
+    """Deliveries (and loose files) under <landing>/<source>/ that generate did not write."""
+    if not landing.is_dir():
+        return []
+    sources = [s for s in _visible(landing) if s.is_dir()]
+    return [d for s in sources for d in _visible(s) if not is_own_delivery(d)]
+
+
+def check_landing(landing: Path, force: bool, targets: list[Path]) -> list[Path]:
+    """Refuse (ConfigError) a landing zone with deliveries generate did not write, unless force; even with
+    force, refuse to write into one of them (targets: the delivery folders this run writes). Returns them."""
+    foreign = foreign_deliveries(landing)
+    if foreign and not force:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise ConfigError(
+            f"landing zone {landing} holds a delivery generate did not write: {foreign[0]}{more}; generate never deletes it: "
+            "move it away, point TPMAP_LANDING elsewhere, or pass --force to write beside it"
+        )
+    clash = [t for t in targets if t in foreign]
+    if clash:
+        raise ConfigError(f"{clash[0]} was not written by generate; it would write its delivery there, so it refuses even with --force")
+    return foreign
+
+
+def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[str]) -> list[Path]:
+    """The delivery folders a run writes."""
+    names = lambda s: [settings.delivery] + ([settings.redelivery.delivery] if settings.redelivery.source == s else [])  # noqa: E731
+    return [landing / s / d for s in sources for d in names(s)]
+
+
+def chosen_sources(args: argparse.Namespace) -> list[str]:
+    return [s for s in SOURCES if s in (args.source or SOURCES)]
+
+
+def preflight(config: AppConfig, args: argparse.Namespace, earlier_stages: tuple[str, ...]) -> None:
+    """Before Spark starts: the landing zone is local and holds no delivery generate did not write (or --force)."""
+    landing = _local(config.paths.resolved("landing"))
+    check_landing(landing, getattr(args, "force", False), delivery_targets(landing, load_settings(), chosen_sources(args)))
+
+
+def _write_marker(folder: Path, files: list[str], about: dict) -> None:
+    (folder / MARKER).write_text(json.dumps({"written_by": WRITER, **about, "files": files}, indent=1), encoding="utf-8")
+
+
+def _remove_own_delivery(folder: Path) -> None:
+    """Only the files its marker lists, the marker, then the (now empty) folder: never a whole tree."""
+    for name in _marker(folder)["files"]:
+        (folder / name).unlink(missing_ok=True)
+    (folder / MARKER).unlink()
+    folder.rmdir()
+
+
+def publish_deliveries(staged: Path, source_folder: Path) -> None:
+    """Replace generate's own earlier deliveries of one source by the staged ones (folders with markers);
+    other deliveries stay as they are, and a staged delivery never goes over one of them."""
+    source_folder.mkdir(parents=True, exist_ok=True)
+    for earlier in _visible(source_folder):
+        if is_own_delivery(earlier):
+            _remove_own_delivery(earlier)
+    for delivery in sorted(staged.iterdir()):
+        os.rename(delivery, source_folder / delivery.name)  # fails if a non-empty folder of that name appeared
 
 
 # ---------------------------------------------------------------- parameters from the published figures
@@ -203,7 +297,7 @@ def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
 
 def _write_parts(source: str, rows: DataFrame, scratch: Path, files: int) -> list[Path]:
     """Write the rows with Spark into a scratch folder; return the part files in order."""
-    out = scratch / f"{source}-{uuid.uuid4().hex}"
+    out = scratch / f"{source}-parts"
     ext = EXTENSIONS[source]
     if ext == "csv":
         first = rows.columns[0]
@@ -245,12 +339,13 @@ def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
     return lines
 
 
-def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun) -> tuple[list[dict], list[dict]]:
-    """Write one source's files; return (truth/files rows, truth/broken_rows rows)."""
+def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun, about: dict) -> tuple[list[dict], list[dict]]:
+    """Write one source's deliveries (staged in scratch, then published in place of generate's own earlier
+    ones); return (truth/files rows, truth/broken_rows rows)."""
     total = rows.count()
     files = max(1, -(-total // settings.rows_per_file_of(source)))
-    folder = landing / source / settings.delivery
-    shutil.rmtree(landing / source, ignore_errors=True)
+    staged = scratch / "deliveries" / source
+    folder = staged / settings.delivery
     folder.mkdir(parents=True)
     ext = EXTENSIONS[source]
     broken = settings.sources[source].broken if source in settings.sources else None
@@ -278,14 +373,17 @@ def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, land
             data_rows += len(bad)
         file_rows.append({"source": source, "delivery": settings.delivery, "file": name, "data_rows": data_rows, "broken_rows": len(bad), "duplicate_of": None})
         job_run.wrote(f"{source}/{settings.delivery}/{name}", data_rows)
-    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(scratch / f"{source}-parts")  # Spark's output, moved or copied into the delivery: ours, in a folder of this run
+    _write_marker(folder, [f["file"] for f in file_rows], {**about, "source": source, "delivery": settings.delivery})
     if settings.redelivery.source == source:
         first = file_rows[0]
-        again = landing / source / settings.redelivery.delivery
-        again.mkdir(parents=True)
+        again = staged / settings.redelivery.delivery
+        again.mkdir()
         shutil.copyfile(folder / first["file"], again / first["file"])
+        _write_marker(again, [first["file"]], {**about, "source": source, "delivery": settings.redelivery.delivery})
         file_rows.append({**first, "delivery": settings.redelivery.delivery, "duplicate_of": f"{settings.delivery}/{first['file']}"})
         broken_rows += [{**b, "delivery": settings.redelivery.delivery} for b in broken_rows if b["file"] == first["file"]]
+    publish_deliveries(staged, landing / source)
     return file_rows, broken_rows
 
 
@@ -328,9 +426,14 @@ def _local(path: str) -> Path:
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
     settings = load_settings().with_error_scale(getattr(args, "error_scale", 1.0))
     spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # cp874 (x-windows-874) for the registry CSV
-    chosen = [s for s in SOURCES if s in (args.source or SOURCES)]
+    chosen = chosen_sources(args)
     landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
-    scratch = landing / f"_generate_tmp_{uuid.uuid4().hex}"
+    # Checked again here: jobs called directly (tests, benchmarks) skip the command line's preflight.
+    foreign = check_landing(landing, getattr(args, "force", False), delivery_targets(landing, settings, chosen))
+    if foreign:
+        say(f"generate: --force: writing beside {len(foreign)} delivery folder(s) it did not write, leaving them as they are")
+    about = {"run_id": job_run.run_id, "seed": args.seed, "scale": args.scale, "error_scale": getattr(args, "error_scale", 1.0)}
+    scratch = landing / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
     started = time.monotonic()
     everyone, households, members = build_world(spark, settings, args.scale, args.seed)
     job_run.read("ref.tpmap2561_village", spark.table("ref.tpmap2561_village").count())
@@ -341,7 +444,7 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
         for number, source in enumerate(chosen, start=1):
             started = time.monotonic()
             delivery = build_delivery(source, everyone, households, members, settings, args.seed)
-            f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run)
+            f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run, about)
             files += f
             broken += b
             records.append(delivery.records)
