@@ -193,12 +193,12 @@ def district_parameters(spark: SparkSession, settings: GeneratorSettings) -> pd.
     return out
 
 
-def _names(spark: SparkSession) -> tuple[DataFrame, DataFrame, DataFrame]:
+def _names(spark: SparkSession) -> tuple[world.Names, world.Names, world.Names]:
     from pythainlp.corpus import thai_family_names, thai_female_names, thai_male_names
 
-    def frame(names) -> DataFrame:
+    def frame(names) -> world.Names:
         rows = [(i + 1, n) for i, n in enumerate(sorted(set(names)))]
-        return spark.createDataFrame(rows, "index int, name string")
+        return world.Names(spark.createDataFrame(rows, "index int, name string"), len(rows))
 
     return frame(thai_male_names()), frame(thai_female_names()), frame(thai_family_names())
 
@@ -209,8 +209,9 @@ def _names(spark: SparkSession) -> tuple[DataFrame, DataFrame, DataFrame]:
 def _materialised(df: DataFrame) -> DataFrame:
     """Computed once and kept on the executors (memory, spilling to disk), with the lineage cut: every later
     plan starts from these rows instead of re-analysing the whole world's plan (at S = 0.001 plan analysis,
-    not data, took most of the time)."""
-    return df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    not data, took most of the time). Kept as rows in memory (not serialized), so each later read does not
+    deserialize them again."""
+    return df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK_DESER)
 
 
 def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, seed: int) -> tuple[DataFrame, DataFrame, DataFrame]:
@@ -237,9 +238,10 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
         F.concat(F.lit("B"), "subdistrict_code").alias("area_key"), F.lit(False).alias("surveyed"),
     )
     areas = surveyed.unionByName(others).unionByName(bangkok)
+    thresholds = params.select("district_code", *[f"thr_{n}" for n in INDICATORS])  # joined per survey household, not carried by persons
     households = (
         world.expand_households(areas, scale, seed)
-        .join(F.broadcast(params), "district_code", "left")
+        .join(F.broadcast(params.drop(*[f"thr_{n}" for n in INDICATORS])), "district_code", "left")
         .withColumn("mean_size", F.coalesce(F.col("mean_size"), F.lit(w.bangkok_household_size)))
         .withColumn("disabled_rate", F.coalesce(F.col("disabled_rate"), F.lit(w.disabled_rate_not_surveyed)))
         .withColumn("elderly_rate", F.when(F.col("surveyed"), F.coalesce(F.col("elderly_rate"), F.lit(w.elderly_share_not_surveyed))).otherwise(F.lit(w.elderly_share_not_surveyed)))
@@ -256,25 +258,23 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
     members = (
         persons.where(F.col("surveyed"))
         .transform(lambda df: survey.with_member_traits(df, seed))
-        .transform(lambda df: survey.with_deprivation(df, seed))
+        .transform(lambda df: survey.with_deprivation(df, thresholds, seed, keep=_materialised))
         .transform(lambda df: survey.with_member_answers(df, seed))
         .transform(lambda df: survey.with_incomes(df, seed))
         .transform(_materialised)
     )
     survey_households = _materialised(survey.household_answers(members, seed))
-    flags = (
-        members.select("person_id", "hh_key", (F.col("disabled") == "y").alias("_disabled"))
-        .join(survey_households.select("hh_key", "is_poor"), "hh_key", "inner")
-        .drop("hh_key")
+    # Everyone: the persons outside the survey, and the survey's members with their disability and their
+    # household's poverty (any indicator failed) from their own rows, so persons need no join (no shuffle).
+    not_surveyed = persons.where(~F.col("surveyed")).withColumns(
+        {"is_disabled": uniform(seed, "disabled_other", "pid") < w.disabled_rate_not_surveyed, "is_poor": F.lit(False)}
     )
+    surveyed = members.select(*persons.columns, (F.col("disabled") == "y").alias("is_disabled"), F.greatest(*[F.col(f"d{n}") for n in INDICATORS]).alias("is_poor"))
     everyone = (
-        persons.join(flags, "person_id", "left")
-        .withColumn("is_disabled", F.coalesce(F.col("_disabled"), uniform(seed, "disabled_other", "pid") < w.disabled_rate_not_surveyed))
-        .withColumn("is_poor", F.coalesce(F.col("is_poor"), F.lit(False)))
+        not_surveyed.unionByName(surveyed)
         .withColumn("nonsurvey_reg_rate", F.lit(nonsurvey_reg_rate))
         .transform(lambda df: survey.with_welfare(df, seed, w.welfare_correlation, w.verification_factor_poor, w.verification_factor_other))
-        .drop("_disabled")
-        .transform(_materialised)
+        .select(*PERSON_COLUMNS, *PERSON_EXTRA, "hh_key", "member_no")  # what the sources and the truth use
     )
     return everyone, survey_households, members
 
@@ -282,12 +282,20 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
 # ---------------------------------------------------------------- deliveries
 
 
-def build_delivery(source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int) -> src.Delivery:
+def _kept(df: DataFrame, kept: list[DataFrame]) -> DataFrame:
+    """Cached on first use (memory, spilling to disk) and listed, to be released once the source is written."""
+    kept.append(df.persist(StorageLevel.MEMORY_AND_DISK))
+    return kept[-1]
+
+
+def build_delivery(source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int, keep: src.Keep) -> src.Delivery:
+    """`keep` holds the source's records (with their errors' columns): its files, truth records and truth
+    errors are all taken from them, so the source's plan runs once."""
     rates = settings.sources[source].rates() if source in settings.sources else {}
     if source == "cdd_bmn":
-        return src.cdd_bmn(members, households, rates, seed)
+        return src.cdd_bmn(members, households, rates, seed, keep=keep)
     builder = {"dopa_registry": src.dopa_registry, "mof_welfare": src.mof_welfare, "dla_elderly": src.dla_elderly, "dep_disability": src.dep_disability, "dcy_child_grant": src.dcy_child_grant}[source]
-    return builder(everyone, rates, seed)
+    return builder(everyone, rates, seed, keep=keep)
 
 
 def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
@@ -401,13 +409,17 @@ def _by_source(df: DataFrame, path: str) -> None:
     df.write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy("source").parquet(path)
 
 
-def write_truth(spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, records: list[DataFrame], errors: list[DataFrame], files: list[dict], broken: list[dict], job_run: JobRun) -> None:
+def write_source_truth(truth: str, delivery: src.Delivery) -> None:
+    """The source's truth records and errors (its partitions of truth/records and truth/errors)."""
+    _by_source(delivery.records, f"{truth}/records")
+    _by_source(delivery.errors, f"{truth}/errors")
+
+
+def write_truth(spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, files: list[dict], broken: list[dict], job_run: JobRun) -> None:
+    """Persons, households and the files' accounting (records and errors were written with each source)."""
     everyone.select(*PERSON_COLUMNS, *PERSON_EXTRA).write.mode("overwrite").parquet(f"{truth}/persons")
     hh_columns = ["hh_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "size", "latent_poverty", "poverty_correlation", "is_poor"]
     households.select(*hh_columns, *[F.col(f"d{n}").cast("boolean").alias(f"deprived_ind{n}") for n in INDICATORS]).write.mode("overwrite").parquet(f"{truth}/households")
-    union = lambda frames: frames[0] if len(frames) == 1 else frames[0].unionByName(union(frames[1:]))  # noqa: E731
-    _by_source(union(records), f"{truth}/records")
-    _by_source(union(errors), f"{truth}/errors")
     _by_source(spark.createDataFrame(files, FILES_SCHEMA), f"{truth}/files")
     if broken:
         _by_source(spark.createDataFrame(broken, BROKEN_SCHEMA), f"{truth}/broken_rows")
@@ -439,21 +451,23 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     job_run.read("ref.tpmap2561_village", spark.table("ref.tpmap2561_village").count())
     job_run.timed("world", time.monotonic() - started)
     say(f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s")
-    records, errors, files, broken = [], [], [], []
+    files, broken = [], []
     try:
         for number, source in enumerate(chosen, start=1):
             started = time.monotonic()
-            delivery = build_delivery(source, everyone, households, members, settings, args.seed)
+            kept: list[DataFrame] = []
+            delivery = build_delivery(source, everyone, households, members, settings, args.seed, keep=lambda df: _kept(df, kept))
             f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run, about)
+            write_source_truth(truth, delivery)
+            for df in kept:
+                df.unpersist()
             files += f
             broken += b
-            records.append(delivery.records)
-            errors.append(delivery.errors)
             job_run.timed(source, time.monotonic() - started)
             rows = sum(r["data_rows"] for r in f if r["duplicate_of"] is None)
             say(f"generate: source {number}/{len(chosen)} {source}: {rows:,} rows in {len(f)} file(s), {job_run.phase_seconds[source]:.1f} s")
         started = time.monotonic()
-        write_truth(spark, truth, everyone, households, records, errors, files, broken, job_run)
+        write_truth(spark, truth, everyone, households, files, broken, job_run)
         job_run.timed("truth", time.monotonic() - started)
         say(f"generate: truth written in {job_run.phase_seconds['truth']:.1f} s")
     finally:
