@@ -7,6 +7,8 @@ Reads the ref.* tables (load them with the `reference` job first). Rates: conf/g
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import time
 import uuid
@@ -62,6 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--error-scale", dest="error_scale", type=float, default=1.0,
                         help="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test")
     parser.add_argument("--source", dest="source", action="append", choices=None, help=f"source to write (repeatable; default all): {', '.join(SOURCES)}")
+    parser.add_argument("--force", dest="force", action="store_true",
+                        help="write beside deliveries generate did not write (it never removes or writes into them)")
 
 
 def validate(args: argparse.Namespace) -> None:
@@ -76,6 +80,96 @@ def validate(args: argparse.Namespace) -> None:
     unknown = sorted(set(args.source or []) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(SOURCES)}")
+
+
+# ---------------------------------------------------------------- which deliveries are generate's own
+
+MARKER = "_generated.json"  # in every delivery folder generate writes; ingest skips names starting with "_"
+WRITER = "tpmap-lakehouse generate"
+SCRATCH_PREFIX = "_generate_tmp_"
+
+
+def _marker(folder: Path) -> dict | None:
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ours = isinstance(data, dict) and data.get("written_by") == WRITER and isinstance(data.get("files"), list)
+    return data if ours else None
+
+
+def is_own_delivery(folder: Path) -> bool:
+    """A delivery folder generate wrote and that holds nothing else: its marker lists every other entry."""
+    marker = _marker(folder) if folder.is_dir() and not folder.is_symlink() else None
+    return marker is not None and {p.name for p in folder.iterdir()} <= {MARKER, *marker["files"]}
+
+
+def _visible(folder: Path) -> list[Path]:
+    """Entries ingest reads (it skips names starting with `.` or `_`)."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
+
+
+def foreign_deliveries(landing: Path) -> list[Path]:
+    """Deliveries (and loose files) under <landing>/<source>/ that generate did not write."""
+    if not landing.is_dir():
+        return []
+    sources = [s for s in _visible(landing) if s.is_dir()]
+    return [d for s in sources for d in _visible(s) if not is_own_delivery(d)]
+
+
+def check_landing(landing: Path, force: bool, targets: list[Path]) -> list[Path]:
+    """Refuse (ConfigError) a landing zone with deliveries generate did not write, unless force; even with
+    force, refuse to write into one of them (targets: the delivery folders this run writes). Returns them."""
+    foreign = foreign_deliveries(landing)
+    if foreign and not force:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise ConfigError(
+            f"landing zone {landing} holds a delivery generate did not write: {foreign[0]}{more}; generate never deletes it: "
+            "move it away, point TPMAP_LANDING elsewhere, or pass --force to write beside it"
+        )
+    clash = [t for t in targets if t in foreign]
+    if clash:
+        raise ConfigError(f"{clash[0]} was not written by generate; it would write its delivery there, so it refuses even with --force")
+    return foreign
+
+
+def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[str]) -> list[Path]:
+    """The delivery folders a run writes."""
+    names = lambda s: [settings.delivery] + ([settings.redelivery.delivery] if settings.redelivery.source == s else [])  # noqa: E731
+    return [landing / s / d for s in sources for d in names(s)]
+
+
+def chosen_sources(args: argparse.Namespace) -> list[str]:
+    return [s for s in SOURCES if s in (args.source or SOURCES)]
+
+
+def preflight(config: AppConfig, args: argparse.Namespace, earlier_stages: tuple[str, ...]) -> None:
+    """Before Spark starts: the landing zone is local and holds no delivery generate did not write (or --force)."""
+    landing = _local(config.paths.resolved("landing"))
+    check_landing(landing, getattr(args, "force", False), delivery_targets(landing, load_settings(), chosen_sources(args)))
+
+
+def _write_marker(folder: Path, files: list[str], about: dict) -> None:
+    (folder / MARKER).write_text(json.dumps({"written_by": WRITER, **about, "files": files}, indent=1), encoding="utf-8")
+
+
+def _remove_own_delivery(folder: Path) -> None:
+    """Only the files its marker lists, the marker, then the (now empty) folder: never a whole tree."""
+    for name in _marker(folder)["files"]:
+        (folder / name).unlink(missing_ok=True)
+    (folder / MARKER).unlink()
+    folder.rmdir()
+
+
+def publish_deliveries(staged: Path, source_folder: Path) -> None:
+    """Replace generate's own earlier deliveries of one source by the staged ones (folders with markers);
+    other deliveries stay as they are, and a staged delivery never goes over one of them."""
+    source_folder.mkdir(parents=True, exist_ok=True)
+    for earlier in _visible(source_folder):
+        if is_own_delivery(earlier):
+            _remove_own_delivery(earlier)
+    for delivery in sorted(staged.iterdir()):
+        os.rename(delivery, source_folder / delivery.name)  # fails if a non-empty folder of that name appeared
 
 
 # ---------------------------------------------------------------- parameters from the published figures
@@ -99,12 +193,12 @@ def district_parameters(spark: SparkSession, settings: GeneratorSettings) -> pd.
     return out
 
 
-def _names(spark: SparkSession) -> tuple[DataFrame, DataFrame, DataFrame]:
+def _names(spark: SparkSession) -> tuple[world.Names, world.Names, world.Names]:
     from pythainlp.corpus import thai_family_names, thai_female_names, thai_male_names
 
-    def frame(names) -> DataFrame:
+    def frame(names) -> world.Names:
         rows = [(i + 1, n) for i, n in enumerate(sorted(set(names)))]
-        return spark.createDataFrame(rows, "index int, name string")
+        return world.Names(spark.createDataFrame(rows, "index int, name string"), len(rows))
 
     return frame(thai_male_names()), frame(thai_female_names()), frame(thai_family_names())
 
@@ -115,8 +209,9 @@ def _names(spark: SparkSession) -> tuple[DataFrame, DataFrame, DataFrame]:
 def _materialised(df: DataFrame) -> DataFrame:
     """Computed once and kept on the executors (memory, spilling to disk), with the lineage cut: every later
     plan starts from these rows instead of re-analysing the whole world's plan (at S = 0.001 plan analysis,
-    not data, took most of the time)."""
-    return df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK)
+    not data, took most of the time). Kept as rows in memory (not serialized), so each later read does not
+    deserialize them again."""
+    return df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK_DESER)
 
 
 def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, seed: int) -> tuple[DataFrame, DataFrame, DataFrame]:
@@ -143,9 +238,10 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
         F.concat(F.lit("B"), "subdistrict_code").alias("area_key"), F.lit(False).alias("surveyed"),
     )
     areas = surveyed.unionByName(others).unionByName(bangkok)
+    thresholds = params.select("district_code", *[f"thr_{n}" for n in INDICATORS])  # joined per survey household, not carried by persons
     households = (
         world.expand_households(areas, scale, seed)
-        .join(F.broadcast(params), "district_code", "left")
+        .join(F.broadcast(params.drop(*[f"thr_{n}" for n in INDICATORS])), "district_code", "left")
         .withColumn("mean_size", F.coalesce(F.col("mean_size"), F.lit(w.bangkok_household_size)))
         .withColumn("disabled_rate", F.coalesce(F.col("disabled_rate"), F.lit(w.disabled_rate_not_surveyed)))
         .withColumn("elderly_rate", F.when(F.col("surveyed"), F.coalesce(F.col("elderly_rate"), F.lit(w.elderly_share_not_surveyed))).otherwise(F.lit(w.elderly_share_not_surveyed)))
@@ -162,25 +258,23 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
     members = (
         persons.where(F.col("surveyed"))
         .transform(lambda df: survey.with_member_traits(df, seed))
-        .transform(lambda df: survey.with_deprivation(df, seed))
+        .transform(lambda df: survey.with_deprivation(df, thresholds, seed, keep=_materialised))
         .transform(lambda df: survey.with_member_answers(df, seed))
         .transform(lambda df: survey.with_incomes(df, seed))
         .transform(_materialised)
     )
     survey_households = _materialised(survey.household_answers(members, seed))
-    flags = (
-        members.select("person_id", "hh_key", (F.col("disabled") == "y").alias("_disabled"))
-        .join(survey_households.select("hh_key", "is_poor"), "hh_key", "inner")
-        .drop("hh_key")
+    # Everyone: the persons outside the survey, and the survey's members with their disability and their
+    # household's poverty (any indicator failed) from their own rows, so persons need no join (no shuffle).
+    not_surveyed = persons.where(~F.col("surveyed")).withColumns(
+        {"is_disabled": uniform(seed, "disabled_other", "pid") < w.disabled_rate_not_surveyed, "is_poor": F.lit(False)}
     )
+    surveyed = members.select(*persons.columns, (F.col("disabled") == "y").alias("is_disabled"), F.greatest(*[F.col(f"d{n}") for n in INDICATORS]).alias("is_poor"))
     everyone = (
-        persons.join(flags, "person_id", "left")
-        .withColumn("is_disabled", F.coalesce(F.col("_disabled"), uniform(seed, "disabled_other", "pid") < w.disabled_rate_not_surveyed))
-        .withColumn("is_poor", F.coalesce(F.col("is_poor"), F.lit(False)))
+        not_surveyed.unionByName(surveyed)
         .withColumn("nonsurvey_reg_rate", F.lit(nonsurvey_reg_rate))
         .transform(lambda df: survey.with_welfare(df, seed, w.welfare_correlation, w.verification_factor_poor, w.verification_factor_other))
-        .drop("_disabled")
-        .transform(_materialised)
+        .select(*PERSON_COLUMNS, *PERSON_EXTRA, "hh_key", "member_no")  # what the sources and the truth use
     )
     return everyone, survey_households, members
 
@@ -188,12 +282,20 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
 # ---------------------------------------------------------------- deliveries
 
 
-def build_delivery(source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int) -> src.Delivery:
+def _kept(df: DataFrame, kept: list[DataFrame]) -> DataFrame:
+    """Cached on first use (memory, spilling to disk) and listed, to be released once the source is written."""
+    kept.append(df.persist(StorageLevel.MEMORY_AND_DISK))
+    return kept[-1]
+
+
+def build_delivery(source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int, keep: src.Keep) -> src.Delivery:
+    """`keep` holds the source's records (with their errors' columns): its files, truth records and truth
+    errors are all taken from them, so the source's plan runs once."""
     rates = settings.sources[source].rates() if source in settings.sources else {}
     if source == "cdd_bmn":
-        return src.cdd_bmn(members, households, rates, seed)
+        return src.cdd_bmn(members, households, rates, seed, keep=keep)
     builder = {"dopa_registry": src.dopa_registry, "mof_welfare": src.mof_welfare, "dla_elderly": src.dla_elderly, "dep_disability": src.dep_disability, "dcy_child_grant": src.dcy_child_grant}[source]
-    return builder(everyone, rates, seed)
+    return builder(everyone, rates, seed, keep=keep)
 
 
 def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
@@ -203,7 +305,7 @@ def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
 
 def _write_parts(source: str, rows: DataFrame, scratch: Path, files: int) -> list[Path]:
     """Write the rows with Spark into a scratch folder; return the part files in order."""
-    out = scratch / f"{source}-{uuid.uuid4().hex}"
+    out = scratch / f"{source}-parts"
     ext = EXTENSIONS[source]
     if ext == "csv":
         first = rows.columns[0]
@@ -245,12 +347,13 @@ def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
     return lines
 
 
-def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun) -> tuple[list[dict], list[dict]]:
-    """Write one source's files; return (truth/files rows, truth/broken_rows rows)."""
+def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun, about: dict) -> tuple[list[dict], list[dict]]:
+    """Write one source's deliveries (staged in scratch, then published in place of generate's own earlier
+    ones); return (truth/files rows, truth/broken_rows rows)."""
     total = rows.count()
     files = max(1, -(-total // settings.rows_per_file_of(source)))
-    folder = landing / source / settings.delivery
-    shutil.rmtree(landing / source, ignore_errors=True)
+    staged = scratch / "deliveries" / source
+    folder = staged / settings.delivery
     folder.mkdir(parents=True)
     ext = EXTENSIONS[source]
     broken = settings.sources[source].broken if source in settings.sources else None
@@ -278,14 +381,17 @@ def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, land
             data_rows += len(bad)
         file_rows.append({"source": source, "delivery": settings.delivery, "file": name, "data_rows": data_rows, "broken_rows": len(bad), "duplicate_of": None})
         job_run.wrote(f"{source}/{settings.delivery}/{name}", data_rows)
-    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(scratch / f"{source}-parts")  # Spark's output, moved or copied into the delivery: ours, in a folder of this run
+    _write_marker(folder, [f["file"] for f in file_rows], {**about, "source": source, "delivery": settings.delivery})
     if settings.redelivery.source == source:
         first = file_rows[0]
-        again = landing / source / settings.redelivery.delivery
-        again.mkdir(parents=True)
+        again = staged / settings.redelivery.delivery
+        again.mkdir()
         shutil.copyfile(folder / first["file"], again / first["file"])
+        _write_marker(again, [first["file"]], {**about, "source": source, "delivery": settings.redelivery.delivery})
         file_rows.append({**first, "delivery": settings.redelivery.delivery, "duplicate_of": f"{settings.delivery}/{first['file']}"})
         broken_rows += [{**b, "delivery": settings.redelivery.delivery} for b in broken_rows if b["file"] == first["file"]]
+    publish_deliveries(staged, landing / source)
     return file_rows, broken_rows
 
 
@@ -303,13 +409,17 @@ def _by_source(df: DataFrame, path: str) -> None:
     df.write.mode("overwrite").option("partitionOverwriteMode", "dynamic").partitionBy("source").parquet(path)
 
 
-def write_truth(spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, records: list[DataFrame], errors: list[DataFrame], files: list[dict], broken: list[dict], job_run: JobRun) -> None:
+def write_source_truth(truth: str, delivery: src.Delivery) -> None:
+    """The source's truth records and errors (its partitions of truth/records and truth/errors)."""
+    _by_source(delivery.records, f"{truth}/records")
+    _by_source(delivery.errors, f"{truth}/errors")
+
+
+def write_truth(spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, files: list[dict], broken: list[dict], job_run: JobRun) -> None:
+    """Persons, households and the files' accounting (records and errors were written with each source)."""
     everyone.select(*PERSON_COLUMNS, *PERSON_EXTRA).write.mode("overwrite").parquet(f"{truth}/persons")
     hh_columns = ["hh_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "size", "latent_poverty", "poverty_correlation", "is_poor"]
     households.select(*hh_columns, *[F.col(f"d{n}").cast("boolean").alias(f"deprived_ind{n}") for n in INDICATORS]).write.mode("overwrite").parquet(f"{truth}/households")
-    union = lambda frames: frames[0] if len(frames) == 1 else frames[0].unionByName(union(frames[1:]))  # noqa: E731
-    _by_source(union(records), f"{truth}/records")
-    _by_source(union(errors), f"{truth}/errors")
     _by_source(spark.createDataFrame(files, FILES_SCHEMA), f"{truth}/files")
     if broken:
         _by_source(spark.createDataFrame(broken, BROKEN_SCHEMA), f"{truth}/broken_rows")
@@ -328,29 +438,36 @@ def _local(path: str) -> Path:
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
     settings = load_settings().with_error_scale(getattr(args, "error_scale", 1.0))
     spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # cp874 (x-windows-874) for the registry CSV
-    chosen = [s for s in SOURCES if s in (args.source or SOURCES)]
+    chosen = chosen_sources(args)
     landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
-    scratch = landing / f"_generate_tmp_{uuid.uuid4().hex}"
+    # Checked again here: jobs called directly (tests, benchmarks) skip the command line's preflight.
+    foreign = check_landing(landing, getattr(args, "force", False), delivery_targets(landing, settings, chosen))
+    if foreign:
+        say(f"generate: --force: writing beside {len(foreign)} delivery folder(s) it did not write, leaving them as they are")
+    about = {"run_id": job_run.run_id, "seed": args.seed, "scale": args.scale, "error_scale": getattr(args, "error_scale", 1.0)}
+    scratch = landing / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
     started = time.monotonic()
     everyone, households, members = build_world(spark, settings, args.scale, args.seed)
     job_run.read("ref.tpmap2561_village", spark.table("ref.tpmap2561_village").count())
     job_run.timed("world", time.monotonic() - started)
     say(f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s")
-    records, errors, files, broken = [], [], [], []
+    files, broken = [], []
     try:
         for number, source in enumerate(chosen, start=1):
             started = time.monotonic()
-            delivery = build_delivery(source, everyone, households, members, settings, args.seed)
-            f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run)
+            kept: list[DataFrame] = []
+            delivery = build_delivery(source, everyone, households, members, settings, args.seed, keep=lambda df: _kept(df, kept))
+            f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run, about)
+            write_source_truth(truth, delivery)
+            for df in kept:
+                df.unpersist()
             files += f
             broken += b
-            records.append(delivery.records)
-            errors.append(delivery.errors)
             job_run.timed(source, time.monotonic() - started)
             rows = sum(r["data_rows"] for r in f if r["duplicate_of"] is None)
             say(f"generate: source {number}/{len(chosen)} {source}: {rows:,} rows in {len(f)} file(s), {job_run.phase_seconds[source]:.1f} s")
         started = time.monotonic()
-        write_truth(spark, truth, everyone, households, records, errors, files, broken, job_run)
+        write_truth(spark, truth, everyone, households, files, broken, job_run)
         job_run.timed("truth", time.monotonic() - started)
         say(f"generate: truth written in {job_run.phase_seconds['truth']:.1f} s")
     finally:

@@ -65,12 +65,13 @@ def _error(field: str, kind: str, true_value: Column, written: Column) -> Column
     return F.struct(F.lit(field).alias("field"), F.col(kind).alias("error_kind"), true_value.alias("true_value"), written.alias("written_value"))
 
 
-def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]], seed: int) -> tuple[DataFrame, DataFrame]:
+def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]], seed: int) -> DataFrame:
     """Apply pid / first_name / last_name / birth_date errors to a frame of true values.
 
     Input columns: record_key, pid, title, first_name, last_name, birth_date (date), other_pid,
-    other_first_name, maiden_name. Output adds written_* columns and `date_error` (the date error kind,
-    formatted by the source writer). Returns (records, errors).
+    other_first_name, maiden_name. Output adds written_* columns, `date_error` (the date error kind,
+    formatted by the source writer) and the other kinds (_pid_kind, _first_kind, _last_kind) for
+    injected_errors.
     """
     key = F.col("record_key")
     u = lambda field: uniform(seed, f"{source}:{field}", key)  # noqa: E731
@@ -92,9 +93,14 @@ def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]],
         )
         .withColumn("written_title", F.when(F.col("_first_kind") == "glued_title", F.lit("")).otherwise(F.col("title")))
     )
-    errors = out.select(
+    return out
+
+
+def injected_errors(injected: DataFrame, source: str) -> DataFrame:
+    """The truth rows of inject's errors (ERROR_COLUMNS), from its output (the _*_kind columns kept)."""
+    return injected.select(
         F.lit(source).alias("source"),
-        key.alias("record_key"),
+        F.col("record_key"),
         F.explode(
             F.array(
                 _error("pid", "_pid_kind", F.col("pid"), F.col("written_pid")),
@@ -104,7 +110,6 @@ def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]],
             )
         ).alias("e"),
     ).where(F.col("e.error_kind").isNotNull()).select("source", "record_key", "e.*")
-    return out.drop("_pid_kind", "_first_kind", "_last_kind"), errors
 
 
 def thai_date(date: Column, error: Column, pattern: str) -> Column:
@@ -137,12 +142,16 @@ def phone_format(phone: Column, seed: int, key: Column) -> Column:
     return F.when(phone.isNotNull(), formatted)
 
 
-def with_duplicates(df: DataFrame, source: str, rate: float, seed: int, new_key: Column) -> tuple[DataFrame, DataFrame]:
-    """Copies of some records under a new record key (same person). Returns (all records, error rows)."""
+def with_duplicates(df: DataFrame, source: str, rate: float, seed: int, new_key: Column) -> DataFrame:
+    """Copies of some records under a new record key (same person); `_dup_of` is the copied record's key
+    (null on the originals)."""
     chosen = df.where(uniform(seed, f"{source}:dup", "record_key") < rate)
-    dups = chosen.withColumn("record_key", new_key)
-    errors = chosen.select(
-        F.lit(source).alias("source"), new_key.alias("record_key"), F.lit("record").alias("field"), F.lit("duplicate_record").alias("error_kind"),
-        F.col("record_key").alias("true_value"), new_key.alias("written_value"),
+    dups = chosen.withColumn("_dup_of", F.col("record_key")).withColumn("record_key", new_key)
+    return df.withColumn("_dup_of", F.lit(None).cast("string")).unionByName(dups)
+
+
+def duplicate_errors(df: DataFrame, source: str) -> DataFrame:
+    return df.where(F.col("_dup_of").isNotNull()).select(
+        F.lit(source).alias("source"), "record_key", F.lit("record").alias("field"), F.lit("duplicate_record").alias("error_kind"),
+        F.col("_dup_of").alias("true_value"), F.col("record_key").alias("written_value"),
     )
-    return df.unionByName(dups), errors

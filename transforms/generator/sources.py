@@ -8,7 +8,8 @@ from typing import Mapping, NamedTuple
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from transforms.generator.errors import ERROR_COLUMNS, inject, phone_format, thai_date, with_duplicates
+from transforms.generator import Keep, as_is
+from transforms.generator.errors import ERROR_COLUMNS, duplicate_errors, inject, injected_errors, phone_format, thai_date, with_duplicates
 from transforms.generator.random import integer, uniform
 
 DISABILITY_TYPES = ("visual", "hearing", "physical", "mental", "intellectual", "learning", "autism")
@@ -25,9 +26,15 @@ class Delivery(NamedTuple):
     errors: DataFrame  # ERROR_COLUMNS
 
 
+def _by_province(persons: DataFrame) -> DataFrame:
+    """Records spread by province once: every later window of a source partitions by province (and, inside
+    it, by district or household), so none of them moves the records again."""
+    return persons.repartition("province_code")
+
+
 def _keyed(persons: DataFrame, prefix: str) -> DataFrame:
     """record_key = prefix digit + district code + serial in district (stable, not derived from the pid)."""
-    by_district = Window.partitionBy("district_code").orderBy("person_id")
+    by_district = Window.partitionBy("province_code", "district_code").orderBy("person_id")
     return persons.withColumn("record_key", F.concat(F.lit(prefix), F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0")))
 
 
@@ -35,23 +42,40 @@ def _duplicate_key(prefix: str) -> Column:
     return F.concat(F.lit(prefix), F.substring("record_key", 2, 20))
 
 
-def _errors_and_records(df: DataFrame, source: str, record_source: str, rates: Mapping, seed: int, dup_prefix: str | None) -> tuple[DataFrame, DataFrame, DataFrame]:
-    written, errors = inject(df, record_source, rates, seed)
+def _errors_and_records(
+    df: DataFrame, source: str, record_source: str, rates: Mapping, seed: int, dup_prefix: str | None, keep: Keep
+) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """(written records with the columns the errors need, truth records, truth errors). `keep` is applied to
+    the written records before the other two are taken from them (the job materialises them there, so the
+    source's plan runs once for its files, its records and its errors)."""
+    written = inject(df, record_source, rates, seed)
     if dup_prefix is not None:
-        written, dup_errors = with_duplicates(written, record_source, float(rates.get("duplicate", 0.0)), seed, _duplicate_key(dup_prefix))
-        errors = errors.unionByName(dup_errors)
+        written = with_duplicates(written, record_source, float(rates.get("duplicate", 0.0)), seed, _duplicate_key(dup_prefix))
     shared = uniform(seed, f"{source}:shared_phone", "record_key") < float(rates.get("shared_phone", 0.0))
-    if "phone" in df.columns:
-        written = written.withColumn("_true_phone", F.col("phone")).withColumn("phone", F.when(shared & F.col("other_phone").isNotNull(), F.col("other_phone")).otherwise(F.col("phone")))
+    written = written.withColumn("_true_phone", F.col("phone")).withColumn(
+        "phone", F.when(shared & F.col("other_phone").isNotNull(), F.col("other_phone")).otherwise(F.col("phone"))
+    )
+    moves = [kind for kind in ADDRESS_KINDS if float(rates.get(kind, 0.0)) > 0]
+    for kind in moves:
+        written = _moved_addresses(written, record_source, float(rates[kind]), seed, kind)
+    written = keep(written)
+    originals = written.where(F.col("_dup_of").isNull()) if dup_prefix is not None else written
+    errors = injected_errors(originals, record_source)
+    if dup_prefix is not None:
+        errors = errors.unionByName(duplicate_errors(written, record_source))
+    errors = errors.unionByName(
+        written.where(F.col("phone") != F.col("_true_phone")).select(
+            F.lit(record_source).alias("source"), "record_key", F.lit("phone").alias("field"), F.lit("shared_phone").alias("error_kind"),
+            F.col("_true_phone").alias("true_value"), F.col("phone").alias("written_value"),
+        )
+    )
+    for kind in moves:
         errors = errors.unionByName(
-            written.where(F.col("phone") != F.col("_true_phone")).select(
-                F.lit(record_source).alias("source"), "record_key", F.lit("phone").alias("field"), F.lit("shared_phone").alias("error_kind"),
-                F.col("_true_phone").alias("true_value"), F.col("phone").alias("written_value"),
+            written.where(F.col(f"_moved_{kind}.changed")).select(
+                F.lit(record_source).alias("source"), "record_key", F.lit("address").alias("field"), F.lit(kind).alias("error_kind"),
+                F.col(f"_moved_{kind}.true_value").alias("true_value"), F.col(f"_moved_{kind}.written_value").alias("written_value"),
             )
         )
-    for kind in ADDRESS_KINDS:
-        written, moved_errors = _moved_addresses(written, record_source, float(rates.get(kind, 0.0)), seed, kind)
-        errors = errors.unionByName(moved_errors)
     records = written.select(F.lit(record_source).alias("source"), "record_key", "person_id")
     return written, records, errors.select(*ERROR_COLUMNS)
 
@@ -61,35 +85,32 @@ def _errors_and_records(df: DataFrame, source: str, record_source: str, rates: M
 ADDRESS_KINDS = ("moved_address", "registered_elsewhere")
 
 
-def _moved_addresses(df: DataFrame, source: str, rate: float, seed: int, kind: str) -> tuple[DataFrame, DataFrame]:
+def _moved_addresses(df: DataFrame, source: str, rate: float, seed: int, kind: str) -> DataFrame:
     """Some records carry another address than the person's home: the house and area of a random other
-    record of the same province (moves are mostly within a province). Recorded (village, or subdistrict in
-    Bangkok, as true and written value) where the house differs."""
-    if rate <= 0:
-        return df, df.sparkSession.createDataFrame([], ", ".join(f"{c} string" for c in ERROR_COLUMNS))
+    record of the same province (moves are mostly within a province). `_moved_<kind>`: whether the house
+    changed, and the place (village, or subdistrict in Bangkok) before and after, for the truth."""
     area = ["house_code", "village_code", "subdistrict_code", "district_code"]
     shuffled = Window.partitionBy("province_code").orderBy(F.xxhash64(F.lit(seed), F.lit(f"{source}:{kind}"), "record_key"))
     moved = (uniform(seed, f"{source}:{kind}", "record_key") < rate) & F.col("_other_area").isNotNull()
     place = F.coalesce("village_code", "subdistrict_code")  # Bangkok has no villages
     out = df.withColumn("_other_area", F.lag(F.struct(*area), 1).over(shuffled)).withColumns({"_true_house": F.col("house_code"), "_true_place": place})
     out = out.withColumns({c: F.when(moved, F.col(f"_other_area.{c}")).otherwise(F.col(c)) for c in area})
-    errors = out.where(~F.col("house_code").eqNullSafe(F.col("_true_house"))).select(
-        F.lit(source).alias("source"), "record_key", F.lit("address").alias("field"), F.lit(kind).alias("error_kind"),
-        F.col("_true_place").alias("true_value"), place.alias("written_value"),
+    change = F.struct(
+        (~F.col("house_code").eqNullSafe(F.col("_true_house"))).alias("changed"), F.col("_true_place").alias("true_value"), place.alias("written_value")
     )
-    return out.drop("_other_area", "_true_house", "_true_place"), errors
+    return out.withColumn(f"_moved_{kind}", change).drop("_other_area", "_true_house", "_true_place")
 
 
 def _with_others(persons: DataFrame) -> DataFrame:
     """Another member's pid / given name / phone (for 'other member' errors and shared phones)."""
-    hh = Window.partitionBy("hh_key").orderBy("member_no")
+    hh = Window.partitionBy("province_code", "hh_key").orderBy("member_no")  # a household lives in one province
     nxt = lambda c: F.coalesce(F.lead(c).over(hh), F.lag(c).over(hh))  # noqa: E731
-    return persons.withColumn("other_pid", nxt("pid")).withColumn("other_first_name", nxt("first_name")).withColumn("other_phone", nxt("phone"))
+    return persons.withColumns({"other_pid": nxt("pid"), "other_first_name": nxt("first_name"), "other_phone": nxt("phone")})  # one window operator
 
 
-def dopa_registry(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
-    df = _with_others(persons).withColumn("record_key", F.col("pid"))
-    w, records, errors = _errors_and_records(df, "dopa_registry", "dopa_registry", {k: v for k, v in rates.items() if k != "pid"}, seed, None)
+def dopa_registry(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
+    df = _with_others(_by_province(persons)).withColumn("record_key", F.col("pid"))
+    w, records, errors = _errors_and_records(df, "dopa_registry", "dopa_registry", {k: v for k, v in rates.items() if k != "pid"}, seed, None, keep)
     rows = w.select(
         "pid", F.col("written_title").alias("title"), F.col("written_first_name").alias("first_name"), F.col("written_last_name").alias("last_name"),
         F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"), thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"),
@@ -99,28 +120,28 @@ def dopa_registry(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
     return Delivery(rows, records, errors)
 
 
-def cdd_bmn(members: DataFrame, households: DataFrame, rates: Mapping, seed: int) -> Delivery:
+def cdd_bmn(members: DataFrame, households: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     """One JSON object per household (column `json`), members nested; member records keyed hh_id-nn."""
-    df = _with_others(members).withColumn("record_key", F.concat(F.col("hh_id"), F.lit("-"), F.lpad(F.col("member_no").cast("string"), 2, "0")))
-    w, records, errors = _errors_and_records(df, "cdd_bmn", "cdd_bmn_member", rates, seed, None)
+    df = _with_others(_by_province(members)).withColumn("record_key", F.concat(F.col("hh_id"), F.lit("-"), F.lpad(F.col("member_no").cast("string"), 2, "0")))
+    w, records, errors = _errors_and_records(df, "cdd_bmn", "cdd_bmn_member", rates, seed, None, keep)
     member = F.struct(
         "member_no", F.col("written_pid").alias("pid"), F.col("written_title").alias("title"), F.col("written_first_name").alias("first_name"),
         F.col("written_last_name").alias("last_name"), F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"),
         thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"), "age", "relation", *MEMBER_FIELDS,
     )
-    nested = w.groupBy("hh_key").agg(F.array_sort(F.collect_list(member)).alias("members"))
+    nested = w.groupBy("province_code", "hh_key").agg(F.array_sort(F.collect_list(member)).alias("members"))
     doc = F.struct(
         F.lit("2561").alias("survey_round"), "hh_id", "house_code", "house_no", "village_code", "subdistrict_code", "district_code", "province_code",
         F.date_format(F.add_months("interview_date", 543 * 12), "dd/MM/yyyy").alias("interview_date"),
         "food_hygiene", "medicine_use", "housing", "drinking_water_litres_min", "use_water_litres_min", "home_hygiene", "income_other", "own_food_value", "members",
     )
-    rows = households.join(nested, on="hh_key", how="inner").select("hh_id", F.to_json(doc, {"ignoreNullFields": "false"}).alias("json"))
+    rows = households.join(nested.drop("province_code"), on="hh_key", how="inner").select("hh_id", F.to_json(doc, {"ignoreNullFields": "false"}).alias("json"))
     return Delivery(rows.select(F.col("hh_id").alias("_key"), "json"), records, errors)
 
 
-def mof_welfare(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
-    df = _keyed(_with_others(persons).where(F.col("welfare_status").isNotNull()), "1")
-    w, records, errors = _errors_and_records(df, "mof_welfare", "mof_welfare", rates, seed, "9")
+def mof_welfare(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
+    df = _keyed(_with_others(_by_province(persons)).where(F.col("welfare_status").isNotNull()), "1")
+    w, records, errors = _errors_and_records(df, "mof_welfare", "mof_welfare", rates, seed, "9", keep)
     income = F.when(F.col("welfare_status") == "verified", integer(seed, "mof_inc", 0, 99, "record_key") * 1000).otherwise(integer(seed, "mof_inc2", 30, 300, "record_key") * 1000)
     registered = F.date_add(F.lit("2017-04-03").cast("date"), integer(seed, "mof_reg", 0, 40, "record_key"))
     rows = w.select(
@@ -135,11 +156,11 @@ def mof_welfare(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
     return Delivery(rows, records, errors)
 
 
-def dla_elderly(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
+def dla_elderly(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     take_up = float(rates.get("take_up", 0.93))
     chosen = persons.where((F.col("age") >= 60) & F.col("is_alive") & (uniform(seed, "dla_take", "pid") < take_up))
-    df = _keyed(_with_others(chosen), "2")
-    w, records, errors = _errors_and_records(df, "dla_elderly", "dla_elderly", rates, seed, "8")
+    df = _keyed(_with_others(_by_province(chosen)), "2")
+    w, records, errors = _errors_and_records(df, "dla_elderly", "dla_elderly", rates, seed, "8", keep)
     sci = uniform(seed, "dla_sci", "record_key") < float(rates.get("scientific_notation", 0.0))
     pid = F.when(sci & F.col("written_pid").rlike("^[0-9]{13}$"), F.concat(F.substring("written_pid", 1, 1), F.lit("."), F.substring("written_pid", 2, 11), F.lit("E+12"))).otherwise(F.col("written_pid"))
     amount = F.when(F.col("age") >= 90, "1,000").when(F.col("age") >= 80, "800").when(F.col("age") >= 70, "700").otherwise("600")
@@ -158,11 +179,11 @@ def dla_elderly(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
     return Delivery(rows, records, errors)
 
 
-def dep_disability(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
+def dep_disability(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     take_up = float(rates.get("take_up", 0.9))
     chosen = persons.where(F.col("is_disabled") & F.col("is_alive") & (uniform(seed, "dep_take", "pid") < take_up))
-    df = _keyed(_with_others(chosen), "3")
-    w, records, errors = _errors_and_records(df, "dep_disability", "dep_disability", rates, seed, "7")
+    df = _keyed(_with_others(_by_province(chosen)), "3")
+    w, records, errors = _errors_and_records(df, "dep_disability", "dep_disability", rates, seed, "7", keep)
     issued = F.date_add(F.lit("2012-01-01").cast("date"), integer(seed, "dep_issued", 0, 2200, "record_key"))
     kind = F.element_at(F.array(*[F.lit(k) for k in DISABILITY_TYPES]), integer(seed, "dep_type", 1, len(DISABILITY_TYPES), "record_key"))
     doc = F.struct(
@@ -176,15 +197,15 @@ def dep_disability(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
     return Delivery(w.select(F.col("record_key").alias("_key"), F.to_json(doc, {"ignoreNullFields": "false"}).alias("json")), records, errors)
 
 
-def dcy_child_grant(persons: DataFrame, rates: Mapping, seed: int) -> Delivery:
+def dcy_child_grant(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     """Children under 6; the mother is the household's first woman aged 18-49 (null if none)."""
     take_up = float(rates.get("take_up", 0.55))
     mothers = persons.where((F.col("sex") == "F") & F.col("age").between(18, 49)).groupBy("hh_key").agg(
         F.min(F.struct("member_no", "pid", "first_name", "last_name", "phone")).alias("mother")
     )
     chosen = persons.where((F.col("age") < 6) & F.col("is_alive") & (uniform(seed, "dcy_take", "pid") < take_up)).join(mothers, "hh_key", "left")
-    df = _keyed(chosen.withColumn("other_pid", F.col("mother.pid")).withColumn("other_first_name", F.lit(None).cast("string")).withColumn("other_phone", F.lit(None).cast("string")), "4")
-    w, records, errors = _errors_and_records(df, "dcy_child_grant", "dcy_child_grant", rates, seed, "6")
+    df = _keyed(_by_province(chosen).withColumn("other_pid", F.col("mother.pid")).withColumn("other_first_name", F.lit(None).cast("string")).withColumn("other_phone", F.lit(None).cast("string")), "4")
+    w, records, errors = _errors_and_records(df, "dcy_child_grant", "dcy_child_grant", rates, seed, "6", keep)
     y, m, d = F.year("birth_date"), F.month("birth_date"), F.dayofmonth("birth_date")
     birth = (
         F.when(F.col("date_error") == "ce_as_be", F.make_date(y + 543, m, d))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from transforms.generator import Keep, as_is
 from transforms.generator.random import integer, normal, normal_cdf, uniform
 
 INDICATORS = (1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28)
@@ -47,10 +48,11 @@ def with_member_traits(members: DataFrame, seed: int) -> DataFrame:
     )
 
 
-def with_deprivation(members: DataFrame, seed: int) -> DataFrame:
+def with_deprivation(members: DataFrame, thresholds: DataFrame, seed: int, keep: Keep = as_is) -> DataFrame:
     """Per household and indicator: applies (any member in scope), deprived, and the victim member.
 
-    Needs per-row `thr_<n>` (normal quantile of the district's published CNT/ALL) and `latent_poverty`.
+    `thresholds`: per district_code, `thr_<n>` (normal quantile of the district's published CNT/ALL); the
+    members need `latent_poverty` and `poverty_correlation`.
     The Gaussian copula gives each household its probability of failing indicator n given its latent
     factor, p = P(sqrt(rho) L + sqrt(1 - rho) Z < thr) = Phi((thr - sqrt(rho) L) / sqrt(1 - rho)), whose
     mean over households is the district's published rate; p is then scaled per district so that the
@@ -69,43 +71,56 @@ def with_deprivation(members: DataFrame, seed: int) -> DataFrame:
     households = members.groupBy("hh_key", "district_code").agg(
         F.first("latent_poverty").alias("_latent"),
         F.first("poverty_correlation").alias("_rho"),
-        *[F.first(f"thr_{n}").alias(f"_thr{n}") for n in INDICATORS],
         *[F.max(scope.cast("int")).alias(f"_a{n}") for n, scope in scopes.items()],
         F.count("*").alias("_size"),
-    )
-    for n in INDICATORS:  # the household's probability of failing n, given its latent factor
+    ).join(F.broadcast(thresholds.select("district_code", *[F.col(f"thr_{n}").alias(f"_thr{n}") for n in INDICATORS])), "district_code", "left")
+
+    def failing(n: int) -> Column:  # the household's probability of failing n, given its latent factor
         x = (F.col(f"_thr{n}") - F.sqrt("_rho") * F.col("_latent")) / F.sqrt(F.lit(1.0) - F.col("_rho"))
         applies = (F.col(f"_a{n}") == 1) if n in scopes else F.lit(True)
-        households = households.withColumn(f"_p{n}", F.when(applies, F.coalesce(normal_cdf(x), F.lit(0.0))).otherwise(F.lit(0.0)))
+        return F.when(applies, F.coalesce(normal_cdf(x), F.lit(0.0))).otherwise(F.lit(0.0))
+
+    # Columns of one kind are added together (withColumns): one projection, and the window sums in one
+    # window operator instead of a chain of 17 that each buffer the rows again. The households are kept:
+    # the district sums, the running sums and the district totals each read them.
+    households = keep(
+        households.withColumns({f"_p{n}": failing(n) for n in INDICATORS})
+        .select("hh_key", "district_code", "_size", *[f"_a{n}" for n in scopes], *[f"_thr{n}" for n in INDICATORS], *[f"_p{n}" for n in INDICATORS])
+    )
     households = _per_person_rates(households, scopes)
     # Systematic sampling along all households, district by district in a hash order inside each district:
     # C = running sum of p (fixed point, so sums are exact and independent of partitioning), a household
     # fails when floor((C + v) / ONE) steps past it, v one uniform per indicator.
-    for n in INDICATORS:
-        households = households.withColumn(f"_p{n}", F.round(F.col(f"_p{n}") * F.lit(float(ONE))).cast("long"))
+    households = households.withColumns({f"_p{n}": F.round(F.col(f"_p{n}") * F.lit(float(ONE))).cast("long") for n in INDICATORS})
     order = uniform(seed, "deprivation_order", "hh_key")
     in_district = Window.partitionBy("district_code").orderBy(order, "hh_key").rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    for n in INDICATORS:
-        households = households.withColumn(f"_c{n}", F.sum(f"_p{n}").over(in_district))
-    earlier = Window.orderBy("district_code").rowsBetween(Window.unboundedPreceding, -1)  # ~900 district rows
-    offsets = households.groupBy("district_code").agg(*[F.sum(f"_p{n}").alias(f"_t{n}") for n in INDICATORS]).select(
-        "district_code", *[F.coalesce(F.sum(f"_t{n}").over(earlier), F.lit(0).cast("long")).alias(f"_o{n}") for n in INDICATORS]
-    )
-    households = households.join(F.broadcast(offsets), "district_code", "left")
+    households = households.withColumns({f"_c{n}": F.sum(f"_p{n}").over(in_district) for n in INDICATORS})
+    totals = households.groupBy("district_code").agg(*[F.sum(f"_p{n}").alias(f"_t{n}") for n in INDICATORS])
+    households = households.join(F.broadcast(_earlier_district_sums(totals)), "district_code", "left")
 
     def fails(n: int) -> Column:
         v = F.floor(uniform(seed, f"ind{n}", F.lit("country")) * F.lit(float(ONE))).cast("long")
         after = F.col(f"_o{n}") + F.col(f"_c{n}") + v
         return F.shiftright(after, SHIFT) > F.shiftright(after - F.col(f"_p{n}"), SHIFT)
 
-    # Materialised (one row per household, 17 booleans) so the members' plan is not repeated in every
-    # later plan: the self-join would otherwise double it, and the truth writes ran the driver out of heap.
-    flags = households.select("hh_key", *[fails(n).alias(f"d{n}") for n in INDICATORS]).localCheckpoint(eager=True)
+    # Kept (one row per household, 17 booleans) so the members' plan is not repeated in every later plan:
+    # the self-join would otherwise double it, and the truth writes ran the driver out of heap.
+    flags = keep(households.select("hh_key", *[fails(n).alias(f"d{n}") for n in INDICATORS]))
     out = members.join(flags, "hh_key", "left")
-    for n, scope in scopes.items():
-        pick = F.when(scope, F.struct(uniform(seed, f"victim{n}", "hh_key", "member_no"), F.col("member_no")))
-        out = out.withColumn(f"v{n}", F.col(f"d{n}") & (F.min(pick).over(hh)["member_no"] == F.col("member_no")))
-    return out
+    pick = lambda n, scope: F.when(scope, F.struct(uniform(seed, f"victim{n}", "hh_key", "member_no"), F.col("member_no")))  # noqa: E731
+    return out.withColumns({f"v{n}": F.col(f"d{n}") & (F.min(pick(n, scope)).over(hh)["member_no"] == F.col("member_no")) for n, scope in scopes.items()})
+
+
+def _earlier_district_sums(totals: DataFrame) -> DataFrame:
+    """_o<n>: the sum of _t<n> over the districts with a smaller code (0 for the first). A join of the ~900
+    district rows with themselves, not a window without partitions (which moves all rows to one task)."""
+    earlier = totals.select(F.col("district_code").alias("_earlier"), *[F.col(f"_t{n}") for n in INDICATORS])
+    return (
+        totals.select("district_code")
+        .join(F.broadcast(earlier), F.col("_earlier") < F.col("district_code"), "left")
+        .groupBy("district_code")
+        .agg(*[F.coalesce(F.sum(f"_t{n}"), F.lit(0).cast("long")).alias(f"_o{n}") for n in INDICATORS])
+    )
 
 
 def _per_person_rates(households: DataFrame, scopes: dict[int, Column]) -> DataFrame:
@@ -159,8 +174,7 @@ def with_incomes(members: DataFrame, seed: int) -> DataFrame:
     total = per_capita.cast("long") * F.col("size")
     m = (
         members.withColumn("_total", total)
-        .withColumn("_earners", F.sum(F.col("_earner").cast("int")).over(hh))
-        .withColumn("_elderly", F.sum((F.col("age") >= 60).cast("int")).over(hh))
+        .withColumns({"_earners": F.sum(F.col("_earner").cast("int")).over(hh), "_elderly": F.sum((F.col("age") >= 60).cast("int")).over(hh)})
         .withColumn("own_food_value", F.floor(F.col("_total") * 0.15 * uniform(seed, "food", "hh_key")).cast("long"))
         .withColumn("_allowances", F.least(F.col("_elderly") * 7200, F.floor(F.col("_total") * 0.2)).cast("long"))
         .withColumn("_remit", F.floor(F.col("_total") * 0.15 * uniform(seed, "remit", "hh_key")).cast("long"))
@@ -193,7 +207,12 @@ def household_answers(members: DataFrame, seed: int) -> DataFrame:
     u = lambda purpose: uniform(seed, purpose, "hh_key")  # noqa: E731
     flags = [F.max(F.col(f"d{n}").cast("int")).alias(f"d{n}") for n in (1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28)]
     keep = ["hh_key", "hh_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "size", "latent_poverty", "poverty_correlation"]
-    h = members.groupBy(*keep).agg(*flags, F.first("own_food_value").alias("own_food_value"), F.first("income_other").alias("income_other"))
+    # The income struct is taken apart and put together again: a first() of a struct needs a sort-based
+    # aggregation, one of longs a hash aggregation (the values are the same for all members).
+    parts = ("remittances", "rent", "pensions", "allowances")
+    h = members.groupBy(*keep).agg(
+        *flags, F.first("own_food_value").alias("own_food_value"), *[F.first(f"income_other.{p}").alias(f"_income_{p}") for p in parts]
+    ).withColumn("income_other", F.struct(*[F.col(f"_income_{p}").alias(p) for p in parts])).drop(*[f"_income_{p}" for p in parts])
     d = lambda n: F.col(f"d{n}") == 1  # noqa: E731
     return (
         h.withColumn("food_hygiene", _items(["labelled_packaged_food", "cooked_meat", "washed_vegetables", "hand_washing_serving_spoon"], d(4), bad(4, 4)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -33,7 +34,8 @@ def expand_households(areas: DataFrame, scale: float, seed: int) -> DataFrame:
 
 
 def with_household_traits(households: DataFrame, seed: int, correlation: float, size_weight: float) -> DataFrame:
-    """Size (mean = published persons per household), latent poverty factor, house code.
+    """Size (mean = published persons per household), latent poverty factor, house code, and
+    _persons_before: the members of the district's earlier households (in hh_key order), for with_citizen_ids.
 
     The latent factor is standard normal blended with the household's standardised size draw (weight
     size_weight): larger households are poorer, as in the published figures (poor households have 3.5
@@ -44,14 +46,15 @@ def with_household_traits(households: DataFrame, seed: int, correlation: float, 
     standard_size = (u_size - F.lit(0.5)) * F.lit(math.sqrt(12.0))
     latent = F.lit(math.sqrt(1.0 - size_weight**2)) * normal(seed, "latent", "hh_key") - F.lit(size_weight) * standard_size
     by_district = Window.partitionBy("district_code").orderBy("hh_key")
+    before = by_district.rowsBetween(Window.unboundedPreceding, -1)
     return (
         households.withColumn("size", size)
         .withColumn("latent_poverty", latent)
         .withColumn("poverty_correlation", F.lit(correlation))
-        .withColumn(
-            "house_code",
-            F.concat(F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0")),
-        )
+        .withColumns({  # together: one window operator
+            "house_code": F.concat(F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0")),
+            "_persons_before": F.coalesce(F.sum("size").over(before), F.lit(0)).cast("int"),
+        })
     )
 
 
@@ -148,8 +151,11 @@ def expand_members(households: DataFrame, seed: int) -> DataFrame:
 
 
 def with_citizen_ids(persons: DataFrame, seed: int, migrant_share: float) -> DataFrame:
-    """person_id and a valid unique 13-digit pid: type digit, district code, serial in district, check digit."""
-    by_district = Window.partitionBy("district_code").orderBy("hh_key", "member_no")
+    """person_id and a valid unique 13-digit pid: type digit, district code, serial in district, check digit.
+
+    The serial numbers the district's persons in (hh_key, member_no) order: the members of the district's
+    earlier households (_persons_before, from with_household_traits) plus the member number, so persons
+    need no window (and no shuffle) of their own."""
     born_1984 = F.year("birth_date") >= 1984
     migrant = ~F.col("surveyed") & (uniform(seed, "migrant", "hh_key", "member_no") < migrant_share)
     first = (
@@ -157,12 +163,12 @@ def with_citizen_ids(persons: DataFrame, seed: int, migrant_share: float) -> Dat
         .when(born_1984, "1")
         .otherwise("3")
     )
-    p = persons.withColumn("_serial", F.row_number().over(by_district))
+    p = persons.withColumn("_serial", F.col("_persons_before") + F.col("member_no"))
     twelve = F.concat(first, F.col("district_code"), F.lpad(F.col("_serial").cast("string"), 7, "0"))
     return (
         p.withColumn("person_id", F.col("district_code").cast("long") * 10_000_000 + F.col("_serial"))
         .withColumn("pid", F.concat(twelve, check_digit(twelve)))
-        .drop("_serial")
+        .drop("_serial", "_persons_before")
     )
 
 
@@ -172,12 +178,19 @@ def check_digit(twelve: Column) -> Column:
     return F.pmod(F.lit(11) - F.pmod(total, F.lit(11)), F.lit(10)).cast("string")
 
 
-def with_names(persons: DataFrame, male: DataFrame, female: DataFrame, family: DataFrame, seed: int) -> DataFrame:
+class Names(NamedTuple):
+    """A small name table (index int 1..size, name) and its size."""
+
+    frame: DataFrame
+    size: int
+
+
+def with_names(persons: DataFrame, male_names: Names, female_names: Names, family_names: Names, seed: int) -> DataFrame:
     """Given name by sex, household surname (married women take it), a maiden surname, and title.
 
-    The name tables are small (index int 1..n, name); they are broadcast and picked by hash index.
+    The name tables are broadcast and picked by hash index.
     """
-    n_male, n_female, n_family = male.count(), female.count(), family.count()
+    (male, n_male), (female, n_female), (family, n_family) = male_names, female_names, family_names
     pick = lambda n, purpose, *keys: (F.floor(uniform(seed, purpose, *keys) * n) + 1).cast("int")  # noqa: E731
     p = (
         persons.withColumn("_gi", F.when(F.col("sex") == "M", pick(n_male, "given", "hh_key", "member_no")).otherwise(pick(n_female, "given", "hh_key", "member_no")))
