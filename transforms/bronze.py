@@ -106,10 +106,10 @@ def csv_field_count(text: Column, delimiter: str, quote: str) -> Column:
     q, d = re.escape(quote), re.escape(delimiter)
     # Remove every well-formed quoted field (doubled quotes inside it are escapes); any quote left is stray.
     unquoted = F.regexp_replace(text, f"{q}(?:[^{q}]|{q}{q})*{q}", "")
-    quoted_count = F.when(F.instr(unquoted, quote) > 0, F.lit(-1)).otherwise(F.size(F.split(unquoted, d, -1)))
+    quoted_count = F.when(unquoted.contains(quote), F.lit(-1)).otherwise(F.size(F.split(unquoted, d, -1)))
     # Most lines hold no quote at all: count delimiters without a regular expression.
     plain_count = F.length(text) - F.length(F.replace(text, F.lit(delimiter), F.lit(""))) + F.lit(1)
-    return F.when(F.instr(text, quote) == 0, plain_count).otherwise(quoted_count)
+    return F.when(~text.contains(quote), plain_count).otherwise(quoted_count)
 
 
 def _first_reason(checks: Sequence[tuple[Column, str, Column]]) -> tuple[Column, Column]:
@@ -125,7 +125,8 @@ def _missing_required(values: Mapping[str, Column]) -> tuple[Column, Column]:
     """(any required value null/blank, reason naming the empty fields)."""
     if not values:
         return F.lit(False), F.lit(None).cast("string")
-    empty = {name: value.isNull() | (F.trim(value.cast("string")) == "") for name, value in values.items()}
+    # One reference per value: Spark then parses only the required fields of a CSV line.
+    empty = {name: F.trim(F.coalesce(value.cast("string"), F.lit(""))) == "" for name, value in values.items()}
     names = F.concat_ws(", ", *[F.when(is_empty, F.lit(name)) for name, is_empty in empty.items()])
     failed = F.lit(False)
     for is_empty in empty.values():
@@ -170,21 +171,26 @@ def _map_too_long(limits: Mapping[str, int], default_limit: int) -> tuple[Column
 
 
 def _bad_bytes_checks() -> list[tuple[Column, str, Column]]:
+    # `contains` searches bytes; `instr` would count characters up to the match (several times slower).
     text = F.col("text")
     return [
-        (F.instr(text, REPLACEMENT_CHAR) > 0, BAD_ENCODING, F.lit("bytes invalid in the declared encoding")),
-        (F.instr(text, NUL) > 0, NUL_BYTE, F.lit("line holds a NUL byte")),
+        (text.contains(REPLACEMENT_CHAR), BAD_ENCODING, F.lit("bytes invalid in the declared encoding")),
+        (text.contains(NUL), NUL_BYTE, F.lit("line holds a NUL byte")),
     ]
 
 
+def csv_fields(text: Column, width: int, delimiter: str, quote: str) -> Column:
+    """The line's fields as a struct _c0.._cN of strings, by position (`"` doubled inside a quoted field)."""
+    schema = ", ".join(f"_c{i} string" for i in range(width))
+    return F.from_csv(text, schema, {"sep": delimiter, "quote": quote, "escape": quote, "mode": "PERMISSIVE"})
+
+
 def with_csv_fields(header_width: int, delimiter: str, quote: str) -> Transform:
-    """Parse `text` into `_fields` (struct _c0.._cN of strings, by position) when it has header_width fields."""
-    schema = ", ".join(f"_c{i} string" for i in range(header_width))
-    options = {"sep": delimiter, "quote": quote, "escape": quote, "mode": "PERMISSIVE"}
+    """Parse `text` into `_fields` (struct _c0.._cN of strings, by position) and count its fields (`_field_count`)."""
 
     def transform(df: DataFrame) -> DataFrame:
         return df.withColumn("_field_count", csv_field_count(F.col("text"), delimiter, quote)).withColumn(
-            "_fields", F.from_csv(F.col("text"), schema, options)
+            "_fields", csv_fields(F.col("text"), header_width, delimiter, quote)
         )
 
     return transform
@@ -195,6 +201,8 @@ def with_csv_problems(
     required_positions: Mapping[str, int],
     field_limits: Mapping[str, tuple[int, int]] | None = None,
     unterminated_last: Column | None = None,
+    delimiter: str = ",",
+    quote: str = '"',
 ) -> Transform:
     """Classify parsed CSV lines: `_reason_code` / `_reason` null for a good line.
 
@@ -209,7 +217,9 @@ def with_csv_problems(
         count = F.col("_field_count")
         wrong_count = count != F.lit(header_width)
         count_text = F.when(count < 0, F.lit("an unclosed quote")).otherwise(F.concat(count.cast("string"), F.lit(" fields")))
-        too_long, too_long_why = _too_long({n: (F.col(f"_fields._c{i}"), lim) for n, (i, lim) in (field_limits or {}).items()})
+        # Field lengths from a parse of their own, reached only for lines longer than the smallest limit.
+        every_field = csv_fields(F.col("text"), header_width, delimiter, quote)
+        too_long, too_long_why = _too_long({n: (every_field[f"_c{i}"], lim) for n, (i, lim) in (field_limits or {}).items()})
         missing, missing_why = _missing_required({n: F.col(f"_fields._c{i}") for n, i in required_positions.items()})
         checks = [
             *_bad_bytes_checks(),
@@ -236,8 +246,9 @@ def with_json_fields(df: DataFrame) -> DataFrame:
     Jackson would otherwise stop after the first object and drop the rest silently.
     """
     wrapped = F.from_json(F.concat(F.lit("["), F.col("text"), F.lit("]")), "array<map<string,string>>", STRICT_JSON_OPTIONS)
-    one_object = (F.size(wrapped) == 1) & F.rtrim(F.col("text")).endswith("}")
-    return df.withColumn("_map", F.when(one_object, wrapped.getItem(0)))
+    one_object = (F.size("_parsed") == 1) & F.rtrim(F.col("text")).endswith("}")
+    # Parsed in a column of its own: an expression used twice in one projection would be parsed twice.
+    return df.withColumn("_parsed", wrapped).withColumn("_map", F.when(one_object, F.col("_parsed").getItem(0))).drop("_parsed")
 
 
 def with_json_problems(
@@ -253,7 +264,7 @@ def with_json_problems(
     def transform(df: DataFrame) -> DataFrame:
         invalid = F.col("_map").isNull()
         # Only a line spelling the escape can hold a NUL in a value: search the values then alone.
-        escaped_nul = (F.instr(F.col("text"), "\\u0000") > 0) & F.exists(F.map_values(F.col("_map")), lambda v: F.instr(v, NUL) > 0)
+        escaped_nul = F.col("text").contains("\\u0000") & F.exists(F.map_values(F.col("_map")), lambda v: v.contains(NUL))
         if default_limit is None:
             too_long, too_long_why = F.lit(False), F.lit(None).cast("string")
         else:
@@ -284,7 +295,7 @@ def with_record_problems(required: Sequence[str], string_limits: Mapping[str, in
     def transform(df: DataFrame) -> DataFrame:
         has_nul = F.lit(False)
         for name in limits:
-            has_nul = has_nul | F.coalesce(F.instr(F.col(name), NUL) > 0, F.lit(False))
+            has_nul = has_nul | F.coalesce(F.col(name).contains(NUL), F.lit(False))
         too_long, too_long_why = _too_long({name: (F.col(name), limit) for name, limit in limits.items()}, of_line=False)
         missing, missing_why = _missing_required({name: F.col(name) for name in required})
         checks = [
@@ -350,7 +361,11 @@ def select_json_columns(columns: Sequence[str], keep: Sequence[str] = ("line_num
 
     def transform(df: DataFrame) -> DataFrame:
         expected = F.array(*[F.lit(c) for c in columns])
-        extra = F.map_filter(F.col("_map"), lambda k, _v: ~F.array_contains(expected, k))
+        # The lambda of map_filter runs interpreted: only for the rare line that has unexpected keys.
+        has_extra = F.size(F.array_except(F.map_keys(F.col("_map")), expected)) > 0
+        extra = F.when(has_extra, F.map_filter(F.col("_map"), lambda k, _v: ~F.array_contains(expected, k))).otherwise(
+            F.create_map().cast("map<string,string>")
+        )
         return df.select(*[F.col("_map").getItem(c).alias(c) for c in columns], extra.alias("_extra"), *keep)
 
     return transform

@@ -13,6 +13,7 @@ import stat
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from pyspark.sql import functions as F
 
 from jobs import ingest
 from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
@@ -248,3 +249,20 @@ def test_missing_landing_root_is_a_configuration_error(config, tmp_path, monkeyp
     assert error.startswith("configuration error: paths.landing:") and "nowhere" in error and "\n" not in error
     moved = config.model_copy(update={"paths": config.paths.model_copy(update={"landing": str(tmp_path / "nowhere")})})
     ingest.preflight(moved, None, ("reference", "generate"))  # generate makes it first
+
+
+def test_landing_folders_without_a_contract_are_recorded_once(spark, tmp_path):
+    from jobs.runs import JobRun
+
+    (tmp_path / "nso_census" / "2018-06-30").mkdir(parents=True)
+    (tmp_path / "nso_census" / "2018-06-30" / "census.csv").write_bytes(b"id\n1\n")
+    (tmp_path / "_tmp").mkdir()
+    (tmp_path / "dopa_registry").mkdir()
+    lfs = ingest.LandingFileSystem(spark)
+    for _ in range(2):
+        ingest.record_foreign_entries(spark, lfs, str(tmp_path), {"dopa_registry"}, JobRun("ingest", {}))
+    rows = spark.table(ingest.FILES_TABLE).where(F.col("path").startswith(tmp_path.as_uri().replace("file:///", "file:/"))).collect()
+    assert sorted((r.source, r.status, r.file_reason) for r in rows) == [
+        ("_tmp", "ignored", "not a source folder: hidden name"),
+        ("nso_census", "ignored", "not a source folder: no contract conf/sources/nso_census.yaml"),
+    ]

@@ -35,9 +35,9 @@ def test_rerun_changes_nothing_and_redelivery_is_skipped(spark, landing):
     assert (land.bronze().count(), land.quarantine().count(), land.files().count()) == (2, 1, 2)
 
 
-def _crash_before_bronze(real):
+def _crash_before_quarantine(real):
     def append_once(spark, df, table, *args):
-        if table.startswith("bronze.t_"):
+        if table == ingest.QUARANTINE_TABLE:
             raise RuntimeError("simulated crash between the two commits")
         return real(spark, df, table, *args)
 
@@ -52,9 +52,11 @@ def _crash_before_ops(real):
 
 
 @pytest.mark.parametrize(
-    ("target", "crash"), [("_append_once", _crash_before_bronze), ("_record_files", _crash_before_ops)], ids=["between-commits", "before-ops"]
+    ("target", "crash", "written"),
+    [("_append_once", _crash_before_quarantine, (3, 0)), ("_record_files", _crash_before_ops, (3, 1))],
+    ids=["between-commits", "before-ops"],
 )
-def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch, target, crash):
+def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch, target, crash, written):
     land = landing("dopa_registry")
     land.write("d1", "first.csv", cp874(DOPA_HEADER, dopa_line("3100600445635"), "broken", dopa_line("1234545678781")))
     land.write("d2", "second.csv", cp874(DOPA_HEADER, dopa_line("3300100123456")))
@@ -62,7 +64,7 @@ def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch, targe
     monkeypatch.setattr(ingest, target, crash(getattr(ingest, target)))
     with pytest.raises(RuntimeError, match="simulated crash"):
         land.ingest()
-    assert land.quarantine().count() == 1
+    assert (land.bronze().count(), land.quarantine().count()) == written
     monkeypatch.undo()
 
     # A file arriving before the next run is not mixed into the interrupted batch.
