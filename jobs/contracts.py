@@ -24,6 +24,9 @@ ENCODINGS: dict[str, tuple[str, bool]] = {
     "utf-8-sig": ("UTF-8", True),
 }
 
+# A value longer than this is not a name, code or date but a runaway field (a missing quote swallowing lines).
+DEFAULT_MAX_FIELD_CHARS = 4000
+
 # Parquet column types a contract may declare (Spark SQL type names).
 PARQUET_TYPES = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
 
@@ -37,6 +40,9 @@ class ColumnContract(_Strict):
     description: str = Field(min_length=1, description="What the column holds; becomes the bronze column comment")
     required: bool = Field(default=False, description="A row without a value here is quarantined (missing_required)")
     type: Literal[PARQUET_TYPES] = Field(default="string", description="Parquet only: the type the file carries")
+    max_chars: int | None = Field(
+        default=None, gt=0, description="Longest value allowed, in characters (default: the source's max_field_chars)"
+    )
 
 
 class SourceContract(_Strict):
@@ -51,6 +57,11 @@ class SourceContract(_Strict):
         default=False, description="CSV only: lines end with an extra empty, unnamed column (Excel export)"
     )
     record_key: list[str] = Field(min_length=1, description="Columns that identify a record (natural key)")
+    max_field_chars: int = Field(
+        default=DEFAULT_MAX_FIELD_CHARS,
+        gt=0,
+        description="Longest value allowed in any field, in characters; a longer one quarantines the row (field_too_long)",
+    )
     columns: list[ColumnContract] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -79,6 +90,11 @@ class SourceContract(_Strict):
     @property
     def required_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+    @property
+    def field_limits(self) -> dict[str, int]:
+        """Longest value allowed per contract column, in characters."""
+        return {c.name: c.max_chars or self.max_field_chars for c in self.columns}
 
     @property
     def java_charset(self) -> str:

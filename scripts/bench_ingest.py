@@ -7,7 +7,9 @@ from the generate job at --scale when that job exists; otherwise (or with --synt
 gets one file of N copies of a hand-written record with a few broken lines, so the ingest path can be
 measured before the generator lands. With --reuse-landing and a --root whose landing zone already holds
 files (e.g. from `python -m jobs generate`), those files are ingested as they are, so the lakehouse can go
-on with `run-all --from standardize`. Prints one line per source: files, rows, seconds, rows/s.
+on with `run-all --from standardize`. Prints one line per source: files, MB on the landing zone, rows read and
+loaded, seconds, rows/s and MB/s (MB counts every file under the source, duplicates included). TPMAP_ENV picks
+the environment (e.g. one with a smaller driver heap).
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def main() -> int:
     from jobs.spark import get_spark
     from jobs.tables import ensure_databases
 
-    config = load_config("local")
+    config = load_config(os.environ.get("TPMAP_ENV", "local"))
     spark = get_spark(config, app_name="tpmap-bench-ingest", extra={"spark.sql.shuffle.partitions": "2"})
     ensure_databases(spark)
     landing = config.paths.resolved("landing")
@@ -112,7 +114,8 @@ def main() -> int:
                 setattr(job_args, key, value)
             job.run(spark, config, job_args, JobRun(name, {}))
 
-    print(f"{'source':<16} {'files':>5} {'rows read':>10} {'loaded':>10} {'seconds':>8} {'rows/s':>9}")
+    print(f"{'source':<16} {'files':>5} {'MB':>7} {'rows read':>11} {'loaded':>11} {'seconds':>8} {'rows/s':>9} {'MB/s':>6}")
+    total_rows = total_seconds = 0.0
     with ingest._read_settings(spark):
         for name, contract in load_contracts().items():
             job_run = JobRun("ingest", {"source": [name]})
@@ -121,7 +124,14 @@ def main() -> int:
             seconds = time.monotonic() - started
             read = sum(job_run.rows_read.values())
             loaded = job_run.rows_written.get(f"bronze.{name}", 0)
-            print(f"{name:<16} {len(job_run.rows_read):>5} {read:>10,} {loaded:>10,} {seconds:>8.1f} {read / seconds:>9,.0f}")
+            megabytes = sum(f.stat().st_size for f in Path(landing, name).rglob("*") if f.is_file()) / 1e6
+            total_rows, total_seconds = total_rows + read, total_seconds + seconds
+            print(
+                f"{name:<16} {len(job_run.rows_read):>5} {megabytes:>7.0f} {read:>11,} {loaded:>11,} {seconds:>8.1f} "
+                f"{read / seconds:>9,.0f} {megabytes / seconds:>6.1f}"
+            )
+            print("    " + ", ".join(f"{phase} {sec:.1f}" for phase, sec in job_run.phase_seconds.items()))
+    print(f"{'all':<16} {'':>5} {'':>7} {total_rows:>11,.0f} {'':>11} {total_seconds:>8.1f} {total_rows / total_seconds:>9,.0f}")
     spark.stop()
     return 0
 

@@ -26,6 +26,8 @@ def test_shipped_contracts_load():
     assert sorted(contracts) == ["cdd_bmn", "dcy_child_grant", "dep_disability", "dla_elderly", "dopa_registry", "mof_welfare"]
     assert contracts["dopa_registry"].java_charset == "x-windows-874"
     assert contracts["mof_welfare"].has_bom and contracts["dla_elderly"].trailing_empty_column
+    limits = contracts["cdd_bmn"].field_limits
+    assert (limits["hh_id"], limits["members"]) == (4000, 200000)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +37,7 @@ def test_shipped_contracts_load():
         (("record_key: [id]", "record_key: [pid]"), "record_key: pid not among the columns"),
         (("format: csv", "format: csv\ncolour: blue"), "colour: unknown key"),
         (("description: a demo source\n", ""), "description: missing key"),
+        (("format: csv", "format: csv\nmax_field_chars: 0"), "max_field_chars: Input should be greater than 0"),
     ],
 )
 def test_bad_contract_names_file_key_and_reason(tmp_path, change, message):

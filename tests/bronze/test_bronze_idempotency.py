@@ -35,21 +35,41 @@ def test_rerun_changes_nothing_and_redelivery_is_skipped(spark, landing):
     assert (land.bronze().count(), land.quarantine().count(), land.files().count()) == (2, 1, 2)
 
 
-def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch):
+def _crash_before_quarantine(real):
+    def append_once(spark, df, table, *args):
+        if table == ingest.QUARANTINE_TABLE:
+            raise RuntimeError("simulated crash between the two commits")
+        return real(spark, df, table, *args)
+
+    return append_once
+
+
+def _crash_before_ops(real):
+    def record_files(spark, records):
+        raise RuntimeError("simulated crash after the data commits")
+
+    return record_files
+
+
+@pytest.mark.parametrize(
+    ("target", "crash", "written"),
+    [("_append_once", _crash_before_quarantine, (3, 0)), ("_record_files", _crash_before_ops, (3, 1))],
+    ids=["between-commits", "before-ops"],
+)
+def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch, target, crash, written):
     land = landing("dopa_registry")
     land.write("d1", "first.csv", cp874(DOPA_HEADER, dopa_line("3100600445635"), "broken", dopa_line("1234545678781")))
     land.write("d2", "second.csv", cp874(DOPA_HEADER, dopa_line("3300100123456")))
 
-    # Crash in the worst place: the first file's rows are written but the file is not recorded yet.
-    def crash(spark, row):
-        raise RuntimeError("simulated crash after the first file")
-
-    monkeypatch.setattr(ingest, "_record_file", crash)
+    monkeypatch.setattr(ingest, target, crash(getattr(ingest, target)))
     with pytest.raises(RuntimeError, match="simulated crash"):
         land.ingest()
-    assert land.bronze().count() == 2
+    assert (land.bronze().count(), land.quarantine().count()) == written
     monkeypatch.undo()
 
+    # A file arriving before the next run is not mixed into the interrupted batch.
+    land.write("d3", "third.csv", cp874(DOPA_HEADER, dopa_line("1100100000654")))
+    land.ingest()
     land.ingest()
     lines = land.bronze().groupBy("_source_file", "_line_number").count()
     assert lines.where(F.col("count") != 1).count() == 0
@@ -57,7 +77,10 @@ def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch):
         ("first.csv", 2),
         ("first.csv", 4),
         ("second.csv", 2),
+        ("third.csv", 2),
     ]
     assert land.quarantined() == [("first.csv", 3, "wrong_column_count")]
     counts = {r.file: (r.status, r.rows_read, r.rows_loaded, r.rows_quarantined) for r in land.files().collect()}
-    assert counts == {"first.csv": ("loaded", 3, 2, 1), "second.csv": ("loaded", 1, 1, 0)}
+    assert counts == {"first.csv": ("loaded", 3, 2, 1), "second.csv": ("loaded", 1, 1, 0), "third.csv": ("loaded", 1, 1, 0)}
+    batches = {r.file: r.batch_id for r in land.files().collect()}
+    assert batches["first.csv"] == batches["second.csv"] != batches["third.csv"]
