@@ -75,7 +75,7 @@ def run_one(config, args: argparse.Namespace) -> int:
             return 2
     spark = get_spark(config, app_name=f"tpmap-{args.job}")
     started = time.monotonic()
-    arguments = {k: v for k, v in vars(args).items() if k != "job"}
+    arguments = recorded_arguments(module, args)
     try:
         with recorded_run(spark, args.job, arguments) as job_run:
             module.run(spark, config, args, job_run)
@@ -87,6 +87,14 @@ def run_one(config, args: argparse.Namespace) -> int:
         return 1
     say(f"{args.job} finished in {time.monotonic() - started:.1f} s; wrote {job_run.rows_written}")
     return 0
+
+
+def recorded_arguments(module, args: argparse.Namespace) -> dict:
+    """The arguments as ops.job_runs keeps them: a job's PERSONAL_ARGUMENTS (which may hold a citizen ID)
+    cut to the part before the first ':' (a record id's source)."""
+    personal = getattr(module, "PERSONAL_ARGUMENTS", ())
+    return {k: (f"{str(v).split(':')[0]}:<not recorded>" if k in personal and v is not None else v)
+            for k, v in vars(args).items() if k != "job"}
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ from jobs.config import AppConfig
 from jobs.runs import JobRun
 
 DESCRIPTION = "Explain a linkage decision: a record's person, its pairs and each comparison's level and weight"
+# A record key may be a citizen ID: the run record keeps only the source part (jobs/__main__.py).
+PERSONAL_ARGUMENTS = ("record_id",)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +34,7 @@ def explanation(spark: SparkSession, record_id: str, database: str = "silver") -
     xref = spark.table(f"{database}.person_xref")
     mine = xref.filter(F.col("record_id") == record_id).first()
     if mine is None:
-        raise ValueError(f"{record_id}: not in {database}.person_xref (run `link` first?)")
+        raise ValueError(f"{record_id.split(':')[0]}:<key>: not in {database}.person_xref (run `link` first?)")
     lines = [
         f"record {record_id} -> person {mine.person_id} by {mine.match_method} "
         f"(probability {mine.match_probability}, weight {mine.match_weight}, run {mine.run_id})"

@@ -51,3 +51,14 @@ def test_stage_selection():
     assert selected_stages(stages, None, "generate") == ["reference", "generate"]
     with pytest.raises(ValueError, match="comes after"):
         selected_stages(stages, "ingest", "generate")
+
+
+def test_recorded_arguments_keep_no_record_key():
+    import argparse
+
+    from jobs import explain_link, reference
+    from jobs.__main__ import recorded_arguments
+
+    args = argparse.Namespace(job="explain-link", record_id="dopa_registry:1101700012345", silver_db="silver")
+    assert recorded_arguments(explain_link, args) == {"record_id": "dopa_registry:<not recorded>", "silver_db": "silver"}
+    assert recorded_arguments(reference, argparse.Namespace(job="reference", force=True)) == {"force": True}

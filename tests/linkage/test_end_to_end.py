@@ -6,7 +6,13 @@ measured F1 0.99988, per-source recall >= 0.9996 and blocking recall 0.9974 when
 
 from __future__ import annotations
 
+import pytest
+
 from transforms.linkage.settings import load_linkage_settings
+
+# Slow: it builds the shared world up to link (~4 minutes); `make test-slow` runs it with gold's end-to-end
+# test on the same world.
+pytestmark = pytest.mark.slow
 
 
 def test_link_f1_and_per_source_recall_against_truth(spark, config, pipeline):
