@@ -127,7 +127,7 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     run_dir.mkdir(parents=True, exist_ok=True)
 
     records = read_records(spark, settings, database, job_run)  # read again where used: each use needs few columns
-    matches = pid_matches(records, settings.spine, settings.deterministic.corroborate_any).persist(StorageLevel.MEMORY_AND_DISK)
+    matches = pid_matches(records, settings.spine, settings.deterministic.corroborate_any, settings.deterministic.max_birth_year_gap).persist(StorageLevel.MEMORY_AND_DISK)
     by_pid = matches.filter(F.col("spine_record_id").isNotNull())
     residual = unlinked_records(records, matches)
     spine = records.filter(F.col("is_spine"))

@@ -8,15 +8,23 @@ from pyspark.sql import functions as F
 
 # Excel's rendering of a 13-digit number: mantissa digits, optional fraction, exponent.
 _SCIENTIFIC = r"^([0-9])\.?([0-9]*)[eE]\+?([0-9]{1,2})$"
+# A spreadsheet's text marks around an ID: a leading apostrophe, quotes (straight or curly), ="..." formulas.
+_MARKS = "^=?[\"'`\u2018\u2019\u201c\u201d]+|[\"'`\u2018\u2019\u201c\u201d]+$"
+
+
+def _text(raw: Column) -> Column:
+    """The delivered value as trimmed text without the spreadsheet's quote marks."""
+    return F.trim(F.regexp_replace(F.trim(raw.cast("string")), _MARKS, ""))
 
 
 def pid_digits(raw: Column) -> Column:
-    """The 13 digits of an ID as delivered, or null: separators and spaces stripped, scientific notation undone.
+    """The 13 digits of an ID as delivered, or null: quote marks, separators and spaces stripped, scientific
+    notation undone.
 
     A scientific-notation value is recoverable only when its mantissa still holds all 13 digits
     (`3.100600445635E+12`); `3.10060044563E+12` has lost its last digits, so the ID is null.
     """
-    text = F.trim(raw.cast("string"))
+    text = _text(raw)
     mantissa = F.concat(F.regexp_extract(text, _SCIENTIFIC, 1), F.regexp_extract(text, _SCIENTIFIC, 2))
     exponent = F.regexp_extract(text, _SCIENTIFIC, 3).cast("int")
     # Digits beyond the exponent must be zeros (Excel may pad); fewer digits than the exponent are lost.
@@ -31,7 +39,7 @@ def pid_digits(raw: Column) -> Column:
 
 def pid_issue(raw: Column, digits: Column | None = None) -> Column:
     """Why pid_digits() gave no ID (null when it gave one); `digits` is pid_digits(raw) when already computed."""
-    text = F.trim(raw.cast("string"))
+    text = _text(raw)
     digits = pid_digits(raw) if digits is None else digits
     return (
         F.when(text.isNull() | (text == ""), F.lit("pid_missing"))

@@ -86,3 +86,19 @@ def test_two_corroborating_registry_records_with_one_id_link_to_the_smallest(spa
     rows = [record("dopa_registry", "R2", pid=PID), record("dopa_registry", "R1", pid=PID), record("mof_welfare", "A1", pid=PID)]
     result, schema = _links(spark, make_records, rows)
     assert_df_equality(result, spark.createDataFrame([("mof_welfare:A1", "dopa_registry:R1")], schema), ignore_nullable=True)
+
+
+def test_parents_id_and_name_on_a_childs_record_do_not_link_by_id(spark, make_records):
+    """The parent's ID and given name on the child's record (born 30 years later): no ID link, whatever agrees;
+    a birth year within the gap, or unknown, still links."""
+    rows = [
+        record("dopa_registry", PID, pid=PID),  # the parent, born 1970
+        record("dcy_child_grant", "G1", pid=PID, birth_date=date(2000, 5, 12), birth_year=2000),
+        record("mof_welfare", "A1", pid=PID, birth_date=date(1980, 5, 12), birth_year=1980),  # 10 years: a typo's reach
+        record("dla_elderly", "E1", pid=PID, birth_date=None, birth_year=None),
+    ]
+    result = deterministic_links(make_records(rows), "dopa_registry", ["birth_date", "first_name_key"], max_birth_year_gap=10)
+    expected = spark.createDataFrame(
+        [("mof_welfare:A1", f"dopa_registry:{PID}"), ("dla_elderly:E1", f"dopa_registry:{PID}")], "record_id string, spine_record_id string"
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)

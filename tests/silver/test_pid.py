@@ -27,6 +27,12 @@ def test_pid_digits_reads_every_written_form(spark):
         ("3.1006E+12", None, "pid_scientific_notation_lossy"),
         ("310060044563", None, "pid_unreadable"),  # a digit dropped
         ("31006OO445635", None, "pid_unreadable"),
+        ("'3100600445635", "3100600445635", None),  # a spreadsheet's text marker
+        ('"3100600445635"', "3100600445635", None),
+        ('="3100600445635"', "3100600445635", None),  # an Excel formula keeping the digits
+        ("\u20183-1006-00445-63-5\u2019", "3100600445635", None),  # curly quotes
+        ("'", None, "pid_missing"),
+        ("31006'00445635", None, "pid_unreadable"),  # a mark inside the digits is not stripped
         ("", None, "pid_missing"),
         (None, None, "pid_missing"),
     ]

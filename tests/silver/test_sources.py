@@ -105,3 +105,31 @@ def test_survey_members_live_where_their_household_was_surveyed(spark, settings)
         "record_id string, house_code string, village_code string, subdistrict_code string, district_code string, province_code string",
     )
     assert_df_equality(actual, expected, ignore_nullable=True, ignore_row_order=True)
+
+
+def test_survey_member_given_by_age_only_gets_a_birth_year(spark, settings):
+    """Interview 15/03/2561 (2018 CE): a member aged 40 without a birth date was born about 1978; a member with
+    a birth date keeps it; an unreadable interview date or no age gives no estimate."""
+    import json
+
+    schema = "hh_id string, house_code string, village_code string, subdistrict_code string, district_code string, province_code string, interview_date string, members string"
+    members = json.dumps([{"member_no": 1, "first_name": "สมชาย", "age": 40}, {"member_no": 2, "first_name": "สมศรี", "birth_date": "01/02/2520", "age": 41},
+                          {"member_no": 3, "first_name": "มานี"}], ensure_ascii=False)
+    rows = [
+        ("50010101-00001", "50010012345", "50010101", "500101", "5001", "50", "15/03/2561", members),
+        ("50010101-00002", "50010012346", "50010101", "500101", "5001", "50", "not a date", json.dumps([{"member_no": 1, "age": 30}])),
+    ]
+    df = spark.createDataFrame([(*r, *META_ROW) for r in rows], f"{schema}, {META}")
+    actual = df.transform(standardize_persons(PERSON_SOURCES["cdd_bmn_member"], settings, known(spark))).select(
+        "record_id", "birth_date", "birth_date_precision", "birth_year"
+    )
+    expected = spark.createDataFrame(
+        [
+            ("cdd_bmn_member:50010101-00001-01", None, "age", 1978),
+            ("cdd_bmn_member:50010101-00001-02", dt.date(1977, 2, 1), "day", 1977),
+            ("cdd_bmn_member:50010101-00001-03", None, None, None),
+            ("cdd_bmn_member:50010101-00002-01", None, None, None),
+        ],
+        "record_id string, birth_date date, birth_date_precision string, birth_year int",
+    )
+    assert_df_equality(actual, expected, ignore_nullable=True, ignore_row_order=True)

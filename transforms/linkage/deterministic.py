@@ -13,31 +13,41 @@ def _corroborated(fields: list[str]) -> F.Column:
     return reduce(lambda a, b: a | b, [F.coalesce(F.col(f) == F.col(f"_spine_{f}"), F.lit(False)) for f in fields])
 
 
-def pid_matches(records: DataFrame, spine: str, corroborate_any: list[str]) -> DataFrame:
+def _plausible_birth_year(max_gap: int | None) -> F.Column:
+    # Unknown on either side is no evidence against the ID.
+    if max_gap is None:
+        return F.lit(True)
+    return F.coalesce(F.abs(F.col("birth_year") - F.col("_spine_birth_year")) <= max_gap, F.lit(True))
+
+
+def pid_matches(records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None) -> DataFrame:
     """Every non-spine record with a valid PID: record_id, source, spine_record_id — the spine record with
-    that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), or null.
+    that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), and whose birth
+    year is at most `max_birth_year_gap` from the record's, or null.
 
     A record whose PID matches but agrees on none of them (someone else's ID) keeps a null spine_record_id
     and is left for the probabilistic pass. Only the canonical `pid` column is used (never a payload such as
     a mother's ID). One join on the PID, then a grouping that keeps its partitioning (no second shuffle).
     """
+    compared = list(dict.fromkeys([*corroborate_any, "birth_year"]))
     spine_records = records.filter(F.col("source") == spine).select(
-        "pid", F.col("record_id").alias("_spine_record_id"), *[F.col(f).alias(f"_spine_{f}") for f in corroborate_any]
+        "pid", F.col("record_id").alias("_spine_record_id"), *[F.col(f).alias(f"_spine_{f}") for f in compared]
     )
     others = records.filter((F.col("source") != spine) & F.col("pid_valid") & F.col("pid").isNotNull()).select(
-        "pid", "record_id", "source", *corroborate_any
+        "pid", "record_id", "source", *compared
     )
     joined = others.join(spine_records, on="pid", how="left")
+    links = _corroborated(corroborate_any) & _plausible_birth_year(max_birth_year_gap)
     return (
         joined.groupBy("pid", "record_id", "source")
-        .agg(F.min(F.when(_corroborated(corroborate_any), F.col("_spine_record_id"))).alias("spine_record_id"))
+        .agg(F.min(F.when(links, F.col("_spine_record_id"))).alias("spine_record_id"))
         .drop("pid")
     )
 
 
-def deterministic_links(records: DataFrame, spine: str, corroborate_any: list[str]) -> DataFrame:
+def deterministic_links(records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None) -> DataFrame:
     """Non-spine records linked to a spine record by PID: record_id, spine_record_id."""
-    matches = pid_matches(records, spine, corroborate_any)
+    matches = pid_matches(records, spine, corroborate_any, max_birth_year_gap)
     return matches.filter(F.col("spine_record_id").isNotNull()).select("record_id", "spine_record_id")
 
 

@@ -38,6 +38,7 @@ class Deterministic(_Strict):
     corroborate_any: list[Literal["birth_date", "first_name_key", "last_name_key", "first_name", "last_name"]] = Field(
         min_length=1
     )
+    max_birth_year_gap: int = Field(ge=0, description="An ID whose birth years are further apart than this never links by ID")
 
 
 class Probabilistic(_Strict):

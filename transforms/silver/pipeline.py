@@ -34,6 +34,26 @@ def with_event_date(raw: str, name: str, era: str) -> Transform:
     return apply
 
 
+def with_birth_year_from_age() -> Transform:
+    """A survey member given by age only: birth year = interview year - age, precision `age` (the birth date
+    stays null; the true year is this or the one before). Used by linkage's birth-year blocking rules."""
+
+    def apply(df: DataFrame) -> DataFrame:
+        def parsed(dates: DataFrame) -> DataFrame:  # its issues are the household's (silver.cdd_bmn), not repeated here
+            return dates.withColumn("_interview", parse_thai_date(F.col("_interview_date_raw"), "BE", *EVENT_YEARS).date)
+
+        dated = df.transform(with_derived_per_distinct(["_interview_date_raw"], parsed, ["_interview"]))
+        estimate = F.when(F.col("birth_date").isNull() & F.col("age").between(0, 130), F.year("_interview") - F.col("age"))
+        return dated.withColumns(
+            {
+                "birth_year": F.coalesce(F.col("birth_year"), estimate),
+                "birth_date_precision": F.coalesce(F.col("birth_date_precision"), F.when(estimate.isNotNull(), F.lit("age"))),
+            }
+        ).drop("_interview", "_interview_date_raw")
+
+    return apply
+
+
 @dataclass(frozen=True)
 class PersonSource:
     """One person-bearing silver table: its bronze table, adapter, birth-date era and typed payload."""
@@ -79,6 +99,7 @@ PERSON_SOURCES: dict[str, PersonSource] = {
                 "elderly_care": "Aged 60+ and cared for",
                 "disability_care": "Disabled and cared for",
             },
+            (with_birth_year_from_age(),),
         ),
         PersonSource(
             "mof_welfare", "mof_welfare", "BE", sources.mof_welfare,

@@ -23,7 +23,7 @@ CANONICAL_COMMENTS = {
     "first_name_key": "Phonetic key of first_name (PyThaiNLP soundex, engine from conf/standardize.yaml)",
     "last_name_key": "Phonetic key of last_name (PyThaiNLP soundex)",
     "birth_date": "Birth date, CE (missing day/month set to 1, see birth_date_precision)",
-    "birth_date_precision": "day, month or year; null when there is no birth date",
+    "birth_date_precision": "day, month or year; age when only an age was given (birth_year estimated, no birth date); else null",
     "birth_year": "Birth year, CE",
     "sex": "M or F (from the source's code, else from a title that says it); null if unknown",
     "phone": "Phone in E.164 (+66...), null if missing or not a valid Thai number",

@@ -182,7 +182,8 @@ def cdd_bmn_members(df: DataFrame) -> DataFrame:
     """
     members = F.from_json(_json_field("members"), "array<" + _string_struct(MEMBER_FIELDS) + ">")
     household_areas = [c.alias(n) for n, c in _areas(df, _s("house_code")).items()]
-    exploded = df.select(_s("hh_id").alias("hh_id"), *household_areas, *METADATA, F.posexplode(members).alias("_position", "m"))
+    interview = _s("interview_date").alias("_interview_date_raw") if "interview_date" in df.columns else F.lit(None).cast("string").alias("_interview_date_raw")
+    exploded = df.select(_s("hh_id").alias("hh_id"), *household_areas, interview, *METADATA, F.posexplode(members).alias("_position", "m"))
     member_no = F.coalesce(F.col("m.member_no").cast("int"), F.col("_position") + 1)
     hashed = exploded.withColumn("_content_hash", F.sha2(F.concat_ws("|", "hh_id", F.to_json("m")), 256))
     raw = {
@@ -202,4 +203,5 @@ def cdd_bmn_members(df: DataFrame) -> DataFrame:
     }
     payload["member_no"] = member_no
     columns = [raw.get(name, _none()).alias(name) for name in RAW_FIELDS]
-    return hashed.select(*columns, *[c.alias(n) for n, c in payload.items()], *METADATA, "_content_hash")
+    # The household's interview date rides along (hidden) for members given by age only (pipeline.with_birth_year_from_age).
+    return hashed.select(*columns, *[c.alias(n) for n, c in payload.items()], "_interview_date_raw", *METADATA, "_content_hash")
