@@ -15,13 +15,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONF_DIR = PROJECT_ROOT / "conf"
+from transforms.conf import CONF_DIR, PROJECT_ROOT, ConfigError  # noqa: F401  (re-exported: jobs import them from here)
+
 DEV_PSEUDONYM_SECRET = "tpmap-local-development-secret-do-not-use-in-production"
-
-
-class ConfigError(Exception):
-    """A configuration file is missing, malformed or invalid; raised before any Spark work."""
 
 
 class _Strict(BaseModel):

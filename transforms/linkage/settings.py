@@ -8,9 +8,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from jobs.config import PROJECT_ROOT, ConfigError
+from transforms.conf import CONF_DIR, ConfigError
 
-SETTINGS_FILE = PROJECT_ROOT / "conf" / "linkage.yaml"
+SETTINGS_FILE = CONF_DIR / "linkage.yaml"
 
 
 class _Strict(BaseModel):
