@@ -45,8 +45,7 @@ def train_model(records: pa.Table, settings: LinkageSettings, threads: int = 2) 
     for macro in DUCKDB_MACROS:
         con.sql(macro)
     con.register("training_records", records)
-    db_api = DuckDBAPI(connection=con)
-    table = db_api.register("training_records", dataset_display_name="training_records")
+    table = DuckDBAPI(connection=con).register("training_records", dataset_display_name="training_records")
     linker = Linker(table, splink_settings(settings), log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)
     for keys in prob.em_blocking_rules:
