@@ -7,6 +7,7 @@ import os
 import sys
 import time
 
+from jobs.catalog_lock import CatalogBusy
 from jobs.config import ConfigError, load_config
 from jobs.console import say
 from jobs.registry import available_jobs, load_job
@@ -47,15 +48,19 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2
-    if args.job == "run-all":
-        from jobs import run_all
+    try:
+        if args.job == "run-all":
+            from jobs import run_all
 
-        return run_all.main(config, args)
-    return run_one(config, args)
+            return run_all.main(config, args)
+        return run_one(config, args)
+    except CatalogBusy as err:  # refused before Spark started: nothing ran, nothing to record
+        print(f"{args.job}: {err}", file=sys.stderr)
+        return 2
 
 
 def run_one(config, args: argparse.Namespace) -> int:
-    from jobs.runs import recorded_run
+    from jobs.runs import one_line, recorded_run
     from jobs.spark import get_spark
 
     module = load_job(args.job)
@@ -76,14 +81,16 @@ def run_one(config, args: argparse.Namespace) -> int:
     spark = get_spark(config, app_name=f"tpmap-{args.job}")
     started = time.monotonic()
     arguments = recorded_arguments(module, args)
+    job_run = None
     try:
-        with recorded_run(spark, args.job, arguments) as job_run:
+        with recorded_run(spark, args.job, arguments, log_dir=config.paths.resolved("runs")) as job_run:
             module.run(spark, config, args, job_run)
     except ConfigError as err:  # found only once Spark ran (e.g. a table's setting): still a configuration error
         say(f"{args.job} failed after {time.monotonic() - started:.1f} s: configuration error: {err}")
         return 2
-    except Exception as err:  # the run is recorded as failed; tell the operator and exit non-zero
-        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {type(err).__name__}: {err}")
+    except Exception as err:  # the run is recorded as failed; tell the operator in one line and exit non-zero
+        where = f"; traceback in {job_run.log_path}" if job_run is not None and job_run.log_path else ""
+        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {one_line(err)}{where}")
         return 1
     say(f"{args.job} finished in {time.monotonic() - started:.1f} s; wrote {job_run.rows_written}")
     return 0

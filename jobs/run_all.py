@@ -44,7 +44,7 @@ def stage_arguments(stage: str, config: AppConfig, args: argparse.Namespace) -> 
 
 
 def main(config: AppConfig, args: argparse.Namespace) -> int:
-    from jobs.runs import recorded_run
+    from jobs.runs import one_line, recorded_run
     from jobs.spark import get_spark
 
     try:
@@ -68,18 +68,21 @@ def main(config: AppConfig, args: argparse.Namespace) -> int:
     spark = get_spark(config, app_name="tpmap-run-all")
     summary: list[list[object]] = []
     arguments = {k: v for k, v in vars(args).items() if k != "job"}
+    log_dir = config.paths.resolved("runs")
     try:
-        with recorded_run(spark, "run-all", arguments) as parent:
+        with recorded_run(spark, "run-all", arguments, log_dir=log_dir) as parent:
             for number, (stage, stage_args) in enumerate(plan, start=1):
                 say(f"stage {number}/{len(plan)} {stage}: started")
                 started = time.monotonic()
+                job_run = None
                 try:
-                    with recorded_run(spark, stage, vars(stage_args), parent_run_id=parent.run_id) as job_run:
+                    with recorded_run(spark, stage, vars(stage_args), parent_run_id=parent.run_id, log_dir=log_dir) as job_run:
                         load_job(stage).run(spark, config, stage_args, job_run)
                 except Exception as err:
                     seconds = time.monotonic() - started
                     summary.append([stage, "failed", "-", "-", f"{seconds:.1f}"])
-                    raise RuntimeError(f"stage {stage!r} failed: {type(err).__name__}: {err}") from err
+                    where = f"; traceback in {job_run.log_path}" if job_run is not None and job_run.log_path else ""
+                    raise RuntimeError(f"stage {stage!r} failed: {one_line(err)}{where}") from err
                 seconds = time.monotonic() - started
                 rows_in, rows_out = sum(job_run.rows_read.values()), sum(job_run.rows_written.values())
                 for name, rows in job_run.rows_read.items():

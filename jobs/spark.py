@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from jobs.catalog_lock import hold_catalog
 from jobs.config import AppConfig, ConfigError
 from jobs.tables import secure_lakehouse
 
@@ -120,8 +121,12 @@ def environment_settings(environ: dict[str, str] | None = None) -> dict[str, str
 
 
 def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[str, str] | None = None) -> SparkSession:
-    """Return the session for this process, creating it from the configuration if needed."""
+    """Return the session for this process, creating it from the configuration if needed.
+
+    Raises CatalogBusy before any JVM starts when another process holds the lakehouse's metastore.
+    """
     secure_lakehouse(config)  # before the JVM starts, so it inherits the private umask
+    hold_catalog(config, app_name)
     builder = SparkSession.builder.appName(app_name)
     settings = dict(catalog_settings(config))
     if not launched_by_spark_submit():

@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
 from jobs.console import say
-from jobs.runs import JobRun
+from jobs.runs import JobRun, release_plans
 from jobs.tables import ensure_databases, save_table, table_exists, with_comments
 from transforms.silver.pipeline import HOUSEHOLD_COMMENTS, PERSON_SOURCES, standardize_households, standardize_persons
 from transforms.silver.settings import StandardizeSettings
@@ -237,6 +237,7 @@ def standardize_source(
         "source string, batch_id string, rows long, run_id string, standardized_at timestamp",
     )
     _append(spark, done, dbs.batches, BATCHES_COMMENTS)
+    release_plans()  # each source's plans are large; free them before the next source's
     say(f"standardize {source}: {len(batches)} batch(es) done")
 
 

@@ -7,8 +7,8 @@
 #
 # The analyst role gets its own throw-away catalog with the disclosure-controlled public.* tables and the
 # published ref.* data, and no SQL on file paths; it may run while jobs run. The official role opens the
-# project's catalog: the embedded Derby metastore admits one Spark process at a time, so stop running
-# jobs, notebooks or the official Thrift server first. Any other spark-sql option is passed on. The
+# project's catalog: the embedded Derby metastore admits one Spark process at a time, so it is refused
+# (exit 2, naming the holder) while a job, notebook or the official Thrift server has it. Any other spark-sql option is passed on. The
 # environment is $TPMAP_ENV (default local); the catalog, Delta and jar settings come from
 # `python -m jobs.spark_conf` (the same ones the jobs use).
 set -euo pipefail
@@ -36,6 +36,9 @@ if [[ "$ROLE" == analyst ]]; then
     mapfile -t FLAGS < <("$PYTHON" "$ROOT/scripts/thrift_setup.py" --role analyst --state "$STATE" --tool sql)
     INIT=(-i "$STATE/register.sql")
 else
+    # The project's catalog: refused at once, naming the holder, while a job or server has it.
+    source "$ROOT/scripts/catalog_lock.sh"
+    hold_catalog "$("$PYTHON" -m jobs.spark_conf --env "${TPMAP_ENV:-local}" --state-dir)/catalog.lock" sql.sh
     mapfile -t FLAGS < <("$PYTHON" -m jobs.spark_conf --env "${TPMAP_ENV:-local}" --tool sql --master "$MASTER")
 fi
 [[ ${#FLAGS[@]} -gt 0 ]] || { echo "sql.sh: could not derive the Spark settings (see the error above)" >&2; exit 2; }

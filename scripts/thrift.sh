@@ -9,7 +9,7 @@
 #   catalog; SQL on file paths is off; started by root it runs as `nobody` (--run-as), who cannot read the
 #   private folders at all. It may run while jobs run. Port 10000 by default.
 # official: the project's whole catalog (bronze, silver, gold, ...), for officials who must reach
-#   households. It holds the embedded Derby metastore: stop it before running jobs. Port 10001 by default.
+#   households. It holds the embedded Derby metastore: jobs are refused (exit 2) until it stops. Port 10001 by default.
 # Connect:  .venv/lib/python3.11/site-packages/pyspark/bin/beeline -u jdbc:hive2://127.0.0.1:10000 -n NAME -p PASSWORD \
 #               -e "SELECT * FROM public.area_indicators WHERE level = 'province' LIMIT 5"
 # Users are in <state>/thrift-users/<role> as PBKDF2 hashes (scripts/thrift_users.py); pid and log files in
@@ -73,6 +73,11 @@ case "$command" in
         if listening; then echo "thrift.sh: port $PORT is taken by another process" >&2; exit 1; fi
         [[ -s "$USERS" ]] || { echo "thrift.sh: no $ROLE users yet: add one with scripts/thrift.sh add-user NAME --role $ROLE" >&2; exit 2; }
         mkdir -p "$STATE"
+        if [[ "$ROLE" == official ]]; then
+            # The project's catalog: the server keeps its lock (inherited) until it stops.
+            source "$ROOT/scripts/catalog_lock.sh"
+            hold_catalog "$BASE/catalog.lock" "thrift.sh official server"
+        fi
         install -m 600 "$USERS" "$STATE/users"
         mapfile -t FLAGS < <("$PYTHON" "$ROOT/scripts/thrift_setup.py" --role "$ROLE" --state "$STATE" --tool thrift ${RUN_AS:+--run-as "$RUN_AS"})
         [[ ${#FLAGS[@]} -gt 0 ]] || { echo "thrift.sh: could not derive the Spark settings" >&2; exit 2; }
@@ -91,7 +96,9 @@ case "$command" in
             --hiveconf "hive.server2.thrift.bind.host=127.0.0.1" --hiveconf "hive.server2.thrift.port=$PORT" \
             --hiveconf "hive.exec.scratchdir=$STATE/scratch" >/dev/null
         for _ in $(seq 1 180); do
-            if listening; then echo "thrift.sh: $ROLE server listening on jdbc:hive2://127.0.0.1:$PORT (pid $(cat "$PID_FILE"))${RUN_AS:+ as $RUN_AS}"; exit 0; fi
+            if listening; then
+                [[ "$ROLE" != official ]] || name_holder "$BASE/catalog.lock" "thrift.sh official server" "$(cat "$PID_FILE")"
+                echo "thrift.sh: $ROLE server listening on jdbc:hive2://127.0.0.1:$PORT (pid $(cat "$PID_FILE"))${RUN_AS:+ as $RUN_AS}"; exit 0; fi
             if ! running; then break; fi
             sleep 1
         done

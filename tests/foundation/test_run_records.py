@@ -1,0 +1,60 @@
+"""Runs recorded from their first second: a `running` row, its outcome, abandoned runs, tracebacks in a file."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import datetime, timezone
+
+import pytest
+
+from jobs.runs import JobRun, _append, _row, mark_abandoned, one_line, recorded_run
+
+
+def _run(spark, run_id: str):
+    return spark.table("ops.job_runs").where(f"run_id = '{run_id}'").first()
+
+
+def test_a_run_is_recorded_as_running_while_it_runs(spark):
+    with recorded_run(spark, "unit-running", {}) as run:
+        during = _run(spark, run.run_id)
+    after = _run(spark, run.run_id)
+    assert (during.status, during.ended_at, during.pid, during.host) == ("running", None, os.getpid(), socket.gethostname())
+    assert after.status == "succeeded" and after.ended_at is not None and after.seconds >= 0
+    assert spark.table("ops.job_runs").where(f"run_id = '{run.run_id}'").count() == 1
+
+
+def test_running_rows_of_other_processes_become_abandoned(spark):
+    dead = JobRun("unit-killed", {}, started_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    row = list(_row(dead, "running", None, None))
+    row[11] = 2**22 + 12345  # a pid above Linux's default pid_max: no such process
+    _append(spark, tuple(row))
+    with recorded_run(spark, "unit-outer", {}) as outer:
+        assert mark_abandoned(spark) == 0  # the outer run is this process's: still running
+        assert _run(spark, outer.run_id).status == "running"
+    killed = _run(spark, dead.run_id)
+    assert killed.status == "abandoned"
+    assert "ended without recording an outcome" in killed.error_message
+
+
+def test_a_failed_run_keeps_one_line_and_its_traceback_in_a_file(spark, tmp_path):
+    def deep():
+        raise ValueError("bad value\nsecond line of detail")
+
+    with pytest.raises(ValueError):
+        with recorded_run(spark, "unit-traceback", {}, log_dir=str(tmp_path)) as run:
+            deep()
+    row = _run(spark, run.run_id)
+    assert row.status == "failed"
+    assert row.error_message == "ValueError: bad value"
+    assert row.log_path == str(tmp_path / run.run_id / "error.log")
+    logged = (tmp_path / run.run_id / "error.log").read_text(encoding="utf-8")
+    assert "Traceback" in logged and "in deep" in logged and "second line of detail" in logged
+
+
+def test_one_line_takes_the_java_cause_not_the_py4j_wrapper():
+    class Py4JJavaError(Exception):
+        pass
+
+    err = Py4JJavaError("An error occurred while calling o81.save.\n: java.io.IOException: disk full\n\tat org.apache.X")
+    assert one_line(err) == "Py4JJavaError: java.io.IOException: disk full"
