@@ -36,7 +36,7 @@ from pyspark.sql import types as T
 from jobs.config import AppConfig, ConfigError
 from jobs.contracts import SourceContract, load_contracts
 from jobs.runs import JobRun
-from jobs.tables import ensure_databases, table_exists, with_comments
+from jobs.tables import ensure_databases, recover_location, table_exists, with_comments
 from transforms import bronze
 
 DESCRIPTION = "Load new landing deliveries into bronze.<source> by their contracts, with quarantine and per-file row accounting"
@@ -1086,7 +1086,7 @@ def ensure_tables(spark: SparkSession, contract: SourceContract) -> None:
         (QUARANTINE_TABLE, QUARANTINE_SCHEMA, QUARANTINE_COMMENTS, QUARANTINE_DESCRIPTION, {}),
     ]
     for table, schema, comments, description, properties in tables:
-        if table_exists(spark, table):
+        if table_exists(spark, table) or recover_location(spark, table):
             continue
         fields = with_comments(spark.createDataFrame([], schema), comments, table).schema.fields
         columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()} COMMENT '{_sql_text(comments[f.name])}'" for f in fields)
@@ -1128,6 +1128,8 @@ def _record_files(spark: SparkSession, records: list[FileRecord]) -> None:
     if not records:
         return
     df = with_comments(spark.createDataFrame([r.row() for r in records], FILES_SCHEMA), FILES_COMMENTS, FILES_TABLE)
+    if not table_exists(spark, FILES_TABLE):
+        recover_location(spark, FILES_TABLE)
     # mergeSchema: an ops.ingest_files written before `missing_columns` existed gains the column.
     df.write.format("delta").mode("append").option("mergeSchema", "true").saveAsTable(FILES_TABLE)
 

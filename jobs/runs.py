@@ -26,7 +26,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from jobs.tables import ensure_databases, table_exists, with_comments
+from jobs.tables import ensure_databases, recover_location, table_exists, with_comments
 
 JOB_RUNS_TABLE = "ops.job_runs"
 
@@ -152,7 +152,7 @@ def ensure_job_runs_table(spark: SparkSession) -> None:
     if id(spark) in _ensured:
         return
     ensure_databases(spark)
-    if not table_exists(spark, JOB_RUNS_TABLE):
+    if not table_exists(spark, JOB_RUNS_TABLE) and not recover_location(spark, JOB_RUNS_TABLE):
         empty = spark.createDataFrame([], JOB_RUNS_SCHEMA)
         with_comments(empty, JOB_RUNS_COMMENTS, JOB_RUNS_TABLE).writeTo(JOB_RUNS_TABLE).using("delta").create()
     else:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -59,7 +61,7 @@ def save_table(
     documented = with_comments(df, comments, table)
     if mode not in ("overwrite", "append"):
         raise ValueError(f"mode must be overwrite or append, not {mode!r}")
-    if table_exists(spark, table):
+    if table_exists(spark, table) or recover_location(spark, table):
         writer = documented.write.format("delta").mode(mode)
         if partition_by:
             writer = writer.partitionBy(*partition_by)
@@ -76,6 +78,24 @@ def save_table(
             creator = creator.partitionedBy(*[F.col(c) for c in partition_by])
         creator.create()
     return last_write_rows(spark, table)
+
+
+def recover_location(spark: SparkSession, table: str) -> bool:
+    """Before creating `table`: what a killed run left at its default location. Data files with no Delta log
+    were never committed (the run died inside its CREATE): they belong to no table, and Delta refuses to
+    create one over them, so they are removed. A folder with a Delta log is a committed table whose catalog
+    entry was not written: it is registered, never deleted (True: the table exists now)."""
+    database, name = table.split(".")
+    uri = urlparse(spark.catalog.getDatabase(database).locationUri)
+    if uri.scheme not in ("", "file"):
+        return False  # a cluster's object store: left to Delta's own error
+    location = Path(uri.path) / name
+    if (location / "_delta_log").is_dir():
+        spark.sql(f"CREATE TABLE {table} USING delta LOCATION '{_sql_string(str(location))}'")
+        return True
+    if location.exists():
+        shutil.rmtree(location)
+    return False
 
 
 def table_location(spark: SparkSession, table: str) -> str:

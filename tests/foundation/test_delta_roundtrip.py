@@ -54,3 +54,38 @@ def test_session_has_delta_and_hive_catalog(spark, lakehouse_root):
     assert "DeltaSparkSessionExtension" in spark.conf.get("spark.sql.extensions")
     assert str(lakehouse_root) in spark.conf.get("spark.sql.warehouse.dir")
     assert {db.name for db in spark.catalog.listDatabases()} >= {"bronze", "silver", "gold", "ops", "ref"}
+
+
+def _default_location(spark, table: str):
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    database, name = table.split(".")
+    return Path(urlparse(spark.catalog.getDatabase(database).locationUri).path) / name
+
+
+def test_a_create_killed_before_its_commit_leaves_nothing_in_the_way(spark):
+    from jobs.tables import save_table
+
+    spark.sql("DROP TABLE IF EXISTS ops.killed_create")
+    location = _default_location(spark, "ops.killed_create")
+    location.mkdir(parents=True)
+    (location / "part-00000-uncommitted.snappy.parquet").write_bytes(b"PAR1 half a file")  # no _delta_log
+
+    written = save_table(_people(spark, [("1", 30)]), "ops.killed_create", {"pid": "an id", "age": "an age"})
+
+    assert written == 1
+    assert_df_equality(spark.table("ops.killed_create"), _people(spark, [("1", 30)]), ignore_nullable=True, ignore_metadata=True)
+    assert not (location / "part-00000-uncommitted.snappy.parquet").exists()
+
+
+def test_a_committed_table_missing_from_the_catalog_is_registered_not_deleted(spark):
+    from jobs.tables import save_table
+
+    spark.sql("DROP TABLE IF EXISTS ops.lost_entry")
+    location = _default_location(spark, "ops.lost_entry")
+    _people(spark, [("1", 30)]).write.format("delta").save(str(location))  # committed; no catalog entry
+
+    save_table(_people(spark, [("2", 40)]), "ops.lost_entry", {"pid": "an id", "age": "an age"}, mode="append")
+
+    assert_df_equality(spark.table("ops.lost_entry"), _people(spark, [("1", 30), ("2", 40)]), ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
