@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.env)
+        config.paths.check_writable()
     except ConfigError as err:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2

@@ -57,6 +57,17 @@ class PathSettings(_Strict):
         root = self.root if ("://" in self.root or os.path.isabs(self.root)) else str(PROJECT_ROOT / self.root)
         return f"{root.rstrip('/')}/{value}" if value else root
 
+    def check_writable(self, names: tuple[str, ...] = ("warehouse", "metastore", "runs")) -> None:
+        """Before Spark starts: each local path a job writes can be created or written by this user."""
+        for name in names:
+            value = self.resolved(name)
+            if "://" in value and not value.startswith("file:"):
+                continue  # HDFS and object stores answer once Hadoop is up
+            path = Path(value.removeprefix("file:"))
+            existing = next(p for p in (path, *path.parents) if p.exists())
+            if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+                raise ConfigError(f"paths.{name}: {value} cannot be written ({existing} is not a folder this user may write)")
+
 
 LOCAL_ENV = "local"  # the only environment that may fall back to the development secret
 

@@ -1,5 +1,6 @@
 """Run records in ops.job_runs, and the command line."""
 
+import os
 import subprocess
 import sys
 
@@ -62,3 +63,12 @@ def test_recorded_arguments_keep_no_record_key():
     args = argparse.Namespace(job="explain-link", record_id="dopa_registry:1101700012345", silver_db="silver")
     assert recorded_arguments(explain_link, args) == {"record_id": "dopa_registry:<not recorded>", "silver_db": "silver"}
     assert recorded_arguments(reference, argparse.Namespace(job="reference", force=True)) == {"force": True}
+
+
+def test_a_path_that_cannot_be_written_fails_before_spark(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = {**os.environ, "TPMAP_RUNS": str(blocker / "runs")}
+    result = subprocess.run([sys.executable, "-m", "jobs", "reference"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"configuration error: paths.runs: {blocker / 'runs'} cannot be written ({blocker} is not a folder this user may write)"
