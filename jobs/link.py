@@ -134,7 +134,8 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     linkage_input = with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules).localCheckpoint()
     counts = {r.is_spine: r["count"] for r in linkage_input.groupBy("is_spine").count().collect()}
     left = counts.get(False, 0)
-    say(f"link: {records.count():,} records, {by_pid.count():,} linked by PID, {left:,} left for Splink "
+    total = sum(rows for name, rows in job_run.rows_read.items() if name.startswith(f"{database}."))  # Delta's own counts
+    say(f"link: {total:,} records, {by_pid.count():,} linked by PID, {left:,} left for Splink "
         f"with the {counts.get(True, 0):,} registry records they share a blocking key with")
 
     pairs = score_pairs(spark, linkage_input, left, settings, run_dir) if left else empty_pairs(spark)

@@ -81,7 +81,7 @@ def save_table(
 
 
 def recover_location(spark: SparkSession, table: str) -> bool:
-    """Before creating `table`: what a killed run left at its default location. Data files with no Delta log
+    """Before creating `table`: what a killed run left at its default location. Files with no Delta commit
     were never committed (the run died inside its CREATE): they belong to no table, and Delta refuses to
     create one over them, so they are removed. A folder with a Delta log is a committed table whose catalog
     entry was not written: it is registered, never deleted (True: the table exists now)."""
@@ -90,12 +90,18 @@ def recover_location(spark: SparkSession, table: str) -> bool:
     if uri.scheme not in ("", "file"):
         return False  # a cluster's object store: left to Delta's own error
     location = Path(uri.path) / name
-    if (location / "_delta_log").is_dir():
+    if _has_commit(location):
         spark.sql(f"CREATE TABLE {table} USING delta LOCATION '{_sql_string(str(location))}'")
         return True
     if location.exists():
         shutil.rmtree(location)
     return False
+
+
+def _has_commit(location: Path) -> bool:
+    """A Delta table has at least one commit (a killed CREATE can leave an empty _delta_log folder)."""
+    log = location / "_delta_log"
+    return log.is_dir() and any(p.suffix == ".json" and p.stem.isdigit() or ".checkpoint" in p.name for p in log.iterdir())
 
 
 def table_location(spark: SparkSession, table: str) -> str:

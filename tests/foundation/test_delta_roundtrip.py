@@ -70,7 +70,8 @@ def test_a_create_killed_before_its_commit_leaves_nothing_in_the_way(spark):
     spark.sql("DROP TABLE IF EXISTS ops.killed_create")
     location = _default_location(spark, "ops.killed_create")
     location.mkdir(parents=True)
-    (location / "part-00000-uncommitted.snappy.parquet").write_bytes(b"PAR1 half a file")  # no _delta_log
+    (location / "part-00000-uncommitted.snappy.parquet").write_bytes(b"PAR1 half a file")
+    (location / "_delta_log" / "_staged_commits").mkdir(parents=True)  # what a kill before the first commit leaves
 
     written = save_table(_people(spark, [("1", 30)]), "ops.killed_create", {"pid": "an id", "age": "an age"})
 
