@@ -149,3 +149,21 @@ def test_random_trees_with_a_row_identity_nothing_comes_back(counts):
     frame = rolled_up(counts)
     _, masks, found = protect_and_attack(frame, [Unit(("c0", "c1", "c2"), "c0")], {"c0": 1, "c1": 0, "c2": 0}, [("c0", ["c1", "c2"])])
     assert not any(f.any() for f in found.values()), frame.assign(hidden=masks["c0"]).to_string()
+
+
+def test_which_sibling_is_hidden_does_not_depend_on_row_order():
+    # Two siblings tie as the complement of a small village; Spark hands gold's rows over in any order.
+    from transforms.gold.privacy import COVERAGE_COUNTS, PROGRAMS, hidden_masks
+
+    area = rolled_up({"10010101": 3, "10010102": 10, "10010103": 10, "10010201": 40}).rename(columns={"c0": "household_cnt"})
+    coverage = pd.concat([area[["level", *AREA_CODES]].assign(program=p, **{c: 0 for c in COVERAGE_COUNTS}) for p in PROGRAMS],
+                         ignore_index=True)  # fmt: skip
+
+    def hidden_villages(area: pd.DataFrame, coverage: pd.DataFrame) -> set:
+        tree, _, masks = hidden_masks(area, coverage, THRESHOLD)
+        return hidden_codes(area, masks["household_cnt"][tree.index(area)], "village")
+
+    forward = hidden_villages(area, coverage)
+    backward = hidden_villages(area.iloc[::-1].reset_index(drop=True), coverage.iloc[::-1].reset_index(drop=True))
+    assert forward == backward
+    assert len(forward) == 2 and "10010101" in forward

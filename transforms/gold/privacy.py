@@ -57,7 +57,10 @@ def _cov(column: str, program: str | None = None) -> str:
 
 
 def _areas(*frames: pd.DataFrame) -> pd.DataFrame:
-    return pd.concat([f[["level", *AREA_CODES]] for f in frames]).drop_duplicates(ignore_index=True)
+    """Every area once, in code order: ties between siblings are broken by tree order, which must not
+    depend on the order Spark returned gold's rows in (it varies between runs)."""
+    areas = pd.concat([f[["level", *AREA_CODES]] for f in frames]).drop_duplicates(ignore_index=True)
+    return areas.sort_values([*AREA_CODES, "level"], na_position="first", ignore_index=True)
 
 
 def _counts(tree: AreaTree, area: pd.DataFrame, coverage: pd.DataFrame, area_counts: list[str]) -> dict[str, np.ndarray]:
