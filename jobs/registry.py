@@ -26,6 +26,7 @@ JOBS: dict[str, str] = {
     "report": "jobs.report",
     "erase": "jobs.erase",
     "vacuum": "jobs.vacuum",
+    "rollback": "jobs.rollback",
 }
 
 # run-all runs these, in this order, skipping the ones not present yet.
