@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogBusy as err:  # refused before Spark started: nothing ran, nothing to record
         print(f"{args.job}: {err}", file=sys.stderr)
         return 2
+    except ConfigError as err:  # e.g. what the catalog needs, found while starting Spark
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
 
 
 def run_one(config, args: argparse.Namespace) -> int:

@@ -110,6 +110,24 @@ class RunAllSettings(_Strict):
     seed: int = Field(ge=0)
 
 
+class CatalogSettings(_Strict):
+    """Where the Hive-style catalog lives. embedded: Derby inside the Spark process (paths.metastore; one
+    process at a time); server: a metastore database served to many processes (scripts/metastore.sh starts
+    Derby's network server); hive: an existing Hive metastore service."""
+
+    kind: Literal["embedded", "server", "hive"] = "embedded"
+    url: str | None = Field(default=None, description="server: JDBC URL of the metastore database, e.g. jdbc:derby://127.0.0.1:1527//srv/tpmap/metastore;create=true")
+    uri: str | None = Field(default=None, description="hive: thrift URI of the Hive metastore, e.g. thrift://metastore.example:9083")
+
+    @model_validator(mode="after")
+    def _address_given(self) -> "CatalogSettings":
+        if self.kind == "server" and not (self.url or "").startswith("jdbc:derby://"):
+            raise ValueError("kind server needs url: jdbc:derby://host:port/<database path>;create=true")
+        if self.kind == "hive" and not (self.uri or "").startswith("thrift://"):
+            raise ValueError("kind hive needs uri: thrift://host:port")
+        return self
+
+
 class AppConfig(_Strict):
     env: str
     spark: SparkSettings
@@ -118,6 +136,7 @@ class AppConfig(_Strict):
     secrets: SecretSettings
     run_all: RunAllSettings
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    catalog: CatalogSettings = Field(default_factory=CatalogSettings)
 
     @field_validator("env")
     @classmethod
@@ -179,7 +198,7 @@ def load_config(env: str, conf_dir: Path = CONF_DIR, environ: dict[str, str] | N
             f"unknown environment {env!r}: there is no {path} (known: {', '.join(known_environments(conf_dir)) or 'none'})"
         )
     raw = _read_yaml(path)
-    raw = _with_path_overrides(raw, environ)
+    raw = _with_catalog_override(_with_path_overrides(raw, environ), environ)
     try:
         config = AppConfig.model_validate(raw)
     except ValidationError as err:
@@ -208,6 +227,16 @@ def _with_path_overrides(raw: dict[str, Any], environ: dict[str, str]) -> dict[s
         if environ.get(variable):
             overridden[key] = environ[variable]
     return {**raw, "paths": overridden}
+
+
+def _with_catalog_override(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    """TPMAP_CATALOG_URL (a metastore database server) or TPMAP_METASTORE_URI (a Hive metastore) replace the
+    file's catalog section."""
+    if environ.get("TPMAP_CATALOG_URL"):
+        return {**raw, "catalog": {"kind": "server", "url": environ["TPMAP_CATALOG_URL"]}}
+    if environ.get("TPMAP_METASTORE_URI"):
+        return {**raw, "catalog": {"kind": "hive", "uri": environ["TPMAP_METASTORE_URI"]}}
+    return raw
 
 
 def describe_validation_error(path: Path, err: ValidationError, what: str = "configuration") -> str:

@@ -20,6 +20,10 @@ from jobs.config import AppConfig, ConfigError
 from jobs.tables import secure_lakehouse
 
 DELTA_EXTENSION = "io.delta.sql.DeltaSparkSessionExtension"
+# A server catalog: Derby's network client, the version Spark ships (scripts/metastore.sh fetches it).
+DERBY_VERSION = "10.16.1.1"
+DERBY_JARS = Path(os.environ.get("TPMAP_DERBY_JARS", "~/.cache/tpmap-lakehouse/derby")).expanduser()
+DERBY_CLIENT_DRIVER = "org.apache.derby.jdbc.ClientDriver"
 DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 LOG_CONFIG = Path(__file__).resolve().parents[1] / "conf" / "log4j2.properties"
 
@@ -67,19 +71,43 @@ def splink_similarity_jar() -> str | None:
 
 def catalog_settings(config: AppConfig) -> dict[str, str]:
     """Settings that make the Hive-style catalog, Delta and the warehouse work, local or on a cluster."""
-    metastore = config.paths.resolved("metastore")
     warehouse = config.paths.resolved("warehouse")
     return {
         "spark.sql.extensions": DELTA_EXTENSION,
         "spark.sql.catalog.spark_catalog": DELTA_CATALOG,
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": warehouse,
-        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={metastore};create=true",
+        **metastore_settings(config),
+        "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    }
+
+
+def metastore_settings(config: AppConfig) -> dict[str, str]:
+    """The catalog's metastore: embedded Derby, a Derby network server, or a Hive metastore service."""
+    catalog = config.catalog
+    if catalog.kind == "hive":
+        return {"spark.hadoop.hive.metastore.uris": str(catalog.uri)}
+    url = catalog.url if catalog.kind == "server" else f"jdbc:derby:;databaseName={config.paths.resolved('metastore')};create=true"
+    settings = {
+        "spark.hadoop.javax.jdo.option.ConnectionURL": str(url),
         # The metastore creates its schema on first use instead of needing a separate init step.
         "spark.hadoop.datanucleus.schema.autoCreateAll": "true",
         "spark.hadoop.hive.metastore.schema.verification": "false",
-        "spark.databricks.delta.schema.autoMerge.enabled": "false",
     }
+    if catalog.kind == "server":
+        settings["spark.hadoop.javax.jdo.option.ConnectionDriverName"] = DERBY_CLIENT_DRIVER
+    return settings
+
+
+def derby_client_jar(config: AppConfig) -> str | None:
+    """Derby's network client (fetched by scripts/metastore.sh), which a server catalog needs on the driver's
+    class path; None for the other catalogs. Missing: a configuration error naming the script."""
+    if config.catalog.kind != "server":
+        return None
+    jar = DERBY_JARS / f"derbyclient-{DERBY_VERSION}.jar"
+    if not jar.is_file():
+        raise ConfigError(f"catalog: kind server needs {jar}: run scripts/metastore.sh start (it fetches Derby's network jars)")
+    return str(jar)
 
 
 def local_settings(config: AppConfig) -> dict[str, str]:
@@ -94,6 +122,9 @@ def local_settings(config: AppConfig) -> dict[str, str]:
         "spark.driver.bindAddress": "127.0.0.1",
         "spark.driver.host": "127.0.0.1",
     }
+    client = derby_client_jar(config)
+    if client:
+        settings["spark.driver.extraClassPath"] = client
     jars = local_jars(config)
     if not jars:
         settings["spark.jars.packages"] = ",".join(config.jars.packages)
@@ -126,7 +157,8 @@ def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[
     Raises CatalogBusy before any JVM starts when another process holds the lakehouse's metastore.
     """
     secure_lakehouse(config)  # before the JVM starts, so it inherits the private umask
-    hold_catalog(config, app_name)
+    if config.catalog.kind == "embedded":
+        hold_catalog(config, app_name)
     builder = SparkSession.builder.appName(app_name)
     settings = dict(catalog_settings(config))
     if not launched_by_spark_submit():

@@ -19,8 +19,9 @@ import os
 import sys
 from pathlib import Path
 
+from jobs.catalog_lock import lock_path
 from jobs.config import AppConfig, ConfigError, load_config
-from jobs.spark import catalog_settings, local_jars, local_settings, splink_similarity_jar
+from jobs.spark import catalog_settings, derby_client_jar, local_jars, local_settings, splink_similarity_jar
 
 # spark-submit options rather than --conf settings, so they are left out of the --conf list.
 _JAR_KEYS = ("spark.jars", "spark.jars.packages", "spark.jars.ivy")
@@ -55,7 +56,8 @@ def driver_class_path(config: AppConfig) -> str:
     candidates = local_jars(config) or [str(p) for p in (Path(config.jars.ivy_cache).expanduser() / "jars").glob("*.jar")]
     jars = sorted(j for j in candidates if any(name in Path(j).name for name in ("delta-spark", "delta-storage")))
     similarity = splink_similarity_jar()
-    return ":".join(jars + ([similarity] if similarity else []))
+    client = derby_client_jar(config)
+    return ":".join(jars + ([similarity] if similarity else []) + ([client] if client else []))
 
 
 def tool_settings(config: AppConfig, tool: str, master: str) -> dict[str, str]:
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tool", choices=("submit", "sql", "thrift"), default="sql", help="which command the flags are for")
     parser.add_argument("--master", default="local[2]", help="the master the tool will use (decides the driver address)")
     parser.add_argument("--state-dir", action="store_true", help="print only the folder holding the metastore (for pid and log files)")
+    parser.add_argument("--catalog-lock", action="store_true", help="print only the catalog lock's path (nothing: the catalog is shared)")
     args = parser.parse_args(argv)
     try:
         config = load_config(args.env)
@@ -97,7 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.state_dir:
         print(state_dir)
         return 0
-    print("\n".join(flags(config, args.tool, args.master)))
+    if args.catalog_lock:
+        if config.catalog.kind == "embedded":
+            print(lock_path(config))
+        return 0
+    try:
+        print("\n".join(flags(config, args.tool, args.master)))
+    except ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -38,7 +38,8 @@ if [[ "$ROLE" == analyst ]]; then
 else
     # The project's catalog: refused at once, naming the holder, while a job or server has it.
     source "$ROOT/scripts/catalog_lock.sh"
-    hold_catalog "$("$PYTHON" -m jobs.spark_conf --env "${TPMAP_ENV:-local}" --state-dir)/catalog.lock" sql.sh
+    LOCK="$("$PYTHON" -m jobs.spark_conf --env "${TPMAP_ENV:-local}" --catalog-lock)"
+    [[ -z "$LOCK" ]] || hold_catalog "$LOCK" sql.sh  # none for a shared catalog (scripts/metastore.sh)
     mapfile -t FLAGS < <("$PYTHON" -m jobs.spark_conf --env "${TPMAP_ENV:-local}" --tool sql --master "$MASTER")
 fi
 [[ ${#FLAGS[@]} -gt 0 ]] || { echo "sql.sh: could not derive the Spark settings (see the error above)" >&2; exit 2; }

@@ -73,10 +73,12 @@ case "$command" in
         if listening; then echo "thrift.sh: port $PORT is taken by another process" >&2; exit 1; fi
         [[ -s "$USERS" ]] || { echo "thrift.sh: no $ROLE users yet: add one with scripts/thrift.sh add-user NAME --role $ROLE" >&2; exit 2; }
         mkdir -p "$STATE"
+        LOCK=""
         if [[ "$ROLE" == official ]]; then
-            # The project's catalog: the server keeps its lock (inherited) until it stops.
+            # The project's catalog: the server keeps its lock (inherited) until it stops; none when shared.
             source "$ROOT/scripts/catalog_lock.sh"
-            hold_catalog "$BASE/catalog.lock" "thrift.sh official server"
+            LOCK="$("$PYTHON" -m jobs.spark_conf --env "$ENV_NAME" --catalog-lock)"
+            [[ -z "$LOCK" ]] || hold_catalog "$LOCK" "thrift.sh official server"
         fi
         install -m 600 "$USERS" "$STATE/users"
         mapfile -t FLAGS < <("$PYTHON" "$ROOT/scripts/thrift_setup.py" --role "$ROLE" --state "$STATE" --tool thrift ${RUN_AS:+--run-as "$RUN_AS"})
@@ -97,7 +99,7 @@ case "$command" in
             --hiveconf "hive.exec.scratchdir=$STATE/scratch" >/dev/null
         for _ in $(seq 1 180); do
             if listening; then
-                [[ "$ROLE" != official ]] || name_holder "$BASE/catalog.lock" "thrift.sh official server" "$(cat "$PID_FILE")"
+                [[ -z "$LOCK" ]] || name_holder "$LOCK" "thrift.sh official server" "$(cat "$PID_FILE")"
                 echo "thrift.sh: $ROLE server listening on jdbc:hive2://127.0.0.1:$PORT (pid $(cat "$PID_FILE"))${RUN_AS:+ as $RUN_AS}"; exit 0; fi
             if ! running; then break; fi
             sleep 1

@@ -88,3 +88,25 @@ def test_development_secret_refused_outside_local(monkeypatch):
         cluster.pseudonym_secret()
     monkeypatch.setenv("TPMAP_PSEUDONYM_SECRET", "a-real-secret")
     assert cluster.pseudonym_secret() == "a-real-secret"
+
+
+def test_catalog_kinds_and_their_settings(conf_dir):
+    from jobs.spark import metastore_settings
+
+    embedded = load_config("local", conf_dir=conf_dir, environ={"TPMAP_ROOT": "/data/lh"})
+    assert embedded.catalog.kind == "embedded"
+    assert metastore_settings(embedded)["spark.hadoop.javax.jdo.option.ConnectionURL"] == "jdbc:derby:;databaseName=/data/lh/metastore_db;create=true"
+
+    url = "jdbc:derby://127.0.0.1:1527//srv/tpmap/metastore_db;create=true"
+    served = load_config("local", conf_dir=conf_dir, environ={"TPMAP_CATALOG_URL": url})
+    assert metastore_settings(served)["spark.hadoop.javax.jdo.option.ConnectionURL"] == url
+    assert metastore_settings(served)["spark.hadoop.javax.jdo.option.ConnectionDriverName"] == "org.apache.derby.jdbc.ClientDriver"
+
+    hive = load_config("cluster", conf_dir=conf_dir, environ={})
+    assert metastore_settings(hive) == {"spark.hadoop.hive.metastore.uris": "thrift://metastore.tpmap.internal:9083"}
+
+
+def test_a_server_catalog_without_its_url_is_refused(conf_dir):
+    _edit(conf_dir, "local", lambda d: d.update(catalog={"kind": "server"}))
+    with pytest.raises(ConfigError, match=r"catalog: Value error, kind server needs url: jdbc:derby://"):
+        load_config("local", conf_dir=conf_dir, environ={})

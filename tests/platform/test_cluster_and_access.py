@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from thrift_tools import PASSWORD, add_user, beeline, free_port, numbers, run
 
 from jobs.registry import STAGES, available_stages
 
@@ -27,16 +27,6 @@ SCRIPTS = ROOT / "scripts"
 PYTHON = sys.executable
 # Slow (~12-20 minutes on 2 cores): it starts a real cluster and runs every stage through spark-submit.
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _run(command: list[str], env: dict, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
 
 
 def _lakehouse_root() -> Path:
@@ -59,18 +49,18 @@ def _nobody_can_run_spark() -> bool:
 def world():
     root = _lakehouse_root()
     env = {**os.environ, "TPMAP_ROOT": str(root), "TPMAP_ENV": "local", "TPMAP_CLUSTER_DIR": str(root / "cluster")}
-    port = _free_port()
+    port = free_port()
     # For a quick local check, TPMAP_PLATFORM_TEST_TO=<stage> stops run-all early; CI runs every stage.
     last = os.environ.get("TPMAP_PLATFORM_TEST_TO")
     complete = not last and all(stage in available_stages() for stage in STAGES)  # decided before run-all starts
-    assert _run(["bash", str(SCRIPTS / "build_archives.sh")], env).returncode == 0
-    started = _run(["bash", str(SCRIPTS / "cluster.sh"), "start", "--port", str(port)], env, timeout=180)
+    assert run(["bash", str(SCRIPTS / "build_archives.sh")], env).returncode == 0
+    started = run(["bash", str(SCRIPTS / "cluster.sh"), "start", "--port", str(port)], env, timeout=180)
     try:
         assert started.returncode == 0, started.stdout + started.stderr
-        submitted = _run(["bash", str(SCRIPTS / "submit.sh"), "--master", f"spark://127.0.0.1:{port}", "--driver-memory", "2g",
+        submitted = run(["bash", str(SCRIPTS / "submit.sh"), "--master", f"spark://127.0.0.1:{port}", "--driver-memory", "2g",
                           "--executor-memory", "1g", "run-all", *(["--to", last] if last else [])], env, timeout=2400)
     finally:
-        _run(["bash", str(SCRIPTS / "cluster.sh"), "stop", "--port", str(port)], env)
+        run(["bash", str(SCRIPTS / "cluster.sh"), "stop", "--port", str(port)], env)
     yield {"root": root, "env": env, "submitted": submitted, "complete": complete}
     shutil.rmtree(root, ignore_errors=True)
 
@@ -98,34 +88,14 @@ def test_run_all_ran_on_both_workers(world):
 QUERY_GOLD = "SELECT count(*) AS areas, sum(housemember_cnt) AS persons FROM gold.area_indicators WHERE level = 'province'"
 QUERY_PUBLIC = "SELECT count(*) AS areas, sum(household_cnt) AS households FROM public.area_indicators WHERE level = 'province'"
 QUERY_REF = "SELECT count(*) AS areas, sum(housemember_cnt) AS persons FROM ref.tpmap2561_province"
-PASSWORD = "a-long-test-password"
-
-
-def _numbers(text: str) -> tuple[int, int]:
-    """The last line holding two numbers, as integers (tools print 12 or 12.0 or 12,345)."""
-    rows = [re.findall(r"\d+(?:\.\d+)?", line.replace(",", " ")) for line in text.splitlines()]
-    pair = [r for r in rows if len(r) == 2][-1]
-    return int(float(pair[0])), int(float(pair[1]))
 
 
 def _session_numbers(world, query: str) -> tuple[int, int]:
-    session = _run([PYTHON, "-c", (
+    session = run([PYTHON, "-c", (
         "from jobs.config import load_config; from jobs.spark import get_spark; "
         f"r = get_spark(load_config('local')).sql(\"{query}\").first(); print(r[0], r[1])")], world["env"])
     assert session.returncode == 0, session.stderr[-2000:]
-    return _numbers(session.stdout)
-
-
-def _beeline(port: str, user: str, password: str, query: str, env: dict) -> subprocess.CompletedProcess:
-    beeline = Path(os.path.dirname(__import__("pyspark").__file__)) / "bin" / "beeline"
-    return _run([str(beeline), "-u", f"jdbc:hive2://127.0.0.1:{port}", "-n", user, "-p", password, "--silent=true",
-                 "--outputformat=csv2", "-e", query], env)
-
-
-def _add_user(world, name: str, role: str) -> None:
-    added = subprocess.run(["bash", str(SCRIPTS / "thrift.sh"), "add-user", name, "--role", role], input=PASSWORD + "\n",
-                           capture_output=True, text=True, env=world["env"], cwd=ROOT, timeout=60)
-    assert added.returncode == 0, added.stderr
+    return numbers(session.stdout)
 
 
 def test_one_query_every_way(world):
@@ -135,48 +105,48 @@ def test_one_query_every_way(world):
     official, analyst = _session_numbers(world, official_query), _session_numbers(world, analyst_query)
     assert official[0] > 0 and analyst[0] > 0
 
-    spark_sql = _run(["bash", str(SCRIPTS / "sql.sh"), "--role", "official", "-e", official_query], env)
+    spark_sql = run(["bash", str(SCRIPTS / "sql.sh"), "--role", "official", "-e", official_query], env)
     assert spark_sql.returncode == 0, spark_sql.stderr[-2000:]
-    assert _numbers(spark_sql.stdout) == official
-    spark_sql = _run(["bash", str(SCRIPTS / "sql.sh"), "-e", analyst_query], env)
+    assert numbers(spark_sql.stdout) == official
+    spark_sql = run(["bash", str(SCRIPTS / "sql.sh"), "-e", analyst_query], env)
     assert spark_sql.returncode == 0, spark_sql.stderr[-2000:]
-    assert _numbers(spark_sql.stdout) == analyst
+    assert numbers(spark_sql.stdout) == analyst
 
-    _add_user(world, "ana", "analyst")
-    port = str(_free_port())
+    add_user(world["env"], "ana", "analyst")
+    port = str(free_port())
     # A checkout nobody may read (a private home) keeps the server as this user; the catalog still limits it.
     run_as = [] if _nobody_can_run_spark() else ["--run-as", ""]
-    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--port", port, *run_as], env, timeout=300)
+    started = run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--port", port, *run_as], env, timeout=300)
     try:
         assert started.returncode == 0, started.stdout + started.stderr[-2000:]
-        answer = _beeline(port, "ana", PASSWORD, analyst_query, env)
-        assert _numbers(answer.stdout) == analyst, answer.stdout + answer.stderr[-2000:]
-        refused = _beeline(port, "ana", "wrong-password-123", analyst_query, env)
+        answer = beeline(port, "ana", PASSWORD, analyst_query, env)
+        assert numbers(answer.stdout) == analyst, answer.stdout + answer.stderr[-2000:]
+        refused = beeline(port, "ana", "wrong-password-123", analyst_query, env)
         assert not re.search(r"\d", refused.stdout) and refused.returncode != 0
         if gold:
-            hidden = _beeline(port, "ana", PASSWORD, "SELECT count(*) FROM gold.person_welfare", env)
+            hidden = beeline(port, "ana", PASSWORD, "SELECT count(*) FROM gold.person_welfare", env)
             assert hidden.returncode != 0 and "person_welfare" in hidden.stdout + hidden.stderr
-            by_path = _beeline(port, "ana", PASSWORD, f"SELECT count(*) FROM delta.`{world['root'] / 'warehouse' / 'bronze.db' / 'dopa_registry'}`", env)
+            by_path = beeline(port, "ana", PASSWORD, f"SELECT count(*) FROM delta.`{world['root'] / 'warehouse' / 'bronze.db' / 'dopa_registry'}`", env)
             assert by_path.returncode != 0
     finally:
-        _run(["bash", str(SCRIPTS / "thrift.sh"), "stop"], env)
+        run(["bash", str(SCRIPTS / "thrift.sh"), "stop"], env)
 
-    _add_user(world, "somchai", "official")
-    port = str(_free_port())
-    started = _run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--role", "official", "--port", port], env, timeout=300)
+    add_user(world["env"], "somchai", "official")
+    port = str(free_port())
+    started = run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--role", "official", "--port", port], env, timeout=300)
     try:
         assert started.returncode == 0, started.stdout + started.stderr[-2000:]
-        assert _numbers(_beeline(port, "somchai", PASSWORD, official_query, env).stdout) == official
-        assert _beeline(port, "ana", PASSWORD, official_query, env).returncode != 0  # an analyst is no official
+        assert numbers(beeline(port, "somchai", PASSWORD, official_query, env).stdout) == official
+        assert beeline(port, "ana", PASSWORD, official_query, env).returncode != 0  # an analyst is no official
     finally:
-        _run(["bash", str(SCRIPTS / "thrift.sh"), "stop", "--role", "official"], env)
+        run(["bash", str(SCRIPTS / "thrift.sh"), "stop", "--role", "official"], env)
 
-    duck = _run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--csv", analyst_query], env)
+    duck = run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--csv", analyst_query], env)
     assert duck.returncode == 0, duck.stderr
-    assert _numbers(duck.stdout) == analyst
-    duck = _run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--role", "official", "--csv", official_query], env)
+    assert numbers(duck.stdout) == analyst
+    duck = run([PYTHON, str(SCRIPTS / "duckdb_query.py"), "--role", "official", "--csv", official_query], env)
     assert duck.returncode == 0, duck.stderr
-    assert _numbers(duck.stdout) == official
+    assert numbers(duck.stdout) == official
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None, reason="needs root to act as another user")
@@ -212,7 +182,7 @@ def test_notebook_executes(world, monkeypatch):
 def test_report_renders(world):
     output = world["root"] / "report.html"
     source = "gold" if _has_gold(world) else "ref"
-    result = _run([PYTHON, "-m", "jobs", "report", "--source", source, "--output", str(output)], world["env"])
+    result = run([PYTHON, "-m", "jobs", "report", "--source", source, "--output", str(output)], world["env"])
     assert result.returncode == 0, result.stderr[-2000:]
     page = output.read_text(encoding="utf-8")
     assert page.count('src="data:image/png;base64,') == 4
@@ -220,7 +190,7 @@ def test_report_renders(world):
     if chromium:
         shot = world["root"] / "report.png"
         # A closed network: without the background-networking flags Chromium keeps retrying connections.
-        _run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+        run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
               "--disable-component-update", "--disable-sync", "--no-first-run",
               f"--user-data-dir={world['root'] / 'chromium-profile'}", f"--screenshot={shot}",
               "--window-size=1200,1600", output.as_uri()], world["env"], timeout=120)
