@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -71,8 +73,8 @@ def refuse_unless_undoable(target, run_id: str) -> None:
         raise ValueError(f"rollback refused: {target.job} runs are not undone")
 
 
-def changed_since(spark: SparkSession, start) -> list[str]:
-    """The Delta tables of the project's databases last modified at or after `start` (views, other formats
+def changed_since(spark: SparkSession, start: datetime) -> list[str]:
+    """The Delta tables of the project's databases with a commit at or after `start` (views, other formats
     and the never-restored tables left out); only these need their history read."""
     tables = []
     for database in DATABASES:
@@ -80,12 +82,23 @@ def changed_since(spark: SparkSession, start) -> list[str]:
             continue
         for table in spark.catalog.listTables(database):
             name = f"{database}.{table.name}"
-            if table.tableType == "VIEW" or name in NEVER_RESTORED:
+            if table.isTemporary or table.tableType not in ("MANAGED", "EXTERNAL") or name in NEVER_RESTORED:
                 continue
-            detail = spark.sql(f"DESCRIBE DETAIL {name}").first()
-            if detail.format == "delta" and detail.lastModified >= start:  # both collected as local times
+            if _last_commit(spark, name) >= start.timestamp():
                 tables.append(name)
     return tables
+
+
+def _last_commit(spark: SparkSession, table: str) -> float:
+    """Epoch seconds of the table's last commit: from its log's files when they are on this machine (no
+    Spark job), else from DESCRIBE DETAIL; -1 for a table that is not Delta."""
+    detail = spark.sql(f"DESCRIBE DETAIL {table}").first()
+    if detail.format != "delta":
+        return -1.0
+    log = Path(urlparse(detail.location).path) / "_delta_log"
+    if urlparse(detail.location).scheme in ("", "file") and log.is_dir():
+        return max((p.stat().st_mtime for p in log.iterdir() if p.suffix == ".json"), default=-1.0)
+    return detail.lastModified.timestamp()
 
 
 def commit_phases(history: list[tuple[int, datetime]], window: tuple[datetime, datetime], neutral: list[tuple[datetime, datetime]]) -> dict[str, list[int]]:
