@@ -26,7 +26,8 @@ from jobs.config import PROJECT_ROOT
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import duckdb_query  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# About 12 minutes on 2 cores: run by `make test-crash`, not by CI (whose 90 minutes the slow tests nearly fill).
+pytestmark = pytest.mark.crash
 
 # Seconds after the start at which each stage is killed: drawn from these ranges (Spark takes about 10 s to
 # start; each range ends before the stage usually does at S = 0.001 on 2 cores).
