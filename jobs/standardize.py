@@ -24,7 +24,7 @@ from pyspark.sql import functions as F
 from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
 from jobs.console import say
 from jobs.runs import JobRun, release_plans
-from jobs.tables import ensure_databases, save_table, table_exists, with_comments
+from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.silver.pipeline import HOUSEHOLD_COMMENTS, PERSON_SOURCES, standardize_households, standardize_persons
 from transforms.silver.settings import StandardizeSettings
 from udfs.areas import LEVELS
