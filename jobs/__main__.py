@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_one(config, args: argparse.Namespace) -> int:
-    from jobs.runs import one_line, recorded_run
+    from jobs.runs import failure_line, recorded_run
     from jobs.spark import get_spark
 
     module = load_job(args.job)
@@ -93,8 +93,7 @@ def run_one(config, args: argparse.Namespace) -> int:
         say(f"{args.job} failed after {time.monotonic() - started:.1f} s: configuration error: {err}")
         return 2
     except Exception as err:  # the run is recorded as failed; tell the operator in one line and exit non-zero
-        where = f"; traceback in {job_run.log_path}" if job_run is not None and job_run.log_path else ""
-        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {one_line(err)}{where}")
+        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {failure_line(err, job_run)}")
         return 1
     say(f"{args.job} finished in {time.monotonic() - started:.1f} s; wrote {job_run.rows_written}")
     return 0

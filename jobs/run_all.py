@@ -44,7 +44,7 @@ def stage_arguments(stage: str, config: AppConfig, args: argparse.Namespace) -> 
 
 
 def main(config: AppConfig, args: argparse.Namespace) -> int:
-    from jobs.runs import one_line, recorded_run
+    from jobs.runs import failure_line, recorded_run
     from jobs.spark import get_spark
 
     try:
@@ -81,8 +81,7 @@ def main(config: AppConfig, args: argparse.Namespace) -> int:
                 except Exception as err:
                     seconds = time.monotonic() - started
                     summary.append([stage, "failed", "-", "-", f"{seconds:.1f}"])
-                    where = f"; traceback in {job_run.log_path}" if job_run is not None and job_run.log_path else ""
-                    raise RuntimeError(f"stage {stage!r} failed: {one_line(err)}{where}") from err
+                    raise RuntimeError(f"stage {stage!r} failed: {failure_line(err, job_run)}") from err
                 seconds = time.monotonic() - started
                 rows_in, rows_out = sum(job_run.rows_read.values()), sum(job_run.rows_written.values())
                 for name, rows in job_run.rows_read.items():

@@ -129,6 +129,12 @@ def one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {first}"[:500]
 
 
+def failure_line(err: BaseException, run: JobRun | None) -> str:
+    """What the console says about a failed run: one line, and where its full traceback is."""
+    where = f"; traceback in {run.log_path}" if run is not None and run.log_path else ""
+    return f"{one_line(err)}{where}"
+
+
 def write_traceback(folder: Path, err: BaseException) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "error.log"

@@ -53,7 +53,8 @@ def test_runs_rolled_back_newest_first(spark):
 
 def test_erase_and_unknown_runs_are_refused(spark):
     with recorded_run(spark, "erase", {}) as erased:
-        pass
+        assert _status(spark, erased.run_id) == "running"
+    assert _status(spark, erased.run_id) == "succeeded"
     with pytest.raises(ValueError, match="erase runs are not undone"):
         _roll_back(spark, erased.run_id)
     with pytest.raises(ValueError, match="no run nope"):

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from jobs.runs import JobRun, _append, _row, mark_abandoned, one_line, recorded_run
+from jobs.runs import JobRun, _append, _row, failure_line, mark_abandoned, one_line, recorded_run
 
 
 def _run(spark, run_id: str):
@@ -41,7 +41,7 @@ def test_a_failed_run_keeps_one_line_and_its_traceback_in_a_file(spark, tmp_path
     def deep():
         raise ValueError("bad value\nsecond line of detail")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as raised:
         with recorded_run(spark, "unit-traceback", {}, log_dir=str(tmp_path)) as run:
             deep()
     row = _run(spark, run.run_id)
@@ -50,11 +50,10 @@ def test_a_failed_run_keeps_one_line_and_its_traceback_in_a_file(spark, tmp_path
     assert row.log_path == str(tmp_path / run.run_id / "error.log")
     logged = (tmp_path / run.run_id / "error.log").read_text(encoding="utf-8")
     assert "Traceback" in logged and "in deep" in logged and "second line of detail" in logged
+    assert failure_line(raised.value, run) == f"ValueError: bad value; traceback in {row.log_path}"
 
 
 def test_one_line_takes_the_java_cause_not_the_py4j_wrapper():
-    class Py4JJavaError(Exception):
-        pass
-
+    Py4JJavaError = type("Py4JJavaError", (Exception,), {})  # the name one_line reports, without a JVM
     err = Py4JJavaError("An error occurred while calling o81.save.\n: java.io.IOException: disk full\n\tat org.apache.X")
     assert one_line(err) == "Py4JJavaError: java.io.IOException: disk full"
