@@ -11,7 +11,7 @@ For each requested citizen ID the job finds the person (silver.person) and every
   without the mother's ID and name;
 - bronze.quarantine: raw lines that hold the ID or the person's given name and surname;
 - silver.<source>, silver.link_pairs, silver.person, silver.person_xref (the household's member count
-  follows its member list);
+  follows its member list), and the records' rows in ops.link_review;
 - ops.job_runs: the ID in recorded arguments or errors is replaced by <erased>;
 - gold and public: recomputed from silver by the indicators job's own code.
 
@@ -297,6 +297,8 @@ def erase_silver(spark: SparkSession, silver: str, records: DataFrame, subjects:
     pairs = record_ids.select(F.col("record_id").alias("r"))
     removed[f"{silver}.link_pairs"] = (_merge_delete(f"{silver}.link_pairs", pairs, "t.record_id_l = s.r")
                                        + _merge_delete(f"{silver}.link_pairs", pairs, "t.record_id_r = s.r"))
+    removed["ops.link_review"] = (_merge_delete("ops.link_review", pairs, "t.record_id = s.r")
+                                  + _merge_delete("ops.link_review", pairs, "t.candidate_record_id = s.r"))
     removed[f"{silver}.person"] = _merge_delete(f"{silver}.person", persons, "t.person_id = s.person_id")
     removed[f"{silver}.person_xref"] = (_merge_delete(f"{silver}.person_xref", record_ids, "t.record_id = s.record_id")
                                         + _merge_delete(f"{silver}.person_xref", persons, "t.person_id = s.person_id"))

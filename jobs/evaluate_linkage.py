@@ -2,7 +2,8 @@
 
 The only job that reads <truth>/records. Pairwise precision/recall/F1 overall, per source and per method;
 persons split over several clusters and clusters merging several persons; candidate pairs per record and
-blocking recall of the configured rules on the records the link stage gave to Splink.
+blocking recall of the configured rules on the records the link stage gave to Splink; per kind of look-alike
+(truth/persons), pairs of different persons built alike and how many were merged into one.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from jobs.link import read_records
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table
 from transforms.linkage.blocking import candidate_pairs
-from transforms.linkage.evaluation import blocking_quality, cluster_quality, labelled_pairs, pairwise_quality
+from transforms.linkage.evaluation import blocking_quality, cluster_quality, labelled_pairs, lookalike_quality, pairwise_quality
 from transforms.linkage.settings import load_linkage_settings
 
 DESCRIPTION = "Measure linkage against the generator's truth (pairwise P/R/F1, split/merged persons, blocking)"
@@ -29,9 +30,9 @@ COMMENTS = {
     "run_id": "The evaluate-linkage run",
     "link_run_id": "The link run evaluated (silver.person_xref.run_id)",
     "evaluated_at": "When it was evaluated",
-    "scope": "overall, source, method, clusters or blocking",
-    "scope_value": "The source or method the row is about (all for overall)",
-    "metric": "precision, recall, f1, predicted_pairs, true_pairs, true_positives, persons_split, ...",
+    "scope": "overall, source, method, clusters, blocking or lookalike",
+    "scope_value": "The source, method or look-alike kind (twin, namesake, junior, family_phone) the row is about (all for overall)",
+    "metric": "precision, recall, f1, predicted_pairs, true_pairs, true_positives, persons_split, pairs, merged_pairs, ...",
     "value": "The metric's value",
 }
 
@@ -46,6 +47,14 @@ def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
     return records.select(F.concat_ws(":", "source", "record_key").alias("record_id"), F.col("person_id").cast("string"))
 
 
+def read_lookalikes(spark: SparkSession, config: AppConfig) -> DataFrame | None:
+    """The generator's look-alike persons (truth/persons), or None for a truth written before it made them."""
+    persons = spark.read.parquet(f"{config.paths.resolved('truth')}/persons")
+    if "lookalike_of" not in persons.columns:
+        return None
+    return persons.select("person_id", "lookalike_of", "lookalike_kind")
+
+
 def quality(spark: SparkSession, config: AppConfig, database: str) -> tuple[DataFrame, str]:
     settings = load_linkage_settings()
     truth = read_truth(spark, config).localCheckpoint()
@@ -55,10 +64,11 @@ def quality(spark: SparkSession, config: AppConfig, database: str) -> tuple[Data
     linkage_input = records.join(xref.filter("match_method = 'pid' AND source <> '" + settings.spine + "'").select("record_id"),
                                  on="record_id", how="left_anti").localCheckpoint()
     candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules)
-    rows = reduce(
-        lambda a, b: a.unionByName(b),
-        [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth)],
-    )
+    parts = [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth)]
+    lookalikes = read_lookalikes(spark, config)
+    if lookalikes is not None:
+        parts.append(lookalike_quality(xref, truth, lookalikes))
+    rows = reduce(lambda a, b: a.unionByName(b), parts)
     link_run = xref.select("run_id").first()
     return rows, link_run["run_id"] if link_run else None
 
@@ -74,6 +84,6 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     job_run.wrote(TABLE, save_table(out, TABLE, COMMENTS, mode="append",
                                     table_comment="Linkage quality against the generator's truth, one row per metric"))
     for row in spark.table(TABLE).filter(F.col("run_id") == job_run.run_id).filter(
-        "scope IN ('overall', 'clusters', 'blocking') OR metric IN ('f1', 'recall')"
+        "scope IN ('overall', 'clusters', 'blocking', 'lookalike') OR metric IN ('f1', 'recall')"
     ).orderBy("scope", "scope_value", "metric").collect():
         say(f"{row.scope:9} {row.scope_value:16} {row.metric:26} {row.value}")

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from pydantic import ValidationError
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
@@ -214,6 +214,13 @@ def _materialised(df: DataFrame) -> DataFrame:
     return df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK_DESER)
 
 
+def _district_villages(spark: SparkSession) -> DataFrame:
+    """Villages numbered 1..n within their district, with n: where with_namesakes houses a namesake."""
+    villages = spark.table("ref.village").select("village_code", "subdistrict_code", "district_code")
+    numbered = Window.partitionBy("district_code").orderBy("village_code")
+    return villages.withColumns({"village_no": F.row_number().over(numbered), "district_villages": F.count("*").over(Window.partitionBy("district_code"))})
+
+
 def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, seed: int) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(persons with everything, survey households with answers, survey members with answers)."""
     w = settings.world
@@ -248,11 +255,14 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
         .transform(lambda df: world.with_household_traits(df, seed, w.poverty_correlation, w.poverty_size_weight))
     )
     male, female, family = _names(spark)
+    alike = w.lookalikes
     persons = (
-        world.expand_members(households, seed)
+        world.expand_members(households, seed, alike.twins)
         .transform(lambda df: world.with_citizen_ids(df, seed, w.migrant_share))
-        .transform(lambda df: world.with_names(df, male, female, family, seed))
-        .transform(lambda df: world.with_contact(df, seed, w.death_rate))
+        .transform(lambda df: world.with_names(df, male, female, family, seed, alike.juniors))
+        .transform(lambda df: world.with_namesakes(df, _district_villages(spark), seed, alike.namesakes))
+        .transform(lambda df: world.with_contact(df, seed, w.death_rate, alike.family_phone))
+        .transform(world.with_lookalike_of)
         .transform(_materialised)
     )
     members = (
@@ -398,8 +408,9 @@ def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, land
 # ---------------------------------------------------------------- truth
 
 PERSON_COLUMNS = ["person_id", "pid", "title", "first_name", "last_name", "sex", "birth_date", "house_code", "hh_id", "village_code", "subdistrict_code", "district_code", "province_code", "is_alive"]
-# Beyond the contract (for evaluation): survey coverage, age, relation, poverty and welfare status.
-PERSON_EXTRA = ["surveyed", "age", "relation", "maiden_name", "phone", "is_disabled", "is_poor", "welfare_status"]
+# Beyond the contract (for evaluation): survey coverage, age, relation, poverty, welfare status, and look-alikes
+# (kind and the person they were made to resemble; transforms.generator.world).
+PERSON_EXTRA = ["surveyed", "age", "relation", "maiden_name", "phone", "is_disabled", "is_poor", "welfare_status", "lookalike_kind", "lookalike_of"]
 FILES_SCHEMA = "source string, delivery string, file string, data_rows long, broken_rows long, duplicate_of string"
 BROKEN_SCHEMA = "source string, delivery string, file string, line_number long, kind string"
 

@@ -27,11 +27,11 @@ from jobs.config import AppConfig
 from jobs.console import say
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
-from transforms.linkage.assign import assign_persons
+from transforms.linkage.assign import ambiguous_records, assign_persons, review_rows, spine_candidates
 from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
-from transforms.linkage.records import union_canonical, with_blocking_keys
+from transforms.linkage.records import union_canonical, with_blocking_keys, with_roman_names
 from transforms.linkage.settings import LinkageSettings, load_linkage_settings
 from transforms.linkage.splink_settings import with_waterfall
 from transforms.linkage.training import train_model, training_sample
@@ -43,7 +43,8 @@ XREF_COMMENTS = {
     "record_id": "Silver record (<source>:<record key>)",
     "source": "Source of the record",
     "person_id": "Person the record belongs to (P + hash of the anchor record id; stable across runs)",
-    "match_method": "pid (corroborated ID or registry record), probabilistic (Splink) or new_person",
+    "match_method": "pid (corroborated ID or registry record), probabilistic (Splink), review (two registry candidates too close "
+                    "to choose between: its own person until reviewed, see ops.link_review) or new_person",
     "match_probability": "Probability of the deciding pair (1.0 for pid; best pair in cluster for new_person)",
     "match_weight": "Splink match weight of the deciding pair (null for pid)",
     "run_id": "The link run that decided it (ops.job_runs)",
@@ -63,6 +64,17 @@ PERSON_COMMENTS = {
     "province_code": "Province code of the current address",
     "record_count": "Silver records linked to the person",
     "sources": "Sources holding a record of the person (sorted)",
+}
+REVIEW_TABLE = "ops.link_review"
+REVIEW_COMMENTS = {
+    "record_id": "Record not linked because its two best registry candidates scored within the review margin",
+    "source": "Source of the record",
+    "candidate_rank": "1 or 2: the candidate's place by match probability, then weight",
+    "candidate_record_id": "Registry record the record may belong to",
+    "match_probability": "Splink match probability of the pair",
+    "match_weight": "Splink match weight of the pair",
+    "comparisons": "Waterfall: per comparison its level (gamma), level label and match weight",
+    "run_id": "The link run that found it",
 }
 PAIRS_COMMENTS = {
     "record_id_l": "Left record of the scored pair",
@@ -127,11 +139,12 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     run_dir.mkdir(parents=True, exist_ok=True)
 
     records = read_records(spark, settings, database, job_run)  # read again where used: each use needs few columns
-    matches = pid_matches(records, settings.spine, settings.deterministic.corroborate_any, settings.deterministic.max_birth_year_gap).persist(StorageLevel.MEMORY_AND_DISK)
+    rules = settings.deterministic
+    matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits).persist(StorageLevel.MEMORY_AND_DISK)
     by_pid = matches.filter(F.col("spine_record_id").isNotNull())
     residual = unlinked_records(records, matches)
     spine = records.filter(F.col("is_spine"))
-    linkage_input = with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules).localCheckpoint()
+    linkage_input = with_roman_names(with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules)).localCheckpoint()
     counts = {r.is_spine: r["count"] for r in linkage_input.groupBy("is_spine").count().collect()}
     left = counts.get(False, 0)
     total = sum(rows for name, rows in job_run.rows_read.items() if name.startswith(f"{database}."))  # Delta's own counts
@@ -147,8 +160,15 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
 
     accepted = spark.table(f"{database}.link_pairs").filter("accepted")
     scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")
+    margin = settings.probabilistic.review_margin
+    candidates = spine_candidates(accepted, scored, settings.spine, "comparisons")
+    review = review_rows(candidates, ambiguous_records(candidates, margin)).withColumn("run_id", F.lit(job_run.run_id))
+    reviewed = save_table(review, REVIEW_TABLE, REVIEW_COMMENTS,
+                          table_comment="Records of the latest link run left for clerical review, with their two registry candidates")
+    job_run.wrote(REVIEW_TABLE, reviewed)
+    say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two registry candidates within {margin} match weight)")
     xref = (
-        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine)
+        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin)
         .drop("anchor_record_id")
         .withColumn("run_id", F.lit(job_run.run_id))
     )

@@ -146,7 +146,7 @@ def blocking_only(spark, records, truth, settings) -> dict:
     from transforms.linkage.evaluation import blocking_quality
 
     started = time.monotonic()
-    deterministic = deterministic_links(records, settings.spine, settings.deterministic.corroborate_any, settings.deterministic.max_birth_year_gap)
+    deterministic = deterministic_links(records, settings.spine, settings.deterministic.corroborate_any, settings.deterministic.max_birth_year_gap, settings.deterministic.max_first_name_edits)
     linkage_input = records.join(deterministic.select("record_id"), on="record_id", how="left_anti").localCheckpoint()
     n = linkage_input.count()
     result = {"splink_input_records": n, "residual_records": linkage_input.filter(~F.col("is_spine")).count(), "per_rule": {}}

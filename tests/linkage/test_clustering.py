@@ -30,7 +30,7 @@ def _world(make_records, extra=()):
     return make_records(rows)
 
 
-def _assign(spark, make_records, extra=(), extra_pairs=()):
+def _assign(spark, make_records, extra=(), extra_pairs=(), review_margin=None):
     records = _world(make_records, extra)
     spine = records.filter("is_spine").select("record_id", "source")
     by_pid = spark.createDataFrame([("mof_welfare:A", "mof_welfare", "dopa_registry:R1")], "record_id string, source string, spine_record_id string")
@@ -45,7 +45,7 @@ def _assign(spark, make_records, extra=(), extra_pairs=()):
         ],
         PAIRS,
     )
-    return assign_persons(spine, by_pid, residual, accepted, "dopa_registry")
+    return assign_persons(spine, by_pid, residual, accepted, "dopa_registry", review_margin)
 
 
 def test_assignment_methods_and_transitive_new_person(spark, make_records):
@@ -122,3 +122,49 @@ def test_golden_record_registry_first_else_agreement(spark, make_records):
         "person_id string, pid string, first_name string, last_name string, village_code string, record_count long, sources array<string>",
     )  # fmt: skip
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_record_between_two_equally_good_registry_candidates_is_reviewed_not_linked(spark, make_records):
+    """Twins R1 and T1 in the registry; G scores 24.0 against both (its first name tells neither apart): it is
+    its own person (review) and both candidates go to review with their waterfalls. H's candidates are 3
+    weights apart (over the margin of 1): it links to the better. B, with one candidate, links as before."""
+    twin = record("dopa_registry", "T1", pid="3300100123464", first_name="y")
+    extra = [twin, record("mof_welfare", "G", first_name="z"), record("mof_welfare", "H", first_name="z")]
+    pairs = [
+        ("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0),
+        ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 24.0),
+        ("mof_welfare:H", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 21.0),
+        ("mof_welfare:H", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 24.0),
+    ]
+    result = _assign(spark, make_records, extra, pairs, review_margin=1.0).filter(
+        F.col("record_id").isin("mof_welfare:G", "mof_welfare:H", "dla_elderly:B")
+    ).select("record_id", "anchor_record_id", "match_method", "match_weight")
+    expected = spark.createDataFrame(
+        [("mof_welfare:G", "mof_welfare:G", "review", 24.0), ("mof_welfare:H", "dopa_registry:T1", "probabilistic", 24.0),
+         ("dla_elderly:B", "dopa_registry:R1", "probabilistic", 9.0)],
+        "record_id string, anchor_record_id string, match_method string, match_weight double",
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_records):
+    from transforms.linkage.assign import ambiguous_records, review_rows, spine_candidates
+
+    waterfall = [("first_name", 0, "else", -19.9)]
+    accepted = spark.createDataFrame(
+        [("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0, waterfall),
+         ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 23.5, waterfall),
+         ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0, waterfall)],
+        PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+    )
+    scored = spark.createDataFrame([("mof_welfare:G", "mof_welfare"), ("dla_elderly:B", "dla_elderly")], "record_id string, source string")
+    candidates = spine_candidates(accepted, scored, "dopa_registry", "comparisons")
+    got = review_rows(candidates, ambiguous_records(candidates, 1.0))
+    expected = spark.createDataFrame(
+        [("mof_welfare:G", "mof_welfare", 1, "dopa_registry:R1", 1.0, 24.0, waterfall),
+         ("mof_welfare:G", "mof_welfare", 2, "dopa_registry:T1", 1.0, 23.5, waterfall)],
+        "record_id string, source string, candidate_rank int, candidate_record_id string, match_probability double, match_weight double, "
+        "comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+    )
+    assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
+

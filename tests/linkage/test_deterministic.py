@@ -102,3 +102,22 @@ def test_parents_id_and_name_on_a_childs_record_do_not_link_by_id(spark, make_re
         [("mof_welfare:A1", f"dopa_registry:{PID}"), ("dla_elderly:E1", f"dopa_registry:{PID}")], "record_id string, spine_record_id string"
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_twins_id_on_a_record_does_not_link_it_to_the_twin(spark, make_records):
+    """Twins share birth date, surname and house: the other twin's ID on a record is corroborated by the birth
+    date, but the first name is a different name (another key, more than 2 edits), so it is left for the
+    probabilistic pass. A misspelt first name (1 edit, another key) still links by ID."""
+    twin = "3300100123464"
+    rows = [
+        record("dopa_registry", PID, pid=PID, first_name="สมชาย", first_name_key="SMC"),
+        record("dopa_registry", twin, pid=twin, first_name="สมศักดิ์", first_name_key="SMSK"),
+        record("cdd_bmn_member", "M1", pid=twin, first_name="สมชาย", first_name_key="SMC"),  # the twin's ID on สมชาย's record
+        record("cdd_bmn_member", "M2", pid=PID, first_name="สมชาบ", first_name_key="SMCB"),  # a typo: one edit
+        record("mof_welfare", "A1", pid=PID, first_name=None, first_name_key=None),  # no first name: no evidence against
+    ]
+    result = deterministic_links(make_records(rows), "dopa_registry", ["birth_date", "first_name_key"], max_first_name_edits=2)
+    expected = spark.createDataFrame(
+        [("cdd_bmn_member:M2", f"dopa_registry:{PID}"), ("mof_welfare:A1", f"dopa_registry:{PID}")], "record_id string, spine_record_id string"
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)

@@ -1,6 +1,6 @@
 from chispa import assert_df_equality
 
-from transforms.linkage.evaluation import cluster_quality, labelled_pairs, pairwise_quality
+from transforms.linkage.evaluation import cluster_quality, labelled_pairs, lookalike_quality, pairwise_quality
 
 XREF = "record_id string, source string, person_id string, match_method string"
 TRUTH = "record_id string, person_id string"
@@ -39,3 +39,24 @@ def test_split_and_merged_clusters(spark):
     xref, truth = _data(spark)
     values = {r.metric: r.value for r in cluster_quality(xref, truth).collect()}
     assert values == {"persons_split": 1.0, "clusters_merging_persons": 1.0}
+
+
+def test_lookalike_pairs_merged_per_kind(spark):
+    """Twins 1 and 2 merged (records a and c in one predicted person); twins 3 and 4 kept apart; the namesakes
+    5 and 6 kept apart; the junior 7 of 8 has no record of 8, so the pair is not at risk and not counted."""
+    xref = spark.createDataFrame(
+        [("a", "dopa_registry", "P1", "pid"), ("b", "dopa_registry", "P2", "pid"), ("c", "mof_welfare", "P1", "probabilistic"),
+         ("d", "dopa_registry", "P3", "pid"), ("e", "dopa_registry", "P4", "pid"), ("f", "dopa_registry", "P5", "pid"),
+         ("g", "mof_welfare", "P6", "new_person"), ("h", "dopa_registry", "P7", "pid")], XREF,
+    )
+    truth = spark.createDataFrame([("a", "1"), ("b", "2"), ("c", "2"), ("d", "3"), ("e", "4"), ("f", "5"), ("g", "6"), ("h", "7")], TRUTH)
+    lookalikes = spark.createDataFrame(
+        [(1, None, None), (2, 1, "twin"), (4, 3, "twin"), (6, 5, "namesake"), (7, 8, "junior")],
+        "person_id long, lookalike_of long, lookalike_kind string",
+    )
+    expected = spark.createDataFrame(
+        [("lookalike", "twin", "pairs", 2.0), ("lookalike", "twin", "merged_pairs", 1.0),
+         ("lookalike", "namesake", "pairs", 1.0), ("lookalike", "namesake", "merged_pairs", 0.0)],
+        "scope string, scope_value string, metric string, value double",
+    )
+    assert_df_equality(lookalike_quality(xref, truth, lookalikes), expected, ignore_row_order=True, ignore_nullable=True)

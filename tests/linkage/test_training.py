@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from tests.linkage.conftest import small_world
+from transforms.linkage.records import with_roman_names
 from transforms.linkage.settings import load_linkage_settings
 from transforms.linkage.training import train_model, training_sample
 
 
 def test_model_trained_in_duckdb_is_for_spark_and_separates_matches(spark, make_records):
     tables, _ = small_world(persons=400)
-    records = make_records([r for rows in tables.values() for r in rows])
+    records = with_roman_names(make_records([r for rows in tables.values() for r in rows]))
     settings = load_linkage_settings()
     model = train_model(records.toArrow(), settings)
     assert model["sql_dialect"] == "spark"
@@ -35,3 +36,21 @@ def test_training_sample_keeps_the_registry_records_its_records_can_pair_with(sp
     registry_pids = {r.pid for r in records.filter("is_spine").collect()}
     kept_registry = {r.pid for r in sample.filter("is_spine").collect()}
     assert (sampled_pids & registry_pids) <= kept_registry
+
+
+def test_duckdb_jaro_winkler_compares_thai_letters_not_bytes():
+    """Training runs in DuckDB, scoring in Spark: the jaro_winkler both use must compare characters. บุญมี / บุญมา
+    are five letters with the last different, as abcde / abcdx; สมชาย / มาลี share two letters out of order."""
+    import duckdb
+
+    from transforms.linkage.training import DUCKDB_MACROS
+
+    con = duckdb.connect()
+    for macro in DUCKDB_MACROS:
+        con.sql(macro)
+    thai, latin, unrelated, raw = con.sql(
+        "SELECT jaro_winkler('บุญมี', 'บุญมา'), jaro_winkler_similarity('abcde', 'abcdx'), "
+        "jaro_winkler('สมชาย', 'มาลี'), jaro_winkler_similarity('สมชาย', 'มาลี')"
+    ).fetchone()
+    assert thai == latin == 0.92
+    assert unrelated < 0.5 < raw  # raw: the bytes' similarity, what the macro replaced

@@ -11,6 +11,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Lookalikes(_Strict):
+    """Different people built to look alike (issue 20): what linkage must never merge. Default: none."""
+
+    twins: float = Field(0.0, ge=0, le=1, description="Children listed right after a sibling of the same relation who are that sibling's twin")
+    namesakes: float = Field(0.0, ge=0, le=1, description="Adults with a namesake (same names, sex, birth date) in another village of the district")
+    juniors: float = Field(0.0, ge=0, le=1, description="Children of the head's sex given the head's first name")
+    family_phone: float = Field(0.0, ge=0, le=1, description="Households whose members aged 15+ all give one phone")
+
+
 class WorldSettings(_Strict):
     registry_persons: int = Field(gt=0, description="Civil-registry persons at scale 1 (survey + not surveyed)")
     bangkok_persons: int = Field(ge=0, description="Bangkok residents at scale 1 (not surveyed)")
@@ -26,6 +35,7 @@ class WorldSettings(_Strict):
     death_rate: float = Field(ge=0, lt=1)
     disabled_rate_not_surveyed: float = Field(ge=0, lt=1)
     elderly_share_not_surveyed: float = Field(ge=0, lt=1, description="Share aged 60+ of the persons the survey does not cover (surveyed areas: the published ELDERLY_CNT)")
+    lookalikes: Lookalikes = Field(default_factory=Lookalikes)
 
 
 class BrokenRows(_Strict):

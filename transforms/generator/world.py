@@ -75,19 +75,20 @@ def _working_head_age(u: Column) -> Column:
     return F.least(F.lit(59), F.when(u < F.lit(1 / 7), ramp).otherwise(flat)).cast("int")
 
 
-def with_relation_and_age(members: DataFrame, seed: int, old_head: bool) -> DataFrame:
-    """Adds _rel_<kind> and _age_<kind> (kind: old or young): relation and age of each member in a household
-    whose head is elderly (old_head) or of working age. One column at a time, so the head's age and the
-    relation are computed once, not inlined into every branch that uses them.
+def with_relation_and_age(members: DataFrame, seed: int, old_head: bool, member: str = "member_no", suffix: str = "") -> DataFrame:
+    """Adds _rel_<kind><suffix> and _age_<kind><suffix> (kind: old or young): relation and age of the member
+    numbered by column `member` in a household whose head is elderly (old_head) or of working age. One column
+    at a time, so the head's age and the relation are computed once, not inlined into every branch that uses them.
+    (A draw is a function of the household and the member number, so another member's can be computed in place.)
 
     Young heads live with their children (0 to 40 years younger, at least 18) and often with a parent
     (grandparents living with the family); elderly heads with grandchildren or grown-up children."""
     kind = "old" if old_head else "young"
-    head, rel = F.col(f"_head_{kind}"), F.col(f"_rel_{kind}")
-    u = lambda purpose: uniform(seed, purpose, "hh_key", "member_no")  # noqa: E731
+    head, rel = F.col(f"_head_{kind}"), F.col(f"_rel_{kind}{suffix}")
+    u = lambda purpose: uniform(seed, purpose, "hh_key", member)  # noqa: E731
     head_u = uniform(seed, "head_age", "hh_key")
     has_spouse = uniform(seed, "spouse", "hh_key") < 0.8
-    relation = F.when(F.col("member_no") == 1, "head").when((F.col("member_no") == 2) & has_spouse, "spouse")
+    relation = F.when(F.col(member) == 1, "head").when((F.col(member) == 2) & has_spouse, "spouse")
     if old_head:
         relation = relation.when(u("grand") < 0.6, "grandchild")
     else:
@@ -98,14 +99,14 @@ def with_relation_and_age(members: DataFrame, seed: int, old_head: bool) -> Data
         F.when(rel == "head", head)
         .when(rel == "spouse", F.greatest(F.lit(18), head + integer(seed, "sp_age", -6, 4, "hh_key")))
         .when(rel == "parent", F.greatest(head + 20, _elderly_age(u("p_age"))))
-        .when(rel == "grandchild", integer(seed, "g_age", 0, 20, "hh_key", "member_no"))
-        .when(rel == "relative", integer(seed, "r_age", 5, 70, "hh_key", "member_no"))
+        .when(rel == "grandchild", integer(seed, "g_age", 0, 20, "hh_key", member))
+        .when(rel == "relative", integer(seed, "r_age", 5, 70, "hh_key", member))
         .otherwise(youngest_child + F.floor(u("c_age") * (head - 18 - youngest_child + 1)).cast("int"))
     )
     return (
         members.withColumn(f"_head_{kind}", _elderly_age(head_u) if old_head else _working_head_age(head_u))
-        .withColumn(f"_rel_{kind}", relation)
-        .withColumn(f"_age_{kind}", F.least(F.lit(99), age).cast("int"))
+        .withColumn(f"_rel_{kind}{suffix}", relation)
+        .withColumn(f"_age_{kind}{suffix}", F.least(F.lit(99), age).cast("int"))
         .drop(f"_head_{kind}")
     )
 
@@ -126,27 +127,47 @@ def elderly_head_probability(members: DataFrame) -> DataFrame:
     return group.select("district_code", "surveyed", F.least(F.lit(1.0), F.greatest(F.lit(0.0), p)).alias("p_elderly_head"))
 
 
-def expand_members(households: DataFrame, seed: int) -> DataFrame:
+def _chosen(old: Column, name: str, suffix: str = "") -> Column:
+    """The old-head or young-head version of a member's relation or age (with_relation_and_age)."""
+    return F.when(old, F.col(f"_{name}_old{suffix}")).otherwise(F.col(f"_{name}_young{suffix}"))
+
+
+def expand_members(households: DataFrame, seed: int, twins: float = 0.0) -> DataFrame:
     """Members with relation, sex and age. Needs `elderly_rate` per household (its area's target share of
-    members aged 60+): each household's head is elderly with the area's probability (elderly_head_probability)."""
-    m = households.withColumn("member_no", F.explode(F.sequence(F.lit(1), F.col("size"))))
-    m = with_relation_and_age(with_relation_and_age(m, seed, old_head=False), seed, old_head=True)
+    members aged 60+): each household's head is elderly with the area's probability (elderly_head_probability).
+
+    A child (or grandchild) listed right after a sibling of the same relation (not itself a twin) is that
+    sibling's twin with probability `twins`: same birth date (so same house, surname and parents), a first name of its own;
+    lookalike_kind says so (see with_lookalike_of)."""
+    m = households.withColumn("member_no", F.explode(F.sequence(F.lit(1), F.col("size")))).withColumn("_prev_no", F.col("member_no") - 1)
+    for old_head in (False, True):
+        m = with_relation_and_age(m, seed, old_head)
+        m = with_relation_and_age(m, seed, old_head, member="_prev_no", suffix="_prev")
     m = m.join(F.broadcast(elderly_head_probability(m)), ["district_code", "surveyed"], "left")
-    old = uniform(seed, "elderly_head", "hh_key") < F.col("p_elderly_head")
+    old = F.col("_old")
     head_male = uniform(seed, "head_sex", "hh_key") < 0.68
     male = (
         F.when(F.col("relation") == "head", head_male)
         .when(F.col("relation") == "spouse", ~head_male)
         .otherwise(uniform(seed, "sex", "hh_key", "member_no") < 0.49)
     )
-    offset = integer(seed, "birthday", 0, 364, "hh_key", "member_no")
+    twin = (
+        F.col("relation").isin("child", "grandchild") & (_chosen(old, "rel", "_prev") == F.col("relation"))
+        & (uniform(seed, "twin", "hh_key", "member_no") < F.lit(twins))
+        & (uniform(seed, "twin", "hh_key", "_prev_no") >= F.lit(twins))  # the sibling is not itself a twin of an earlier one
+    )
+    own_day, twin_day = (integer(seed, "birthday", 0, 364, "hh_key", k) for k in ("member_no", "_prev_no"))
     return (
-        m.withColumn("_old", old)
-        .withColumn("relation", F.when(F.col("_old"), F.col("_rel_old")).otherwise(F.col("_rel_young")))
-        .withColumn("age", F.when(F.col("_old"), F.col("_age_old")).otherwise(F.col("_age_young")))
+        m.withColumn("_old", uniform(seed, "elderly_head", "hh_key") < F.col("p_elderly_head"))
+        .withColumn("relation", _chosen(old, "rel"))
+        .withColumn("_twin", twin)
+        .withColumn("age", F.when(F.col("_twin"), _chosen(old, "age", "_prev")).otherwise(_chosen(old, "age")))
         .withColumn("sex", F.when(male, "M").otherwise("F"))
-        .withColumn("birth_date", F.date_sub(F.lit(REFERENCE_DATE).cast("date"), F.col("age") * 365 + offset + F.floor(F.col("age") / 4).cast("int")))
-        .drop("_old", "_rel_young", "_age_young", "_rel_old", "_age_old", "p_elderly_head")
+        .withColumn("head_sex", F.when(head_male, "M").otherwise("F"))
+        .withColumn("_day", F.when(F.col("_twin"), twin_day).otherwise(own_day))
+        .withColumn("birth_date", F.date_sub(F.lit(REFERENCE_DATE).cast("date"), F.col("age") * 365 + F.col("_day") + F.floor(F.col("age") / 4).cast("int")))
+        .withColumn("lookalike_kind", F.when(F.col("_twin"), F.lit("twin")))
+        .drop("_old", "_twin", "_day", "_prev_no", "p_elderly_head", *[f"_{c}_{k}{s}" for c in ("rel", "age") for k in ("young", "old") for s in ("", "_prev")])
     )
 
 
@@ -185,15 +206,22 @@ class Names(NamedTuple):
     size: int
 
 
-def with_names(persons: DataFrame, male_names: Names, female_names: Names, family_names: Names, seed: int) -> DataFrame:
+def with_names(persons: DataFrame, male_names: Names, female_names: Names, family_names: Names, seed: int, juniors: float = 0.0) -> DataFrame:
     """Given name by sex, household surname (married women take it), a maiden surname, and title.
 
-    The name tables are broadcast and picked by hash index.
+    A child of the head's sex is given the head's first name with probability `juniors` (lookalike_kind
+    junior, unless already a twin). The name tables are broadcast and picked by hash index.
     """
     (male, n_male), (female, n_female), (family, n_family) = male_names, female_names, family_names
     pick = lambda n, purpose, *keys: (F.floor(uniform(seed, purpose, *keys) * n) + 1).cast("int")  # noqa: E731
+    given = lambda sex, member: F.when(sex == "M", pick(n_male, "given", "hh_key", member)).otherwise(pick(n_female, "given", "hh_key", member))  # noqa: E731
+    junior = (
+        F.col("lookalike_kind").isNull() & (F.col("relation") == "child") & (F.col("sex") == F.col("head_sex"))
+        & (uniform(seed, "junior", "hh_key", "member_no") < F.lit(juniors))
+    )
     p = (
-        persons.withColumn("_gi", F.when(F.col("sex") == "M", pick(n_male, "given", "hh_key", "member_no")).otherwise(pick(n_female, "given", "hh_key", "member_no")))
+        persons.withColumn("lookalike_kind", F.when(junior, F.lit("junior")).otherwise(F.col("lookalike_kind")))
+        .withColumn("_gi", F.when(F.col("lookalike_kind") == "junior", given(F.col("head_sex"), F.lit(1))).otherwise(given(F.col("sex"), F.col("member_no"))))
         .withColumn("_fi", pick(n_family, "family", "hh_key"))
         .withColumn("_mi", pick(n_family, "maiden", "hh_key", "member_no"))
     )
@@ -219,9 +247,62 @@ def with_names(persons: DataFrame, male_names: Names, female_names: Names, famil
     )
 
 
-def with_contact(persons: DataFrame, seed: int, death_rate: float) -> DataFrame:
-    """A mobile phone (adults), alive/dead (only outside the survey: the survey counts the living)."""
-    digits = F.lpad(F.pmod(F.xxhash64(F.lit(seed), F.lit("phone"), "pid"), F.lit(100_000_000)).cast("string"), 8, "0")
-    prefix = F.element_at(F.array(*[F.lit(x) for x in ("08", "09", "06")]), integer(seed, "phone_prefix", 1, 3, "pid"))
+def with_contact(persons: DataFrame, seed: int, death_rate: float, family_phone: float = 0.0) -> DataFrame:
+    """A mobile phone (aged 15+), alive/dead (only outside the survey: the survey counts the living).
+
+    In a share `family_phone` of households every member aged 15+ gives the same phone (lookalike_kind
+    family_phone for the members other than the head, unless already a look-alike of another kind)."""
+    shared = uniform(seed, "family_phone", "hh_key") < F.lit(family_phone)
+    owner = F.when(shared, F.col("hh_key")).otherwise(F.col("pid"))
+    digits = F.lpad(F.pmod(F.xxhash64(F.lit(seed), F.lit("phone"), owner), F.lit(100_000_000)).cast("string"), 8, "0")
+    prefix = F.element_at(F.array(*[F.lit(x) for x in ("08", "09", "06")]), integer(seed, "phone_prefix", 1, 3, owner))
     dead = ~F.col("surveyed") & (uniform(seed, "dead", "pid") < F.lit(death_rate) * (1 + F.col("age") / 30))
-    return persons.withColumn("phone", F.when(F.col("age") >= 15, F.concat(prefix, digits))).withColumn("is_alive", ~dead)
+    sharing = shared & (F.col("age") >= 15) & (F.col("member_no") > 1) & F.col("lookalike_kind").isNull()
+    return (
+        persons.withColumn("phone", F.when(F.col("age") >= 15, F.concat(prefix, digits)))
+        .withColumn("is_alive", ~dead)
+        .withColumn("lookalike_kind", F.when(sharing, F.lit("family_phone")).otherwise(F.col("lookalike_kind")))
+    )
+
+
+def with_lookalike_of(persons: DataFrame) -> DataFrame:
+    """lookalike_of: the person a look-alike was made to resemble. Person ids are consecutive within a
+    household (with_citizen_ids), so a twin's sibling is the previous id and the head is member 1's."""
+    return persons.withColumn(
+        "lookalike_of",
+        F.when(F.col("lookalike_kind") == "twin", F.col("person_id") - 1)
+        .when(F.col("lookalike_kind").isin("junior", "family_phone"), F.col("person_id") - F.col("member_no") + 1)
+        .otherwise(F.col("lookalike_of")),  # a namesake's original (with_namesakes)
+    )
+
+
+def with_namesakes(persons: DataFrame, villages: DataFrame, seed: int, rate: float) -> DataFrame:
+    """Adds, for a share `rate` of adults, a namesake: another person (outside the survey, alone in a house of
+    another village of the same district when it has one) with the same title, names, sex and birth date,
+    and an ID, phone and person id of their own; lookalike_kind namesake, lookalike_of the original.
+
+    `villages`: village_code, subdistrict_code, district_code, village_no (1..villages in the district),
+    district_villages. A namesake's serial is 5,000,000 plus the original's, beyond any district's persons."""
+    chosen = persons.where((F.col("age") >= 18) & F.col("village_code").isNotNull() & (uniform(seed, "namesake", "pid") < F.lit(rate)))
+    own = villages.select("village_code", F.col("village_no").alias("_own_no"), "district_villages")
+    # One of the district's other villages (the same one only where the district has no other).
+    other = F.lit(1) + F.floor(uniform(seed, "namesake_village", "pid") * F.greatest(F.col("district_villages") - 1, F.lit(1))).cast("int")
+    picked = (
+        chosen.join(F.broadcast(own), "village_code", "inner")
+        .withColumn("village_no", F.when((other >= F.col("_own_no")) & (F.col("district_villages") > 1), other + 1).otherwise(other))
+        .drop("village_code", "subdistrict_code", "district_villages", "_own_no")
+        .join(F.broadcast(villages.drop("district_villages")), ["district_code", "village_no"], "inner")
+    )
+    serial = F.lit(5_000_000) + F.substring("pid", 6, 7).cast("int")
+    twelve = F.concat(F.substring("pid", 1, 1), F.col("district_code"), F.lpad(serial.cast("string"), 7, "0"))
+    copies = picked.select(
+        *[c for c in persons.columns if c not in ("village_code", "subdistrict_code", "village_no")], "village_code", "subdistrict_code",
+        (F.col("district_code").cast("long") * 10_000_000 + serial).alias("_person_id"),
+        F.concat(twelve, check_digit(twelve)).alias("_pid"),
+    ).withColumns({
+        "lookalike_of": F.col("person_id"), "lookalike_kind": F.lit("namesake"), "person_id": F.col("_person_id"), "pid": F.col("_pid"),
+        "hh_key": F.concat(F.lit("S"), F.col("_pid")), "hh_id": F.lit(None).cast("string"), "member_no": F.lit(1), "relation": F.lit("head"),
+        "surveyed": F.lit(False), "house_code": F.concat(F.col("district_code"), F.lpad(serial.cast("string"), 7, "0")),
+    }).drop("_person_id", "_pid")
+    originals = persons.withColumn("lookalike_of", F.lit(None).cast("long"))
+    return originals.unionByName(copies.select(*originals.columns))

@@ -10,15 +10,19 @@ from transforms.linkage.clustering import connected_components, person_id_of
 XREF_COLUMNS = ("record_id", "source", "anchor", "match_method", "match_probability", "match_weight")
 
 
-def _best(pairs: DataFrame, key: str) -> DataFrame:
-    """The best pair per `key` (highest probability, then weight, then smallest anchor: deterministic)."""
+def _ranked(pairs: DataFrame, key: str) -> DataFrame:
+    """Pairs with _rank per `key`: highest probability, then weight, then smallest anchor (deterministic)."""
     order = Window.partitionBy(key).orderBy(F.desc("match_probability"), F.desc("match_weight"), F.asc("anchor"))
-    return pairs.withColumn("_rank", F.row_number().over(order)).filter("_rank = 1").drop("_rank")
+    return pairs.withColumn("_rank", F.row_number().over(order))
 
 
-def _oriented(accepted: DataFrame) -> DataFrame:
-    """Both orientations of each accepted pair: record_id, other, other_source, probability, weight."""
-    cols = ["match_probability", "match_weight"]
+def _best(pairs: DataFrame, key: str) -> DataFrame:
+    return _ranked(pairs, key).filter("_rank = 1").drop("_rank")
+
+
+def _oriented(accepted: DataFrame, *extra: str) -> DataFrame:
+    """Both orientations of each accepted pair: record_id, other, other_source, probability, weight, extra."""
+    cols = ["match_probability", "match_weight", *extra]
     return accepted.select(
         F.col("record_id_l").alias("record_id"), F.col("record_id_r").alias("other"), F.col("source_r").alias("other_source"), *cols
     ).unionByName(
@@ -28,19 +32,47 @@ def _oriented(accepted: DataFrame) -> DataFrame:
     )
 
 
+def spine_candidates(accepted: DataFrame, residual: DataFrame, spine: str, *extra: str) -> DataFrame:
+    """The accepted pairs of each scored record to a spine record, ranked: record_id, source, anchor, _rank, ..."""
+    edges = _oriented(accepted, *extra).filter(F.col("other_source") == spine).join(residual.select("record_id", "source"), on="record_id", how="inner")
+    return _ranked(edges.withColumnRenamed("other", "anchor"), "record_id")
+
+
+def ambiguous_records(candidates: DataFrame, margin: float) -> DataFrame:
+    """record_id of the records whose second-best spine candidate is within `margin` match weight of the best:
+    which of the two it is, the data cannot tell (twins without a first name to tell them apart)."""
+    top_two = candidates.filter("_rank <= 2").groupBy("record_id").agg(
+        F.count("*").alias("_n"), (F.max("match_weight") - F.min("match_weight")).alias("_gap")
+    )
+    return top_two.filter((F.col("_n") == 2) & (F.col("_gap") <= margin)).select("record_id")
+
+
+def review_rows(candidates: DataFrame, ambiguous: DataFrame) -> DataFrame:
+    """The two candidates of each ambiguous record, for clerical review: record_id, source, candidate_rank,
+    candidate_record_id, match_probability, match_weight, comparisons (candidates built with `comparisons`)."""
+    return candidates.filter("_rank <= 2").join(ambiguous, on="record_id", how="left_semi").select(
+        "record_id", "source", F.col("_rank").alias("candidate_rank"), F.col("anchor").alias("candidate_record_id"),
+        "match_probability", "match_weight", "comparisons",
+    )  # fmt: skip
+
+
 def _as_xref(df: DataFrame, anchor: str, method: str, probability: F.Column, weight: F.Column) -> DataFrame:
     return df.select("record_id", "source", F.col(anchor).alias("anchor"), F.lit(method).alias("match_method"),
                      probability.alias("match_probability"), weight.alias("match_weight"))  # fmt: skip
 
 
-def assign_persons(spine_records: DataFrame, by_pid: DataFrame, residual: DataFrame, accepted: DataFrame, spine: str) -> DataFrame:
+def assign_persons(
+    spine_records: DataFrame, by_pid: DataFrame, residual: DataFrame, accepted: DataFrame, spine: str, review_margin: float | None = None
+) -> DataFrame:
     """record_id, source, anchor_record_id, person_id, match_method, match_probability, match_weight.
 
     spine_records (record_id, source) anchor themselves; by_pid (record_id, source, spine_record_id) take
     their corroborated spine record; the residual (record_id, source: the records Splink scored) take their
     best accepted pair to a spine record, else to a record already placed; records left become new persons,
-    clustered among themselves (connected components, anchored at the smallest record_id). Only the residual
-    and the accepted pairs are joined: the spine and PID-linked records (nearly all records) pass straight through.
+    clustered among themselves (connected components, anchored at the smallest record_id). A record whose two
+    best spine candidates are within `review_margin` is never linked by their order: it anchors itself
+    (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
+    records (nearly all records) pass straight through.
     """
     one, none = F.lit(1.0), F.lit(None).cast("double")
     placed_by_pid = _as_xref(spine_records, "record_id", "pid", one, none).unionByName(
@@ -48,10 +80,17 @@ def assign_persons(spine_records: DataFrame, by_pid: DataFrame, residual: DataFr
     )
     edges = _oriented(accepted).join(residual.select("record_id", "source"), on="record_id", how="inner")
 
-    to_spine = _best(edges.filter(F.col("other_source") == spine).withColumnRenamed("other", "anchor"), "record_id")
-    probabilistic = to_spine.select(*XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:])
+    candidates = spine_candidates(accepted, residual, spine)
+    best = candidates.filter("_rank = 1").drop("_rank")
+    if review_margin is None:
+        review = best.limit(0)
+    else:
+        review = best.join(ambiguous_records(candidates, review_margin), on="record_id", how="left_semi")
+        best = best.join(review.select("record_id"), on="record_id", how="left_anti")
+    probabilistic = best.select(*XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:])
+    reviewed = review.select(*XREF_COLUMNS[:2], F.col("record_id").alias("anchor"), F.lit("review").alias("match_method"), *XREF_COLUMNS[4:])
 
-    left = residual.join(probabilistic.select("record_id"), on="record_id", how="left_anti")
+    left = residual.join(probabilistic.unionByName(reviewed).select("record_id"), on="record_id", how="left_anti")
     left_edges = edges.join(left.select("record_id"), on="record_id", how="left_semi")
     # The edges are few: they go to the (large) placed records as a broadcast, never the other way round.
     placed_anchor = F.broadcast(left_edges.select(F.col("other").alias("record_id")).distinct()).join(
@@ -73,7 +112,7 @@ def assign_persons(spine_records: DataFrame, by_pid: DataFrame, residual: DataFr
         .join(best_edge, on="record_id", how="left")
         .select(*XREF_COLUMNS[:2], "anchor", F.lit("new_person").alias("match_method"), *XREF_COLUMNS[4:])
     )
-    placed = placed_by_pid.unionByName(probabilistic).unionByName(inherited).unionByName(new_persons)
+    placed = placed_by_pid.unionByName(probabilistic).unionByName(reviewed).unionByName(inherited).unionByName(new_persons)
     return placed.select(
         "record_id", "source", F.col("anchor").alias("anchor_record_id"), person_id_of(F.col("anchor")).alias("person_id"),
         "match_method", "match_probability", "match_weight",

@@ -20,16 +20,30 @@ def _plausible_birth_year(max_gap: int | None) -> F.Column:
     return F.coalesce(F.abs(F.col("birth_year") - F.col("_spine_birth_year")) <= max_gap, F.lit(True))
 
 
-def pid_matches(records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None) -> DataFrame:
+def _first_name_not_contradicted(max_edits: int | None) -> F.Column:
+    # Another phonetic key and more than max_edits edits: a different first name, not a misspelling of it.
+    if max_edits is None:
+        return F.lit(True)
+    differs = (F.col("first_name_key") != F.col("_spine_first_name_key")) & (
+        F.levenshtein(F.col("first_name"), F.col("_spine_first_name")) > max_edits
+    )
+    return ~F.coalesce(differs, F.lit(False))
+
+
+def pid_matches(
+    records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None, max_first_name_edits: int | None = None
+) -> DataFrame:
     """Every non-spine record with a valid PID: record_id, source, spine_record_id — the spine record with
-    that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), and whose birth
-    year is at most `max_birth_year_gap` from the record's, or null.
+    that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), whose birth
+    year is at most `max_birth_year_gap` from the record's, and whose first name is not a different name
+    (more than `max_first_name_edits` edits and another phonetic key: a twin's ID on the record agrees on
+    the birth date), or null.
 
     A record whose PID matches but agrees on none of them (someone else's ID) keeps a null spine_record_id
     and is left for the probabilistic pass. Only the canonical `pid` column is used (never a payload such as
     a mother's ID). One join on the PID, then a grouping that keeps its partitioning (no second shuffle).
     """
-    compared = list(dict.fromkeys([*corroborate_any, "birth_year"]))
+    compared = list(dict.fromkeys([*corroborate_any, "birth_year", "first_name", "first_name_key"]))
     spine_records = records.filter(F.col("source") == spine).select(
         "pid", F.col("record_id").alias("_spine_record_id"), *[F.col(f).alias(f"_spine_{f}") for f in compared]
     )
@@ -37,7 +51,7 @@ def pid_matches(records: DataFrame, spine: str, corroborate_any: list[str], max_
         "pid", "record_id", "source", *compared
     )
     joined = others.join(spine_records, on="pid", how="left")
-    links = _corroborated(corroborate_any) & _plausible_birth_year(max_birth_year_gap)
+    links = _corroborated(corroborate_any) & _plausible_birth_year(max_birth_year_gap) & _first_name_not_contradicted(max_first_name_edits)
     return (
         joined.groupBy("pid", "record_id", "source")
         .agg(F.min(F.when(links, F.col("_spine_record_id"))).alias("spine_record_id"))
@@ -45,9 +59,11 @@ def pid_matches(records: DataFrame, spine: str, corroborate_any: list[str], max_
     )
 
 
-def deterministic_links(records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None) -> DataFrame:
+def deterministic_links(
+    records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None, max_first_name_edits: int | None = None
+) -> DataFrame:
     """Non-spine records linked to a spine record by PID: record_id, spine_record_id."""
-    matches = pid_matches(records, spine, corroborate_any, max_birth_year_gap)
+    matches = pid_matches(records, spine, corroborate_any, max_birth_year_gap, max_first_name_edits)
     return matches.filter(F.col("spine_record_id").isNotNull()).select("record_id", "spine_record_id")
 
 

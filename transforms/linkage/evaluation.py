@@ -7,7 +7,7 @@ from functools import reduce
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-METHOD_RANK = {"pid": 0, "probabilistic": 1, "new_person": 2}
+METHOD_RANK = {"pid": 0, "probabilistic": 1, "review": 2, "new_person": 3}
 
 
 def _pairs_within(df: DataFrame, group: str, extra: list[str]) -> DataFrame:
@@ -77,6 +77,32 @@ def cluster_quality(xref: DataFrame, truth: DataFrame) -> DataFrame:
         [("clusters", "all", "persons_split", float(split)), ("clusters", "all", "clusters_merging_persons", float(merged))],
         "scope string, scope_value string, metric string, value double",
     )
+
+
+def lookalike_quality(xref: DataFrame, truth: DataFrame, lookalikes: DataFrame) -> DataFrame:
+    """Per kind of look-alike (twin, namesake, ...): pairs of different persons built alike that both have
+    records, and how many of them ended up in one predicted person (none should).
+
+    truth: record_id, person_id (true); lookalikes: person_id, lookalike_of, lookalike_kind (the generator's)."""
+    placed = xref.select("record_id", "person_id").join(
+        truth.select("record_id", F.col("person_id").alias("true_person_id")), on="record_id", how="inner"
+    ).select("true_person_id", "person_id").distinct()
+    pairs = lookalikes.where(F.col("lookalike_of").isNotNull()).select(
+        "lookalike_kind", F.col("person_id").cast("string").alias("a"), F.col("lookalike_of").cast("string").alias("b")
+    )
+    side = lambda name: placed.select(F.col("true_person_id").alias(name), "person_id")  # noqa: E731
+    with_records = pairs.join(side("a").select("a").distinct(), "a", "left_semi").join(side("b").select("b").distinct(), "b", "left_semi")
+    merged = with_records.join(side("a"), "a").join(side("b"), ["b", "person_id"]).select("lookalike_kind", "a", "b").distinct()
+    counted = with_records.groupBy("lookalike_kind").agg(F.count("*").alias("pairs")).join(
+        merged.groupBy("lookalike_kind").agg(F.count("*").alias("merged_pairs")), "lookalike_kind", "left"
+    )
+    return counted.select(
+        F.lit("lookalike").alias("scope"), F.col("lookalike_kind").alias("scope_value"),
+        F.explode(F.array(
+            F.struct(F.lit("pairs").alias("metric"), F.col("pairs").cast("double").alias("value")),
+            F.struct(F.lit("merged_pairs").alias("metric"), F.coalesce("merged_pairs", F.lit(0)).cast("double").alias("value")),
+        )).alias("m"),
+    ).select("scope", "scope_value", "m.metric", "m.value")
 
 
 def blocking_quality(linkage_input: DataFrame, candidates: DataFrame, truth: DataFrame) -> DataFrame:

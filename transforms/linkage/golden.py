@@ -53,13 +53,13 @@ def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: lis
     """One row per person_id with the golden identity and address, record_count and sorted sources.
 
     A spine record is its own person's anchor, so registry persons come straight from the spine records;
-    only persons without one (new_person clusters, few) are voted on, from their records alone.
+    only persons without one (new_person clusters and records under review, few) are voted on, from their records alone.
     """
     valid_pid = F.when(F.col("pid_valid"), F.col("pid")).alias("pid")
     registry = records.filter(F.col("source") == spine).select(
         person_id_of(F.col("record_id")).alias("person_id"), valid_pid, *[c for c in IDENTITY if c != "pid"], *ADDRESS
     )
-    unanchored = xref.filter(F.col("match_method") == "new_person").select("record_id", "person_id")
+    unanchored = xref.filter(F.col("match_method").isin("new_person", "review")).select("record_id", "person_id")
     others = (
         records.join(F.broadcast(unanchored), on="record_id", how="inner")
         .withColumn("priority", _priority(sources))

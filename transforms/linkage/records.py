@@ -7,6 +7,9 @@ from functools import reduce
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.distinct import with_derived_per_distinct
+from udfs.latin_names import is_latin, roman_key
+
 CANONICAL = (
     "record_id", "source", "record_key", "pid", "pid_valid", "title", "first_name", "last_name",
     "first_name_key", "last_name_key", "birth_date", "birth_date_precision", "birth_year", "sex", "phone",
@@ -29,4 +32,19 @@ def with_blocking_keys(records: DataFrame, spine: str) -> DataFrame:
             "pid_head": F.substring("pid", 1, 6),
             "pid_tail": F.substring("pid", 8, 6),
         }
+    )
+
+
+def with_roman_names(records: DataFrame) -> DataFrame:
+    """first_name_rom and last_name_rom (udfs.latin_names: Thai romanised, Latin as written, one spelling per
+    sound) and latin_name (a name written in Latin script): what compares a Latin name with its Thai form.
+    Each distinct name is romanised once (a pandas UDF, ~4,000 Thai names/s), so only the linkage input
+    (records Splink scores), not every record, is given them."""
+    def keyed(name: str):
+        return with_derived_per_distinct([name], lambda d: d.withColumn(f"{name}_rom", roman_key(F.col(name))), [f"{name}_rom"])
+
+    return (
+        records.transform(keyed("first_name"))
+        .transform(keyed("last_name"))
+        .withColumn("latin_name", is_latin(F.col("first_name")) | is_latin(F.col("last_name")))
     )

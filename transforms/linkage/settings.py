@@ -21,6 +21,9 @@ class Level(_Strict):
     label: str
     sql: str = Field(description="Splink SQL condition on <col>_l / <col>_r, or ELSE")
     is_null: bool = False
+    fixed_m: float | None = Field(
+        None, gt=0, le=1, description="m probability set here and never trained: a level that must weigh a given amount whatever the data"
+    )
 
 
 class Comparison(_Strict):
@@ -39,6 +42,9 @@ class Deterministic(_Strict):
         min_length=1
     )
     max_birth_year_gap: int = Field(ge=0, description="An ID whose birth years are further apart than this never links by ID")
+    max_first_name_edits: int = Field(
+        ge=0, description="An ID whose first name is further than this many edits from the registry's (and has another phonetic key) goes to the probabilistic pass"
+    )
 
 
 class Probabilistic(_Strict):
@@ -54,6 +60,9 @@ class Probabilistic(_Strict):
         gt=0, description="Records (not linked by ID) the model is trained on, at most; a seeded sample above it"
     )
     blocking_rules: list[list[str]] = Field(min_length=1)
+    review_margin: float = Field(
+        ge=0, description="A record whose two best accepted registry candidates are this close in match weight is not linked but reviewed"
+    )
 
 
 class LinkageSettings(_Strict):

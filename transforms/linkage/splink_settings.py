@@ -19,6 +19,8 @@ def _comparison_dict(comparison: Comparison) -> dict[str, Any]:
         entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.label}
         if level.is_null:
             entry["is_null_level"] = True
+        if level.fixed_m is not None:
+            entry.update(m_probability=level.fixed_m, fix_m_probability=True)
         levels.append(entry)
     return {"output_column_name": comparison.name, "comparison_levels": levels}
 
