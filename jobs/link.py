@@ -67,9 +67,11 @@ PERSON_COMMENTS = {
 }
 REVIEW_TABLE = "ops.link_review"
 REVIEW_COMMENTS = {
-    "record_id": "Record not linked because its two best registry candidates scored within the review margin",
+    "record_id": "Record not linked: its two best registry candidates scored within the review margin, or its own ID names one "
+                 "and its other fields another",
     "source": "Source of the record",
     "candidate_rank": "1 or 2: the candidate's place by match probability, then weight",
+    "same_pid": "The candidate gives the record's citizen ID",
     "candidate_record_id": "Registry record the record may belong to",
     "match_probability": "Splink match probability of the pair",
     "match_weight": "Splink match weight of the pair",
@@ -83,6 +85,7 @@ PAIRS_COMMENTS = {
     "source_r": "Source of the right record",
     "match_weight": "Splink match weight (log2 Bayes factor incl. prior)",
     "match_probability": "Splink match probability",
+    "same_pid": "Both records give the same citizen ID",
     "comparisons": "Waterfall: per comparison its level (gamma), level label and match weight",
     "accepted": "Probability at or above the configured threshold",
     "run_id": "The link run that scored it",
@@ -126,7 +129,7 @@ def score_pairs(spark: SparkSession, linkage_input: DataFrame, residual: int, se
 def empty_pairs(spark: SparkSession) -> DataFrame:
     schema = (
         "record_id_l string, record_id_r string, source_l string, source_r string, match_weight double, "
-        "match_probability double, comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>"
+        "match_probability double, same_pid boolean, comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>"
     )
     return spark.createDataFrame([], schema)
 
@@ -166,7 +169,8 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     reviewed = save_table(review, REVIEW_TABLE, REVIEW_COMMENTS,
                           table_comment="Records of the latest link run left for clerical review, with their two registry candidates")
     job_run.wrote(REVIEW_TABLE, reviewed)
-    say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two registry candidates within {margin} match weight)")
+    say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two registry candidates within {margin} "
+        "match weight, or one named by the record's ID and a better one by its other fields)")
     xref = (
         assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin)
         .drop("anchor_record_id")

@@ -1,12 +1,14 @@
 """Benchmark: plain Splink vs this pipeline's linkage on the same silver records (wall time, F1, pairs/record).
 
-    python scripts/bench_linkage.py --scale 0.001 [--skip-plain] [--error-scale 3]
-    python scripts/bench_linkage.py --root LAKEHOUSE [--skip-plain]   # reuse a lakehouse with silver and truth
+    python scripts/bench_linkage.py --scale 0.001 [--plain duckdb|spark|both|none] [--error-scale 3]
+    python scripts/bench_linkage.py --root LAKEHOUSE [--plain none]   # reuse a lakehouse with silver and truth
     python scripts/bench_linkage.py --root LAKEHOUSE --blocking-only  # candidate pairs per record and rule, no scoring
 
 One scale per process (a fresh JVM and lakehouse each). It builds a fresh synthetic world in a temp lakehouse (generate -> ingest -> standardize),
-then times (a) plain Splink: generic name/date/ID comparisons, generic blocking, every record through
-Splink, no deterministic pass, connected components at the same threshold; and (b) the `link` job.
+then times (a) the `link` job and (b) plain Splink: generic name/date/ID comparisons, every record through
+Splink, no deterministic pass, connected components at the same threshold — on DuckDB with this project's
+blocking rules (the peer a user with one machine would pick; default) and/or on Spark with generic
+blocking. Look-alike pairs merged by the link job are counted per kind.
 Both are scored against the generator's truth with transforms.linkage.evaluation. Prints one table.
 --blocking-only runs the deterministic pass and the blocking rules on the Splink input and prints
 candidate pairs per record (per rule and in all, each pair once) and blocking recall, without scoring:
@@ -45,22 +47,17 @@ def build_world(spark, config, scale: float, error_scale: float) -> None:
 
 def plain_splink(spark, records, run_dir: Path):
     """Generic Splink on all records; returns an xref-like DataFrame (record_id, source, person_id, match_method)."""
-    import splink.comparison_library as cl
     from pyspark.sql import functions as F
     from splink import Linker, SparkAPI, block_on
 
     spark.sparkContext.setCheckpointDir(str(run_dir / "plain_checkpoints"))
     db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
-    table = db_api.register(records.select("record_id", "source", "first_name", "last_name", "birth_date", "pid", "sex"),
+    table = db_api.register(records.select(*PLAIN_COLUMNS),
                             dataset_display_name="plain_input")
     settings = {
         "link_type": "dedupe_only",
         "unique_id_column_name": "record_id",
-        "comparisons": [
-            cl.NameComparison("first_name"), cl.NameComparison("last_name"),
-            cl.DateOfBirthComparison("birth_date", input_is_string=False),
-            cl.LevenshteinAtThresholds("pid", [1, 2]), cl.ExactMatch("sex"),
-        ],
+        "comparisons": plain_comparisons(),
         "blocking_rules_to_generate_predictions": [
             block_on("first_name", "last_name"), block_on("birth_date"), block_on("pid"),
         ],
@@ -76,6 +73,45 @@ def plain_splink(spark, records, run_dir: Path):
                            F.lit("probabilistic").alias("match_method"))
 
 
+PLAIN_COLUMNS = ("record_id", "source", "first_name", "last_name", "birth_date", "pid", "sex")
+
+
+def plain_comparisons():
+    import splink.comparison_library as cl
+
+    return [
+        cl.NameComparison("first_name"), cl.NameComparison("last_name"),
+        cl.DateOfBirthComparison("birth_date", input_is_string=False),
+        cl.LevenshteinAtThresholds("pid", [1, 2]), cl.ExactMatch("sex"),
+    ]
+
+
+def plain_splink_duckdb(spark, records, settings):
+    """The peer a user with one machine would pick: Splink on DuckDB, the plain comparisons, this project's
+    blocking rules (their keys, without the registry-pair exclusion), every record through Splink."""
+    import duckdb
+    from pyspark.sql import functions as F
+    from splink import DuckDBAPI, Linker, block_on
+
+    keys = sorted({k for rule in settings.probabilistic.blocking_rules for k in rule})
+    con = duckdb.connect(config={"threads": 2})
+    con.register("records", records.select(*dict.fromkeys([*PLAIN_COLUMNS, *keys])).toArrow())
+    table = DuckDBAPI(connection=con).register("records", dataset_display_name="plain_records")
+    linker = Linker(table, {
+        "link_type": "dedupe_only", "unique_id_column_name": "record_id", "comparisons": plain_comparisons(),
+        "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in settings.probabilistic.blocking_rules],
+        "additional_columns_to_retain": ["source"],
+    }, log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, PLAIN_THRESHOLD).as_pandas_dataframe()
+    clusters = clusters[["record_id", "source", "cluster_id"]].astype(str)
+    return spark.createDataFrame(clusters).select("record_id", "source", F.col("cluster_id").alias("person_id"),
+                                                  F.lit("probabilistic").alias("match_method"))
+
+
 def f1_of(xref, truth) -> tuple[float, float, float]:
     from transforms.linkage.evaluation import labelled_pairs, pairwise_quality
 
@@ -84,7 +120,19 @@ def f1_of(xref, truth) -> tuple[float, float, float]:
     return metric["precision"], metric["recall"], metric["f1"]
 
 
-def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_root: str | None = None, blocking: bool = False) -> dict:
+def lookalike_rows(spark, config, truth) -> dict:
+    """Look-alike pairs and how many the link run merged, per kind (as evaluate-linkage reports them)."""
+    from jobs.evaluate_linkage import read_lookalikes
+    from transforms.linkage.evaluation import lookalike_quality
+
+    lookalikes = read_lookalikes(spark, config)
+    if lookalikes is None:
+        return {}
+    rows = lookalike_quality(spark.table("silver.person_xref"), truth, lookalikes).collect()
+    return {(r.scope_value, r.metric): r.value for r in rows}
+
+
+def bench_scale(scale: float, plain: str, error_scale: float = 1.0, reuse_root: str | None = None, blocking: bool = False, lookalikes: bool = True) -> dict:
     root = Path(reuse_root) if reuse_root else Path(tempfile.mkdtemp(prefix=f"tpmap-bench-link-{scale}-"))
     os.environ["TPMAP_ROOT"] = str(root)
     from jobs import link
@@ -127,12 +175,19 @@ def bench_scale(scale: float, skip_plain: bool, error_scale: float = 1.0, reuse_
     # Per record of the Splink input, as evaluate-linkage reports it (the registry plus what the PID pass left).
     result["pairs_per_record"] = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules).count() / result["splink_input_records"]
 
-    if not skip_plain:
+    if plain in ("duckdb", "both"):
+        started = time.monotonic()
+        peer = plain_splink_duckdb(spark, records, settings).localCheckpoint()
+        result["duckdb_seconds"] = time.monotonic() - started
+        result["duckdb_p_r_f1"] = f1_of(peer, truth)
+    if plain in ("spark", "both"):
         run_dir = Path(config.paths.resolved("runs")) / "plain"
         started = time.monotonic()
-        plain = plain_splink(spark, records, run_dir).localCheckpoint()
+        peer = plain_splink(spark, records, run_dir).localCheckpoint()
         result["plain_seconds"] = time.monotonic() - started
-        result["plain_p_r_f1"] = f1_of(plain, truth)
+        result["plain_p_r_f1"] = f1_of(peer, truth)
+    if lookalikes:
+        result["lookalikes"] = lookalike_rows(spark, config, truth)
     spark.stop()
     return result
 
@@ -174,18 +229,23 @@ def print_table(result: dict) -> None:
     print(f"\nscale {result['scale']}, error rates x{result['error_scale']}, {result['records']:,} silver records, "
           f"{result['splink_input_records']:,} to Splink, {result['pairs_per_record']:.2f} candidate pairs per record")
     print(f"{'linkage':<10} {'seconds':>8} {'precision':>10} {'recall':>8} {'F1':>8}")
-    for name in ("pipeline", "plain"):
+    labels = {"pipeline": "link job", "duckdb": "Splink/DuckDB", "plain": "Splink/Spark"}
+    print(f"{'linkage':<14} {'seconds':>8} {'precision':>10} {'recall':>8} {'F1':>8}")
+    for name, label in labels.items():
         if f"{name}_seconds" in result:
             p, r, f1 = result[f"{name}_p_r_f1"]
-            print(f"{name:<10} {result[f'{name}_seconds']:>8.1f} {p:>10.5f} {r:>8.5f} {f1:>8.5f}")
-    if "plain_seconds" in result:
-        print(f"speed-up: {result['plain_seconds'] / result['pipeline_seconds']:.2f}x")
+            print(f"{label:<14} {result[f'{name}_seconds']:>8.1f} {p:>10.5f} {r:>8.5f} {f1:>8.5f}")
+    kinds = sorted({kind for kind, _ in result.get("lookalikes", {})})
+    for kind in kinds:
+        print(f"look-alike {kind:<14} pairs {result['lookalikes'][(kind, 'pairs')]:>7.0f}, merged by the link job "
+              f"{result['lookalikes'][(kind, 'merged_pairs')]:>4.0f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.001, help="World scale (default 0.001)")
-    parser.add_argument("--skip-plain", action="store_true", help="Only time this pipeline")
+    parser.add_argument("--plain", choices=("duckdb", "spark", "both", "none"), default="duckdb",
+                        help="The plain-Splink peer to time beside the link job (default: Splink on DuckDB)")
     parser.add_argument("--error-scale", type=float, default=1.0, help="Multiply the generator's error rates (default 1)")
     parser.add_argument("--blocking-only", action="store_true", help="Only the deterministic pass and blocking: pairs per record and rule")
     parser.add_argument("--root", default=None, help="An existing lakehouse root with silver tables and truth: skip building a world")
@@ -194,7 +254,7 @@ def main() -> None:
         parser.error("--error-scale must be positive")
     if args.root and not (Path(args.root) / "truth").is_dir():
         parser.error(f"--root {args.root}: no truth/ folder there (run generate, ingest and standardize first)")
-    result = bench_scale(args.scale, args.skip_plain, args.error_scale, args.root, args.blocking_only)
+    result = bench_scale(args.scale, args.plain, args.error_scale, args.root, args.blocking_only)
     print("RESULT", result, flush=True)
     (print_blocking if args.blocking_only else print_table)(result)
 

@@ -5,7 +5,7 @@ from tests.linkage.conftest import record
 from transforms.linkage.assign import assign_persons
 from transforms.linkage.clustering import connected_components, person_id_of
 
-PAIRS = "record_id_l string, record_id_r string, source_l string, source_r string, match_probability double, match_weight double"
+PAIRS = "record_id_l string, record_id_r string, source_l string, source_r string, match_probability double, match_weight double, same_pid boolean"
 
 
 def test_transitive_links_form_one_component(spark):
@@ -37,10 +37,10 @@ def _assign(spark, make_records, extra=(), extra_pairs=(), review_margin=None):
     residual = records.filter("NOT is_spine").join(by_pid.select("record_id"), "record_id", "left_anti").select("record_id", "source")
     accepted = spark.createDataFrame(
         [
-            ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0),
+            ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0, False),
             # C-D and D-E: transitively one new person, without a registry record
-            ("cdd_bmn_member:D", "dep_disability:C", "cdd_bmn_member", "dep_disability", 0.97, 6.0),
-            ("cdd_bmn_member:D", "cdd_bmn_member:E", "cdd_bmn_member", "cdd_bmn_member", 0.96, 5.0),
+            ("cdd_bmn_member:D", "dep_disability:C", "cdd_bmn_member", "dep_disability", 0.97, 6.0, False),
+            ("cdd_bmn_member:D", "cdd_bmn_member:E", "cdd_bmn_member", "cdd_bmn_member", 0.96, 5.0, False),
             *extra_pairs,
         ],
         PAIRS,
@@ -70,7 +70,7 @@ def test_person_ids_stable_on_rerun_and_new_delivery(spark, make_records):
     grown = _assign(
         spark, make_records,
         extra=[record("dopa_registry", "R2", pid="1100100000011", first_name="z"), record("mof_welfare", "Z", first_name="x")],
-        extra_pairs=[("cdd_bmn_member:E", "mof_welfare:Z", "cdd_bmn_member", "mof_welfare", 0.99, 8.0)],
+        extra_pairs=[("cdd_bmn_member:E", "mof_welfare:Z", "cdd_bmn_member", "mof_welfare", 0.99, 8.0, False)],
     ).select("record_id", "person_id")
     kept = grown.join(first.select("record_id"), on="record_id", how="left_semi")
     assert_df_equality(kept, first, ignore_row_order=True)
@@ -83,7 +83,7 @@ def test_a_record_paired_with_a_pid_linked_record_takes_its_person(spark, make_r
     result = _assign(
         spark, make_records,
         extra=[record("dla_elderly", "F", first_name="y")],
-        extra_pairs=[("dla_elderly:F", "mof_welfare:A", "dla_elderly", "mof_welfare", 0.98, 7.0)],
+        extra_pairs=[("dla_elderly:F", "mof_welfare:A", "dla_elderly", "mof_welfare", 0.98, 7.0, False)],
     ).filter("record_id = 'dla_elderly:F'").select("record_id", "source", "anchor_record_id", "match_method", "match_probability")
     expected = spark.createDataFrame(
         [("dla_elderly:F", "dla_elderly", "dopa_registry:R1", "probabilistic", 0.98)],
@@ -124,23 +124,29 @@ def test_golden_record_registry_first_else_agreement(spark, make_records):
     assert_df_equality(actual, expected, ignore_row_order=True, ignore_nullable=True)
 
 
-def test_a_record_between_two_equally_good_registry_candidates_is_reviewed_not_linked(spark, make_records):
-    """Twins R1 and T1 in the registry; G scores 24.0 against both (its first name tells neither apart): it is
-    its own person (review) and both candidates go to review with their waterfalls. H's candidates are 3
-    weights apart (over the margin of 1): it links to the better. B, with one candidate, links as before."""
+def test_a_record_the_data_cannot_place_between_two_registry_candidates_is_reviewed_not_linked(spark, make_records):
+    """Twins R1 and T1 in the registry. G scores 24.0 against both: review. H's candidates are 3 apart, over the
+    margin of 1: it links to the better. K gives R1's ID but T1's name (pairs 26.0 by its other fields to T1, 18.0
+    to R1 with the ID): the ID says one twin, the rest the other, so review. L gives R1's ID and R1 is also its best
+    candidate: it links. B, with one candidate, links as before."""
     twin = record("dopa_registry", "T1", pid="3300100123464", first_name="y")
-    extra = [twin, record("mof_welfare", "G", first_name="z"), record("mof_welfare", "H", first_name="z")]
+    extra = [twin, *[record("mof_welfare", k, first_name="z") for k in "GHKL"]]
     pairs = [
-        ("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0),
-        ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 24.0),
-        ("mof_welfare:H", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 21.0),
-        ("mof_welfare:H", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 24.0),
+        ("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0, False),
+        ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 24.0, False),
+        ("mof_welfare:H", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 21.0, False),
+        ("mof_welfare:H", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 24.0, False),
+        ("mof_welfare:K", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 18.0, True),
+        ("mof_welfare:K", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 26.0, False),
+        ("mof_welfare:L", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 26.0, True),
+        ("mof_welfare:L", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 18.0, False),
     ]
     result = _assign(spark, make_records, extra, pairs, review_margin=1.0).filter(
-        F.col("record_id").isin("mof_welfare:G", "mof_welfare:H", "dla_elderly:B")
+        F.col("record_id").isin("mof_welfare:G", "mof_welfare:H", "mof_welfare:K", "mof_welfare:L", "dla_elderly:B")
     ).select("record_id", "anchor_record_id", "match_method", "match_weight")
     expected = spark.createDataFrame(
         [("mof_welfare:G", "mof_welfare:G", "review", 24.0), ("mof_welfare:H", "dopa_registry:T1", "probabilistic", 24.0),
+         ("mof_welfare:K", "mof_welfare:K", "review", 26.0), ("mof_welfare:L", "dopa_registry:R1", "probabilistic", 26.0),
          ("dla_elderly:B", "dopa_registry:R1", "probabilistic", 9.0)],
         "record_id string, anchor_record_id string, match_method string, match_weight double",
     )
@@ -152,19 +158,19 @@ def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_reco
 
     waterfall = [("first_name", 0, "else", -19.9)]
     accepted = spark.createDataFrame(
-        [("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0, waterfall),
-         ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 23.5, waterfall),
-         ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0, waterfall)],
+        [("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0, False, waterfall),
+         ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 23.5, False, waterfall),
+         ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0, False, waterfall)],
         PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
     scored = spark.createDataFrame([("mof_welfare:G", "mof_welfare"), ("dla_elderly:B", "dla_elderly")], "record_id string, source string")
     candidates = spine_candidates(accepted, scored, "dopa_registry", "comparisons")
     got = review_rows(candidates, ambiguous_records(candidates, 1.0))
     expected = spark.createDataFrame(
-        [("mof_welfare:G", "mof_welfare", 1, "dopa_registry:R1", 1.0, 24.0, waterfall),
-         ("mof_welfare:G", "mof_welfare", 2, "dopa_registry:T1", 1.0, 23.5, waterfall)],
+        [("mof_welfare:G", "mof_welfare", 1, "dopa_registry:R1", 1.0, 24.0, False, waterfall),
+         ("mof_welfare:G", "mof_welfare", 2, "dopa_registry:T1", 1.0, 23.5, False, waterfall)],
         "record_id string, source string, candidate_rank int, candidate_record_id string, match_probability double, match_weight double, "
-        "comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+        "same_pid boolean, comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 

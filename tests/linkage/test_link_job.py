@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 import pytest
-from pyspark.sql import functions as F
 
 from tests.linkage.conftest import SILVER_SCHEMA, small_world
 from transforms.linkage.evaluation import labelled_pairs, pairwise_quality

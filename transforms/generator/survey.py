@@ -142,7 +142,6 @@ def _per_person_rates(households: DataFrame, scopes: dict[int, Column]) -> DataF
 
 def with_member_answers(members: DataFrame, seed: int) -> DataFrame:
     """Member answers from the victim flags (v<n>): the victim answers badly, everyone else well."""
-    u = lambda purpose: uniform(seed, purpose, "hh_key", "member_no")  # noqa: E731
     i = lambda purpose, lo, hi: integer(seed, purpose, lo, hi, "hh_key", "member_no")  # noqa: E731
     age = F.col("age")
     yn = lambda victim: F.when(F.col(victim), "n").otherwise("y")  # noqa: E731

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def truth_xref(truth_records: DataFrame) -> DataFrame:
@@ -34,7 +39,7 @@ def province_rates(area_indicators: DataFrame) -> DataFrame:
     )
 
 
-def spearman(ours: "pd.DataFrame", published: "pd.DataFrame", key: str = "province_code") -> float:  # noqa: F821
+def spearman(ours: pd.DataFrame, published: pd.DataFrame, key: str = "province_code") -> float:
     """Spearman rank correlation of `rate` between two small pandas frames joined on key."""
     joined = ours.merge(published, on=key, how="inner", suffixes=("_ours", "_published"))
     return float(joined["rate_ours"].rank().corr(joined["rate_published"].rank()))

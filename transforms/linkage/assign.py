@@ -21,8 +21,8 @@ def _best(pairs: DataFrame, key: str) -> DataFrame:
 
 
 def _oriented(accepted: DataFrame, *extra: str) -> DataFrame:
-    """Both orientations of each accepted pair: record_id, other, other_source, probability, weight, extra."""
-    cols = ["match_probability", "match_weight", *extra]
+    """Both orientations of each accepted pair: record_id, other, other_source, probability, weight, same_pid, extra."""
+    cols = ["match_probability", "match_weight", "same_pid", *extra]
     return accepted.select(
         F.col("record_id_l").alias("record_id"), F.col("record_id_r").alias("other"), F.col("source_r").alias("other_source"), *cols
     ).unionByName(
@@ -39,20 +39,28 @@ def spine_candidates(accepted: DataFrame, residual: DataFrame, spine: str, *extr
 
 
 def ambiguous_records(candidates: DataFrame, margin: float) -> DataFrame:
-    """record_id of the records whose second-best spine candidate is within `margin` match weight of the best:
-    which of the two it is, the data cannot tell (twins without a first name to tell them apart)."""
-    top_two = candidates.filter("_rank <= 2").groupBy("record_id").agg(
-        F.count("*").alias("_n"), (F.max("match_weight") - F.min("match_weight")).alias("_gap")
+    """record_id of the records with two accepted spine candidates the data cannot choose between: the second
+    within `margin` match weight of the best (namesakes in a record without an area), or one named by the
+    record's own ID and a better one by its other fields (a twin's name on the record, or a twin's ID)."""
+    per_record = candidates.groupBy("record_id").agg(
+        F.count("*").alias("_n"),
+        F.max(F.when(F.col("_rank") == 1, F.col("match_weight"))).alias("_best"),
+        F.max(F.when(F.col("_rank") == 2, F.col("match_weight"))).alias("_second"),
+        F.max(F.when(F.col("_rank") == 1, F.col("same_pid"))).alias("_best_by_id"),
+        F.max(F.col("same_pid").cast("int")).alias("_any_by_id"),
     )
-    return top_two.filter((F.col("_n") == 2) & (F.col("_gap") <= margin)).select("record_id")
+    close = F.col("_best") - F.col("_second") <= margin
+    id_against_rest = (F.col("_any_by_id") == 1) & ~F.col("_best_by_id")
+    return per_record.filter((F.col("_n") >= 2) & (close | id_against_rest)).select("record_id")
 
 
 def review_rows(candidates: DataFrame, ambiguous: DataFrame) -> DataFrame:
-    """The two candidates of each ambiguous record, for clerical review: record_id, source, candidate_rank,
-    candidate_record_id, match_probability, match_weight, comparisons (candidates built with `comparisons`)."""
-    return candidates.filter("_rank <= 2").join(ambiguous, on="record_id", how="left_semi").select(
+    """The two best candidates of each ambiguous record (and the one its ID names, if not among them), for
+    clerical review: record_id, source, candidate_rank, candidate_record_id, match_probability, match_weight,
+    same_pid, comparisons (candidates built with `comparisons`)."""
+    return candidates.filter((F.col("_rank") <= 2) | F.col("same_pid")).join(ambiguous, on="record_id", how="left_semi").select(
         "record_id", "source", F.col("_rank").alias("candidate_rank"), F.col("anchor").alias("candidate_record_id"),
-        "match_probability", "match_weight", "comparisons",
+        "match_probability", "match_weight", "same_pid", "comparisons",
     )  # fmt: skip
 
 

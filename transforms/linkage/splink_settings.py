@@ -52,7 +52,8 @@ def level_labels(settings: LinkageSettings) -> dict[str, dict[int, str]]:
 
 
 def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFrame:
-    """Pairs with an array of (comparison, gamma, level label, match weight) — what explain-link prints."""
+    """Pairs with same_pid (both records give one citizen ID) and an array of (comparison, gamma, level label,
+    match weight) — what explain-link prints."""
     labels = level_labels(settings)
     steps = []
     for name, mapping in labels.items():
@@ -67,5 +68,6 @@ def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFra
         )
     return predictions.select(
         "record_id_l", "record_id_r", "source_l", "source_r", "match_weight", "match_probability",
+        F.coalesce(F.col("pid_l") == F.col("pid_r"), F.lit(False)).alias("same_pid"),
         F.array(*steps).alias("comparisons"),
     )
