@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import shutil
+import time
 from pathlib import Path
 
 from pyspark import StorageLevel
@@ -31,7 +32,7 @@ from transforms.linkage.assign import ambiguous_records, assign_persons, review_
 from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
-from transforms.linkage.records import union_canonical, with_blocking_keys, with_roman_names
+from transforms.linkage.records import union_canonical, with_blocking_keys, with_latin_flag, with_roman_names
 from transforms.linkage.settings import LinkageSettings, load_linkage_settings
 from transforms.linkage.splink_settings import with_waterfall
 from transforms.linkage.training import train_model, training_sample
@@ -108,14 +109,17 @@ def read_records(spark: SparkSession, settings: LinkageSettings, database: str, 
     return with_blocking_keys(union_canonical(frames), settings.spine)
 
 
-def score_pairs(spark: SparkSession, linkage_input: DataFrame, residual: int, settings: LinkageSettings, run_dir: Path) -> DataFrame:
+def score_pairs(spark: SparkSession, linkage_input: DataFrame, residual: int, settings: LinkageSettings, run_dir: Path, job_run: JobRun) -> DataFrame:
     """Train the model in DuckDB on (a sample of) the linkage input, save it as JSON, and score every candidate
     pair with Splink on Spark; return the pairs above the floor weight."""
     from splink import Linker, SparkAPI
 
     prob = settings.probabilistic
-    sample = training_sample(linkage_input, settings, prob.training_max_records / max(residual, 1))
-    model = train_model(sample.toArrow(), settings)
+    started = time.monotonic()
+    sample = training_sample(linkage_input, settings, prob.training_max_records / max(residual, 1)).toArrow()
+    model = train_model(sample, settings)
+    job_run.timed("training", time.monotonic() - started)
+    say(f"link: model trained in DuckDB on {sample.num_rows:,} records in {job_run.phase_seconds['training']:.1f} s")
     (run_dir / MODEL_FILE).write_text(json.dumps(model, indent=2), encoding="utf-8")
     spark.sparkContext.setCheckpointDir(str(run_dir / "splink_checkpoints"))
     db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
@@ -141,25 +145,35 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     run_dir = Path(config.paths.resolved("runs")) / job_run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
 
+    started = time.monotonic()
     records = read_records(spark, settings, database, job_run)  # read again where used: each use needs few columns
     rules = settings.deterministic
     matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits).persist(StorageLevel.MEMORY_AND_DISK)
     by_pid = matches.filter(F.col("spine_record_id").isNotNull())
     residual = unlinked_records(records, matches)
     spine = records.filter(F.col("is_spine"))
-    linkage_input = with_roman_names(with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules)).localCheckpoint()
+    candidates = with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules)
+    linkage_input = with_latin_flag(candidates).localCheckpoint()
+    # From the checkpoint (each distinct-name table would otherwise run the plan above again); romanised only
+    # where a record gives a name in Latin script, the only pairs that compare the keys.
+    linkage_input = with_roman_names(linkage_input, romanise=not linkage_input.filter("latin_name").isEmpty()).localCheckpoint()
     counts = {r.is_spine: r["count"] for r in linkage_input.groupBy("is_spine").count().collect()}
     left = counts.get(False, 0)
     total = sum(rows for name, rows in job_run.rows_read.items() if name.startswith(f"{database}."))  # Delta's own counts
+    job_run.timed("pid pass and blocking", time.monotonic() - started)
     say(f"link: {total:,} records, {by_pid.count():,} linked by PID, {left:,} left for Splink "
-        f"with the {counts.get(True, 0):,} registry records they share a blocking key with")
+        f"with the {counts.get(True, 0):,} registry records they share a blocking key with "
+        f"({job_run.phase_seconds['pid pass and blocking']:.1f} s)")
 
-    pairs = score_pairs(spark, linkage_input, left, settings, run_dir) if left else empty_pairs(spark)
+    started = time.monotonic()
+    pairs = score_pairs(spark, linkage_input, left, settings, run_dir, job_run) if left else empty_pairs(spark)
     shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)
     threshold = settings.probabilistic.threshold_match_probability
     pairs = pairs.withColumns({"accepted": F.col("match_probability") >= threshold, "run_id": F.lit(job_run.run_id)})
     job_run.wrote(f"{database}.link_pairs", save_table(pairs, f"{database}.link_pairs", PAIRS_COMMENTS,
         table_comment="Scored candidate pairs of the latest link run, with Splink waterfall data"))
+    job_run.timed("scoring", time.monotonic() - started - job_run.phase_seconds.get("training", 0.0))
+    say(f"link: {job_run.rows_written[f'{database}.link_pairs']:,} pairs scored on Spark and saved in {job_run.phase_seconds['scoring']:.1f} s")
 
     accepted = spark.table(f"{database}.link_pairs").filter("accepted")
     scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")

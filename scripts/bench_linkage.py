@@ -157,7 +157,7 @@ def bench_scale(scale: float, plain: str, error_scale: float = 1.0, reuse_root: 
     settings = load_linkage_settings()
     records = link.read_records(spark, settings, "silver").localCheckpoint()
     n = records.count()
-    result = {"scale": scale, "error_scale": error_scale, "records": n}
+    result = {"scale": scale, "error_scale": error_scale, "records": n, "root": reuse_root}
 
     if blocking:
         result.update(blocking_only(spark, records, truth, settings))
@@ -226,9 +226,9 @@ def print_blocking(result: dict) -> None:
 
 
 def print_table(result: dict) -> None:
-    print(f"\nscale {result['scale']}, error rates x{result['error_scale']}, {result['records']:,} silver records, "
+    world = f"lakehouse {result['root']}" if result.get("root") else f"scale {result['scale']}, error rates x{result['error_scale']}"
+    print(f"\n{world}, {result['records']:,} silver records, "
           f"{result['splink_input_records']:,} to Splink, {result['pairs_per_record']:.2f} candidate pairs per record")
-    print(f"{'linkage':<10} {'seconds':>8} {'precision':>10} {'recall':>8} {'F1':>8}")
     labels = {"pipeline": "link job", "duckdb": "Splink/DuckDB", "plain": "Splink/Spark"}
     print(f"{'linkage':<14} {'seconds':>8} {'precision':>10} {'recall':>8} {'F1':>8}")
     for name, label in labels.items():

@@ -12,7 +12,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from tests.linkage.conftest import record
-from transforms.linkage.records import with_roman_names
+from transforms.linkage.records import with_latin_flag, with_roman_names
 from transforms.linkage.settings import load_linkage_settings
 from transforms.linkage.splink_settings import splink_settings
 
@@ -30,7 +30,7 @@ def levels_of(spark, make_records):
     settings = load_linkage_settings()
 
     def compare(left: dict, right: dict) -> dict[str, str]:
-        records = with_roman_names(make_records([left, right])).drop("is_spine", "pid_head", "pid_tail")
+        records = with_roman_names(with_latin_flag(make_records([left, right]))).drop("is_spine", "pid_head", "pid_tail")
         l, r = records.filter(F.col("record_id") == left["record_id"]), records.filter(F.col("record_id") == right["record_id"])
         pair = l.select([F.col(c).alias(f"{c}_l") for c in l.columns]).crossJoin(r.select([F.col(c).alias(f"{c}_r") for c in r.columns]))
         row = pair.select([F.expr(_level_sql(c)).alias(c.name) for c in settings.comparisons]).first()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tests.linkage.conftest import small_world
-from transforms.linkage.records import with_roman_names
+from transforms.linkage.records import with_latin_flag, with_roman_names
 from transforms.linkage.settings import load_linkage_settings
 from transforms.linkage.training import train_model, training_sample
 
 
 def test_model_trained_in_duckdb_is_for_spark_and_separates_matches(spark, make_records):
     tables, _ = small_world(persons=400)
-    records = with_roman_names(make_records([r for rows in tables.values() for r in rows]))
+    records = with_roman_names(with_latin_flag(make_records([r for rows in tables.values() for r in rows])))
     settings = load_linkage_settings()
     model = train_model(records.toArrow(), settings)
     assert model["sql_dialect"] == "spark"

@@ -35,16 +35,21 @@ def with_blocking_keys(records: DataFrame, spine: str) -> DataFrame:
     )
 
 
-def with_roman_names(records: DataFrame) -> DataFrame:
+def with_latin_flag(records: DataFrame) -> DataFrame:
+    """latin_name: the record gives a first or last name in Latin script (udfs.latin_names.is_latin)."""
+    return records.withColumn("latin_name", is_latin(F.col("first_name")) | is_latin(F.col("last_name")))
+
+
+def with_roman_names(records: DataFrame, romanise: bool = True) -> DataFrame:
     """first_name_rom and last_name_rom (udfs.latin_names: Thai romanised, Latin as written, one spelling per
-    sound) and latin_name (a name written in Latin script): what compares a Latin name with its Thai form.
-    Each distinct name is romanised once (a pandas UDF, ~4,000 Thai names/s), so only the linkage input
-    (records Splink scores), not every record, is given them."""
+    sound), what compares a Latin name with its Thai form; needs latin_name (with_latin_flag).
+
+    Each distinct name is romanised once (a pandas UDF, ~4,000 Thai names/s). Only pairs with a Latin name
+    use the keys (conf/linkage.yaml), so where no record has one (`romanise` false) they are left null."""
+    if not romanise:
+        return records.withColumns({f"{name}_rom": F.lit(None).cast("string") for name in ("first_name", "last_name")})
+
     def keyed(name: str):
         return with_derived_per_distinct([name], lambda d: d.withColumn(f"{name}_rom", roman_key(F.col(name))), [f"{name}_rom"])
 
-    return (
-        records.transform(keyed("first_name"))
-        .transform(keyed("last_name"))
-        .withColumn("latin_name", is_latin(F.col("first_name")) | is_latin(F.col("last_name")))
-    )
+    return records.transform(keyed("first_name")).transform(keyed("last_name"))
