@@ -5,10 +5,13 @@ Skips until the generate stage exists. Truth layout: conf/CONTRACTS.md (<truth>/
 
 from __future__ import annotations
 
+import pytest
 from pyspark.sql import functions as F
 
 from jobs import ingest
 from jobs.contracts import load_contracts
+
+pytestmark = pytest.mark.slow  # the generated world's ingest (~90 s at S = 0.001, shared with the other end-to-end tests)
 
 
 def test_generated_world_matches_truth_of_broken_rows(spark, config, pipeline):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from pyspark.sql import functions as F
 
 from transforms.silver.pipeline import PERSON_SOURCES
+
+pytestmark = pytest.mark.slow  # the generated world through standardize (~4 min at S = 0.001, shared with the other end-to-end tests)
 
 AREAS = ["house_code", "village_code", "subdistrict_code", "district_code", "province_code"]
 

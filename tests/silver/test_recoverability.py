@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from transforms.silver.pipeline import PERSON_SOURCES
 from udfs.phones import phone_e164
+
+pytestmark = pytest.mark.slow  # the generated world through standardize (~4 min at S = 0.001, shared with the other end-to-end tests)
 
 # Error kinds standardisation can undo (formatting, era, notation); the others (typos, another person's
 # ID, lost digits, two-digit years, swaps with both parts <= 12) are reported but not asserted.
