@@ -32,10 +32,18 @@ def _oriented(accepted: DataFrame, *extra: str) -> DataFrame:
     )
 
 
+def _scored_edges(accepted: DataFrame, residual: DataFrame, *extra: str) -> DataFrame:
+    """The accepted pairs of each scored record (both orientations), with its source."""
+    return _oriented(accepted, *extra).join(residual.select("record_id", "source"), on="record_id", how="inner")
+
+
+def _ranked_to_spine(edges: DataFrame, spine: str) -> DataFrame:
+    return _ranked(edges.filter(F.col("other_source") == spine).withColumnRenamed("other", "anchor"), "record_id")
+
+
 def spine_candidates(accepted: DataFrame, residual: DataFrame, spine: str, *extra: str) -> DataFrame:
     """The accepted pairs of each scored record to a spine record, ranked: record_id, source, anchor, _rank, ..."""
-    edges = _oriented(accepted, *extra).filter(F.col("other_source") == spine).join(residual.select("record_id", "source"), on="record_id", how="inner")
-    return _ranked(edges.withColumnRenamed("other", "anchor"), "record_id")
+    return _ranked_to_spine(_scored_edges(accepted, residual, *extra), spine)
 
 
 def ambiguous_records(candidates: DataFrame, margin: float) -> DataFrame:
@@ -77,18 +85,17 @@ def assign_persons(
     spine_records (record_id, source) anchor themselves; by_pid (record_id, source, spine_record_id) take
     their corroborated spine record; the residual (record_id, source: the records Splink scored) take their
     best accepted pair to a spine record, else to a record already placed; records left become new persons,
-    clustered among themselves (connected components, anchored at the smallest record_id). A record whose two
-    best spine candidates are within `review_margin` is never linked by their order: it anchors itself
-    (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
+    clustered among themselves (connected components, anchored at the smallest record_id). A record the data
+    cannot place between two spine candidates (ambiguous_records, with `review_margin`) is never linked by
+    their order: it anchors itself (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
     records (nearly all records) pass straight through.
     """
     one, none = F.lit(1.0), F.lit(None).cast("double")
     placed_by_pid = _as_xref(spine_records, "record_id", "pid", one, none).unionByName(
         _as_xref(by_pid, "spine_record_id", "pid", one, none)
     )
-    edges = _oriented(accepted).join(residual.select("record_id", "source"), on="record_id", how="inner")
-
-    candidates = spine_candidates(accepted, residual, spine)
+    edges = _scored_edges(accepted, residual)
+    candidates = _ranked_to_spine(edges, spine)
     best = candidates.filter("_rank = 1").drop("_rank")
     if review_margin is None:
         review = best.limit(0)
