@@ -7,7 +7,7 @@ from functools import reduce
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.distinct import with_derived_per_distinct
+from transforms.distinct import per_distinct, with_derived_per_distinct
 from udfs.latin_names import is_latin, roman_key
 
 CANONICAL = (
@@ -50,6 +50,6 @@ def with_roman_names(records: DataFrame, romanise: bool = True) -> DataFrame:
         return records.withColumns({f"{name}_rom": F.lit(None).cast("string") for name in ("first_name", "last_name")})
 
     def keyed(name: str):
-        return with_derived_per_distinct([name], lambda d: d.withColumn(f"{name}_rom", roman_key(F.col(name))), [f"{name}_rom"])
+        return per_distinct([name], lambda d: d.withColumn(f"{name}_rom", roman_key(F.col(name))), [f"{name}_rom"])
 
-    return records.transform(keyed("first_name")).transform(keyed("last_name"))
+    return records.transform(with_derived_per_distinct(keyed("first_name"), keyed("last_name")))

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.distinct import with_derived_per_distinct
-from transforms.silver.canonical import Transform, with_issues
+from transforms.distinct import Step, per_distinct
+from transforms.silver.canonical import with_issues
 from udfs import areas
 
 AREA_COLUMNS = ("house_code", *areas.LEVELS)
 
 
-def with_area_codes(known_codes: Mapping[str, DataFrame]) -> Transform:
+def with_area_codes(known_codes: Mapping[str, DataFrame]) -> Step:
     """From `<level>_raw` columns to checked `<level>` columns; an unknown code -> null + `<level>_unknown`.
 
     known_codes maps each level (province_code ... village_code) to a one-column DataFrame of the
@@ -36,15 +36,16 @@ def with_area_codes(known_codes: Mapping[str, DataFrame]) -> Transform:
             out = out.withColumn(level, F.col(f"_known_{level}")).withColumn("_area_issues", F.concat("_area_issues", issue))
         return out
 
-    def apply(df: DataFrame) -> DataFrame:
-        inputs = [f"{level}_raw" for level in areas.LEVELS] + ["_house_district"]
+    def prepare(df: DataFrame) -> DataFrame:
+        house_code = areas.clean_code(F.col("house_code_raw"))
+        return df.withColumns({"house_code": house_code, "_house_district": areas.house_district(house_code)})
+
+    def finish(df: DataFrame) -> DataFrame:
         return (
-            df.withColumn("house_code", areas.clean_code(F.col("house_code_raw")))
-            .transform(with_issues(areas.house_code_issue(F.col("house_code"))))
-            .withColumn("_house_district", areas.house_district(F.col("house_code")))
-            .transform(with_derived_per_distinct(inputs, resolve, [*areas.LEVELS, "_area_issues"]))
+            df.transform(with_issues(areas.house_code_issue(F.col("house_code"))))
             .withColumn("_issues", F.concat("_issues", "_area_issues"))
             .drop("_area_issues", "_house_district")
         )
 
-    return apply
+    inputs = [f"{level}_raw" for level in areas.LEVELS] + ["_house_district"]
+    return Step(prepare=prepare, derivations=(per_distinct(inputs, resolve, [*areas.LEVELS, "_area_issues"]),), finish=finish)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from transforms.distinct import with_derived_per_distinct
+from transforms.distinct import Step, per_distinct, per_row, steps
 from transforms.silver.settings import StandardizeSettings
 from udfs import dates, phones, pid, thai_names
 
@@ -51,7 +51,7 @@ def with_standard_pid(raw: str = "pid_raw", prefix: str = "") -> Transform:
     return apply
 
 
-def with_standard_names(settings: StandardizeSettings) -> Transform:
+def with_standard_names(settings: StandardizeSettings) -> Step:
     """Normalised title, first and last name and their phonetic keys; a title glued to the first name is split off.
 
     Each distinct delivered first name, last name and title is normalised and keyed once (names repeat a lot).
@@ -74,37 +74,38 @@ def with_standard_names(settings: StandardizeSettings) -> Transform:
     def given_titles(given: DataFrame) -> DataFrame:
         return given.withColumn("_given_title", thai_names.normalize_thai_text(F.col("title_raw")))
 
-    def apply(df: DataFrame) -> DataFrame:
+    def finish(df: DataFrame) -> DataFrame:
         return (
-            df.transform(with_derived_per_distinct(["first_name_raw"], first_names, ["_glued", "first_name", "first_name_key"]))
-            .transform(with_derived_per_distinct(["last_name_raw"], last_names, ["last_name", "last_name_key"]))
-            .transform(with_derived_per_distinct(["title_raw"], given_titles, ["_given_title"]))
-            .withColumn("title", thai_names.canonical_title(F.coalesce(F.col("_given_title"), F.col("_glued")), titles))
+            df.withColumn("title", thai_names.canonical_title(F.coalesce(F.col("_given_title"), F.col("_glued")), titles))
             .transform(with_issues(F.when(F.col("_glued").isNotNull(), F.lit("name_title_glued"))))
             .drop("_given_title", "_glued")
         )
 
-    return apply
+    derivations = (
+        per_distinct(["first_name_raw"], first_names, ["_glued", "first_name", "first_name_key"]),
+        per_distinct(["last_name_raw"], last_names, ["last_name", "last_name_key"]),
+        per_distinct(["title_raw"], given_titles, ["_given_title"]),
+    )
+    return Step(derivations=derivations, finish=finish)
 
 
-def with_standard_birth_date(era: str, settings: StandardizeSettings) -> Transform:
+def with_standard_birth_date(era: str, settings: StandardizeSettings) -> Step:
     """birth_date (CE), birth_date_precision, birth_year from `birth_date_raw` written in `era`."""
     years = settings.birth_years
 
     def parsed(raw: DataFrame) -> DataFrame:
         return raw.withColumn("_birth", dates.parse_thai_date(F.col("birth_date_raw"), era, years.min_ce, years.max_ce))
 
-    def apply(df: DataFrame) -> DataFrame:
+    def finish(df: DataFrame) -> DataFrame:
         out = (
-            df.transform(with_derived_per_distinct(["birth_date_raw"], parsed, ["_birth"]))
-            .withColumn("birth_date", F.col("_birth.date"))
+            df.withColumn("birth_date", F.col("_birth.date"))
             .withColumn("birth_date_precision", F.col("_birth.precision"))
             .withColumn("birth_year", F.year("birth_date"))
         )
         with_reasons = out.withColumn("_issues", F.concat(F.col("_issues"), F.transform("_birth.issues", lambda i: F.concat(F.lit("birth_"), i))))
         return with_reasons.drop("_birth")
 
-    return apply
+    return Step(derivations=(per_distinct(["birth_date_raw"], parsed, ["_birth"]),), finish=finish)
 
 
 def with_standard_sex() -> Transform:
@@ -132,20 +133,16 @@ def with_standard_phone() -> Transform:
     return apply
 
 
-def with_person_columns(source: str, era: str, settings: StandardizeSettings) -> Transform:
+def with_person_columns(source: str, era: str, settings: StandardizeSettings) -> Step:
     """Every canonical step except areas (which need the reference tables)."""
-
-    def apply(df: DataFrame) -> DataFrame:
-        return (
-            df.transform(with_record_id(source))
-            .transform(with_standard_pid())
-            .transform(with_standard_names(settings))
-            .transform(with_standard_birth_date(era, settings))
-            .transform(with_standard_sex())
-            .transform(with_standard_phone())
-        )
-
-    return apply
+    return steps(
+        per_row(with_record_id(source)),
+        per_row(with_standard_pid()),
+        with_standard_names(settings),
+        with_standard_birth_date(era, settings),
+        per_row(with_standard_sex()),
+        per_row(with_standard_phone()),
+    )
 
 
 def yes_no(value: Column) -> Column:

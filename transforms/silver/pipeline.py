@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.distinct import with_derived_per_distinct
+from transforms.distinct import Step, per_distinct, per_row, steps
 from transforms.silver import sources
 from transforms.silver.areas import with_area_codes
 from transforms.silver.canonical import Transform, with_person_columns, with_standard_pid
@@ -20,29 +20,28 @@ from udfs.dates import parse_thai_date
 EVENT_YEARS = (1950, 2100)
 
 
-def with_event_date(raw: str, name: str, era: str) -> Transform:
+def with_event_date(raw: str, name: str, era: str) -> Step:
     """`name` (date, CE) from the `raw` string column; reasons prefixed with the column name."""
+    event = f"_{name}_parsed"
 
     def parsed(dates: DataFrame) -> DataFrame:
-        return dates.withColumn("_event", parse_thai_date(F.col(raw), era, *EVENT_YEARS))
+        return dates.withColumn(event, parse_thai_date(F.col(raw), era, *EVENT_YEARS))
 
-    def apply(df: DataFrame) -> DataFrame:
-        out = df.transform(with_derived_per_distinct([raw], parsed, ["_event"])).withColumn(name, F.col("_event.date"))
-        reasons = F.transform("_event.issues", lambda code: F.concat(F.lit(f"{name}_"), F.regexp_replace(code, "^date_", "")))
-        return out.withColumn("_issues", F.concat("_issues", reasons)).drop("_event", raw)
+    def finish(df: DataFrame) -> DataFrame:
+        reasons = F.transform(f"{event}.issues", lambda code: F.concat(F.lit(f"{name}_"), F.regexp_replace(code, "^date_", "")))
+        return df.withColumn(name, F.col(f"{event}.date")).withColumn("_issues", F.concat("_issues", reasons)).drop(event, raw)
 
-    return apply
+    return Step(derivations=(per_distinct([raw], parsed, [event]),), finish=finish)
 
 
-def with_birth_year_from_age() -> Transform:
+def with_birth_year_from_age() -> Step:
     """A survey member given by age only: birth year = interview year - age, precision `age` (the birth date
     stays null; the true year is this or the one before). Used by linkage's birth-year blocking rules."""
 
-    def apply(df: DataFrame) -> DataFrame:
-        def parsed(dates: DataFrame) -> DataFrame:  # its issues are the household's (silver.cdd_bmn), not repeated here
-            return dates.withColumn("_interview", parse_thai_date(F.col("_interview_date_raw"), "BE", *EVENT_YEARS).date)
+    def parsed(dates: DataFrame) -> DataFrame:  # its issues are the household's (silver.cdd_bmn), not repeated here
+        return dates.withColumn("_interview", parse_thai_date(F.col("_interview_date_raw"), "BE", *EVENT_YEARS).date)
 
-        dated = df.transform(with_derived_per_distinct(["_interview_date_raw"], parsed, ["_interview"]))
+    def finish(dated: DataFrame) -> DataFrame:
         estimate = F.when(F.col("birth_date").isNull() & F.col("age").between(0, 130), F.year("_interview") - F.col("age"))
         return dated.withColumns(
             {
@@ -51,7 +50,7 @@ def with_birth_year_from_age() -> Transform:
             }
         ).drop("_interview", "_interview_date_raw")
 
-    return apply
+    return Step(derivations=(per_distinct(["_interview_date_raw"], parsed, ["_interview"]),), finish=finish)
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,7 @@ class PersonSource:
     era: str
     adapter: Callable[[DataFrame], DataFrame]
     payload: dict[str, str]
-    finish: tuple[Transform, ...] = field(default=())
+    finish: tuple[Step, ...] = field(default=())
 
     @property
     def comments(self) -> dict[str, str]:
@@ -140,7 +139,7 @@ PERSON_SOURCES: dict[str, PersonSource] = {
                 "mother_last_name": "Mother's last name as delivered",
                 "amount_monthly": "Grant, baht per month",
             },
-            (lambda df: df.transform(with_standard_pid("mother_pid_raw", prefix="mother_")).drop("mother_pid_raw"),),
+            (per_row(lambda df: df.transform(with_standard_pid("mother_pid_raw", prefix="mother_")).drop("mother_pid_raw")),),
         ),
     )
 }  # fmt: skip
@@ -149,15 +148,10 @@ PERSON_SOURCES: dict[str, PersonSource] = {
 def standardize_persons(source: PersonSource, settings: StandardizeSettings, known_codes: Mapping[str, DataFrame]) -> Transform:
     """bronze.<source> rows -> silver.<source> rows (canonical columns, payload, metadata)."""
 
+    standardised = steps(with_person_columns(source.silver, source.era, settings), with_area_codes(known_codes), *source.finish)
+
     def apply(bronze: DataFrame) -> DataFrame:
-        out = (
-            bronze.transform(source.adapter)
-            .transform(with_person_columns(source.silver, source.era, settings))
-            .transform(with_area_codes(known_codes))
-        )
-        for step in source.finish:
-            out = out.transform(step)
-        return out.select(*CANONICAL_COLUMNS, *source.payload)
+        return bronze.transform(source.adapter).transform(standardised).select(*CANONICAL_COLUMNS, *source.payload)
 
     return apply
 
@@ -186,14 +180,15 @@ HOUSEHOLD_COMMENTS = {
 def standardize_households(known_codes: Mapping[str, DataFrame]) -> Transform:
     """bronze.cdd_bmn rows -> silver.cdd_bmn (household grain)."""
 
+    standardised = steps(with_area_codes(known_codes), with_event_date("interview_date_raw", "interview_date", "BE"))
+
     def apply(bronze: DataFrame) -> DataFrame:
         out = (
             bronze.transform(sources.cdd_bmn_households)
             .withColumn("source", F.lit("cdd_bmn"))
             .withColumn("record_id", F.concat(F.lit("cdd_bmn:"), F.col("record_key")))
             .withColumn("_issues", F.array().cast("array<string>"))
-            .transform(with_area_codes(known_codes))
-            .transform(with_event_date("interview_date_raw", "interview_date", "BE"))
+            .transform(standardised)
         )
         return out.select(*HOUSEHOLD_COMMENTS)
 
