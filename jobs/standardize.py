@@ -107,9 +107,25 @@ class Output:
     comments: dict[str, str]
 
 
-def outputs_of(source: str, settings: StandardizeSettings, known: dict[str, DataFrame]) -> list[Output]:
+class Kept:
+    """DataFrames cached for the passes of one output, released when it is written."""
+
+    def __init__(self) -> None:
+        self.frames: list[DataFrame] = []
+
+    def __call__(self, df: DataFrame) -> DataFrame:
+        self.frames.append(df.persist(StorageLevel.MEMORY_AND_DISK))
+        return self.frames[-1]
+
+    def release(self) -> None:
+        for df in self.frames:
+            df.unpersist()
+        self.frames.clear()
+
+
+def outputs_of(source: str, settings: StandardizeSettings, known: dict[str, DataFrame], keep: Kept) -> list[Output]:
     persons = [s for s in PERSON_SOURCES.values() if s.bronze == source]
-    out = [Output(p.silver, standardize_persons(p, settings, known), p.comments) for p in persons]
+    out = [Output(p.silver, standardize_persons(p, settings, known, keep), p.comments) for p in persons]
     if source == "cdd_bmn":
         out.insert(0, Output("cdd_bmn", standardize_households(known), HOUSEHOLD_COMMENTS))
     return out
@@ -221,7 +237,8 @@ def standardize_source(
     if not batches:
         say(f"standardize {source}: no new bronze batch")
         return
-    for output in outputs_of(source, settings, known):
+    kept = Kept()
+    for output in outputs_of(source, settings, known, kept):
         table = f"{dbs.silver}.{output.table}"
         roles = with_merge_roles(bronze.transform(output.transform), current_version(spark, table))
         roles = roles.persist(StorageLevel.MEMORY_AND_DISK)
@@ -231,6 +248,7 @@ def standardize_source(
             _append(spark, quality_counts(roles, output.table, job_run.run_id), dbs.quality, QUALITY_COMMENTS)
         finally:
             roles.unpersist()
+            kept.release()
     now = datetime.now(timezone.utc)
     done = spark.createDataFrame(
         [(source, b["_batch_id"], int(b.rows), job_run.run_id, now) for b in batches],

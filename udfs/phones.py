@@ -27,21 +27,29 @@ def national_number(raw: Column) -> Column:
     return F.when(looks_like_number, national)
 
 
-def _kind(national: Column) -> Column:
+def kind_of_national(national: Column) -> Column:
+    """`mobile`, `landline` or null, from national_number()'s result."""
     return F.when(national.rlike(_MOBILE), "mobile").when(national.rlike(_LANDLINE), "landline")
+
+
+def e164_of_national(national: Column) -> Column:
+    """+66 and the number without its trunk zero, from national_number()'s result; null when not valid."""
+    return F.when(kind_of_national(national).isNotNull(), F.concat(F.lit("+66"), F.substring(national, 2, 9)))
 
 
 def phone_type(raw: Column) -> Column:
     """`mobile`, `landline` or null (not a valid Thai number)."""
-    return _kind(national_number(raw))
+    return kind_of_national(national_number(raw))
 
 
 def phone_e164(raw: Column) -> Column:
     """+66 followed by the number without its trunk zero; null when not a valid Thai mobile or landline."""
-    return let(national_number(raw), lambda n: F.when(_kind(n).isNotNull(), F.concat(F.lit("+66"), F.substring(n, 2, 9))))
+    return let(national_number(raw), e164_of_national)
 
 
-def phone_issue(raw: Column) -> Column:
-    """`phone_invalid` when a phone was given but is not a valid Thai number, else null."""
+def phone_issue(raw: Column, kind: Column | None = None) -> Column:
+    """`phone_invalid` when a phone was given but is not a valid Thai number, else null; `kind` is
+    phone_type(raw) when already computed."""
     given = F.trim(raw.cast("string"))
-    return F.when(given.isNotNull() & (given != "") & phone_type(raw).isNull(), F.lit("phone_invalid"))
+    kind = phone_type(raw) if kind is None else kind
+    return F.when(given.isNotNull() & (given != "") & kind.isNull(), F.lit("phone_invalid"))

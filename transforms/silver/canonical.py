@@ -42,8 +42,9 @@ def with_standard_pid(raw: str = "pid_raw", prefix: str = "") -> Transform:
     """`<prefix>pid` (13 digits or null) and `<prefix>pid_valid`; reasons prefixed the same way."""
 
     def apply(df: DataFrame) -> DataFrame:
-        digits = pid.pid_digits(F.col(raw))
-        out = df.withColumn(f"{prefix}pid", digits).withColumn(f"{prefix}pid_valid", pid.pid_is_valid(digits))
+        # Validity reads the `pid` column, not its expression: the expression (four regular expressions) repeated
+        # in the checksum's fourteen terms ran 3 times slower on every row.
+        out = df.withColumn(f"{prefix}pid", pid.pid_digits(F.col(raw))).withColumn(f"{prefix}pid_valid", pid.pid_is_valid(F.col(f"{prefix}pid")))
         bad = F.when(F.col(f"{prefix}pid_valid") == False, F.lit(f"{prefix}pid_invalid_checksum"))  # noqa: E712
         read_issue = F.concat(F.lit(prefix), pid.pid_issue(F.col(raw), F.col(f"{prefix}pid")))
         return out.transform(with_issues(read_issue, bad))
@@ -123,11 +124,14 @@ def with_standard_sex() -> Transform:
 
 def with_standard_phone() -> Transform:
     def apply(df: DataFrame) -> DataFrame:
-        raw = F.col("phone_raw")
+        # The national number is read once into a column; type, E.164 form and issue derive from it.
+        national = F.col("_phone_national")
         return (
-            df.withColumn("phone", phones.phone_e164(raw))
-            .withColumn("phone_type", phones.phone_type(raw))
-            .transform(with_issues(phones.phone_issue(raw)))
+            df.withColumn("_phone_national", phones.national_number(F.col("phone_raw")))
+            .withColumn("phone", phones.e164_of_national(national))
+            .withColumn("phone_type", phones.kind_of_national(national))
+            .transform(with_issues(phones.phone_issue(F.col("phone_raw"), F.col("phone_type"))))
+            .drop("_phone_national")
         )
 
     return apply

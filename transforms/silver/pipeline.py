@@ -63,6 +63,7 @@ class PersonSource:
     adapter: Callable[[DataFrame], DataFrame]
     payload: dict[str, str]
     finish: tuple[Step, ...] = field(default=())
+    nested: bool = False  # the adapter parses JSON on every row (see standardize_persons' `keep`)
 
     @property
     def comments(self) -> dict[str, str]:
@@ -99,6 +100,7 @@ PERSON_SOURCES: dict[str, PersonSource] = {
                 "disability_care": "Disabled and cared for",
             },
             (with_birth_year_from_age(),),
+            nested=True,
         ),
         PersonSource(
             "mof_welfare", "mof_welfare", "BE", sources.mof_welfare,
@@ -145,13 +147,22 @@ PERSON_SOURCES: dict[str, PersonSource] = {
 }  # fmt: skip
 
 
-def standardize_persons(source: PersonSource, settings: StandardizeSettings, known_codes: Mapping[str, DataFrame]) -> Transform:
-    """bronze.<source> rows -> silver.<source> rows (canonical columns, payload, metadata)."""
+def standardize_persons(
+    source: PersonSource, settings: StandardizeSettings, known_codes: Mapping[str, DataFrame], keep: Transform | None = None
+) -> Transform:
+    """bronze.<source> rows -> silver.<source> rows (canonical columns, payload, metadata).
 
+    Every per-distinct pass reads the adapter's rows again. Most adapters only rename columns, so a pass
+    reads just the bronze columns it needs; one that parses JSON on every row (`nested`, the survey's
+    members) would parse it once per pass, so `keep` (the job's cache) is applied to its rows.
+    """
     standardised = steps(with_person_columns(source.silver, source.era, settings), with_area_codes(known_codes), *source.finish)
 
     def apply(bronze: DataFrame) -> DataFrame:
-        return bronze.transform(source.adapter).transform(standardised).select(*CANONICAL_COLUMNS, *source.payload)
+        adapted = bronze.transform(source.adapter)
+        if source.nested and keep is not None:
+            adapted = keep(adapted)
+        return adapted.transform(standardised).select(*CANONICAL_COLUMNS, *source.payload)
 
     return apply
 
