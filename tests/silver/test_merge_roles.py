@@ -1,0 +1,57 @@
+"""Merge roles of new bronze rows: an exact copy is a duplicate, an older version is superseded; one shuffle."""
+
+from __future__ import annotations
+
+from chispa import assert_df_equality
+
+from jobs.standardize import with_merge_roles
+
+NEW = "record_id string, _delivery string, _batch_id string, _content_hash string"
+ROLES = NEW + ", _duplicate boolean, _superseded boolean"
+ROWS = [
+    ("r1", "2018-06-30", "b1", "h1"),
+    ("r1", "2018-07-31", "b2", "h2"),  # a later delivery changes r1
+    ("r1", "2018-06-30", "b1", "h1"),  # the same row twice in one file
+    ("r2", "2018-06-30", "b1", "h3"),  # two contents in one delivery: the smaller hash wins, deterministically
+    ("r2", "2018-06-30", "b1", "h0"),
+    ("r3", "2018-06-30", "b1", "h5"),
+    ("r3", "2018-07-31", "b2", "h5"),  # redelivered unchanged
+]
+
+
+def test_first_load_flags_copies_and_older_versions(spark):
+    out = with_merge_roles(spark.createDataFrame(ROWS, NEW), None)
+    expected = spark.createDataFrame(
+        [
+            ("r1", "2018-06-30", "b1", "h1", False, True),
+            ("r1", "2018-07-31", "b2", "h2", False, False),
+            ("r1", "2018-06-30", "b1", "h1", True, False),
+            ("r2", "2018-06-30", "b1", "h3", False, True),
+            ("r2", "2018-06-30", "b1", "h0", False, False),
+            ("r3", "2018-06-30", "b1", "h5", True, False),
+            ("r3", "2018-07-31", "b2", "h5", False, False),
+        ],
+        ROLES,
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_against_the_current_table(spark):
+    current = spark.createDataFrame([("r1", "2018-08-31", "b0", "h9"), ("r3", "2018-06-30", "b1", "h5")], NEW)
+    out = with_merge_roles(spark.createDataFrame(ROWS, NEW).filter("record_id != 'r2'"), current)
+    expected = spark.createDataFrame(
+        [
+            ("r1", "2018-06-30", "b1", "h1", False, True),
+            ("r1", "2018-07-31", "b2", "h2", False, True),  # the table holds a later delivery of r1
+            ("r1", "2018-06-30", "b1", "h1", True, False),
+            ("r3", "2018-06-30", "b1", "h5", True, False),  # already in the table
+            ("r3", "2018-07-31", "b2", "h5", True, False),
+        ],
+        ROLES,
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_the_rows_are_shuffled_once(spark):
+    plan = with_merge_roles(spark.createDataFrame(ROWS, NEW), None)._jdf.queryExecution().executedPlan().toString()
+    assert plan.count("Exchange") == 1
