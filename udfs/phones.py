@@ -32,9 +32,11 @@ def kind_of_national(national: Column) -> Column:
     return F.when(national.rlike(_MOBILE), "mobile").when(national.rlike(_LANDLINE), "landline")
 
 
-def e164_of_national(national: Column) -> Column:
-    """+66 and the number without its trunk zero, from national_number()'s result; null when not valid."""
-    return F.when(kind_of_national(national).isNotNull(), F.concat(F.lit("+66"), F.substring(national, 2, 9)))
+def e164_of_national(national: Column, kind: Column | None = None) -> Column:
+    """+66 and the number without its trunk zero, from national_number()'s result; null when not valid;
+    `kind` is kind_of_national(national) when already computed."""
+    kind = kind_of_national(national) if kind is None else kind
+    return F.when(kind.isNotNull(), F.concat(F.lit("+66"), F.substring(national, 2, 9)))
 
 
 def phone_type(raw: Column) -> Column:
@@ -44,7 +46,7 @@ def phone_type(raw: Column) -> Column:
 
 def phone_e164(raw: Column) -> Column:
     """+66 followed by the number without its trunk zero; null when not a valid Thai mobile or landline."""
-    return let(national_number(raw), e164_of_national)
+    return let(national_number(raw), lambda n: e164_of_national(n))  # one argument: F.transform passes the index to a second
 
 
 def phone_issue(raw: Column, kind: Column | None = None) -> Column:

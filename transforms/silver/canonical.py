@@ -5,16 +5,12 @@ Each step reads the `*_raw` columns a source adapter provides and appends reason
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from transforms.distinct import Step, per_distinct, per_row, steps
+from transforms.distinct import Step, Transform, per_distinct, per_row, steps
 from transforms.silver.settings import StandardizeSettings
 from udfs import dates, phones, pid, thai_names
-
-Transform = Callable[[DataFrame], DataFrame]
 
 # Titles that say the sex (ranks do not).
 _MALE_TITLES = ("นาย", "เด็กชาย")
@@ -128,8 +124,8 @@ def with_standard_phone() -> Transform:
         national = F.col("_phone_national")
         return (
             df.withColumn("_phone_national", phones.national_number(F.col("phone_raw")))
-            .withColumn("phone", phones.e164_of_national(national))
             .withColumn("phone_type", phones.kind_of_national(national))
+            .withColumn("phone", phones.e164_of_national(national, F.col("phone_type")))
             .transform(with_issues(phones.phone_issue(F.col("phone_raw"), F.col("phone_type"))))
             .drop("_phone_national")
         )
