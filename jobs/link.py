@@ -150,7 +150,9 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     rules = settings.deterministic
     matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits).persist(StorageLevel.MEMORY_AND_DISK)
     by_pid = matches.filter(F.col("spine_record_id").isNotNull())
-    residual = unlinked_records(records, matches)
+    # Materialised once (a few percent of the records): each blocking rule's key set is read from it, and
+    # each read would otherwise scan every silver table again.
+    residual = unlinked_records(records, matches).localCheckpoint()
     spine = records.filter(F.col("is_spine"))
     candidates = with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules)
     linkage_input = with_latin_flag(candidates).localCheckpoint()

@@ -111,9 +111,11 @@ def assign_persons(
     placed_anchor = F.broadcast(left_edges.select(F.col("other").alias("record_id")).distinct()).join(
         placed_by_pid.unionByName(probabilistic), on="record_id", how="inner"
     ).select(F.col("record_id").alias("other"), "anchor")
+    # Materialised (few rows): the new persons below refer to it several times, and each reference would
+    # otherwise look the anchors up in the placed records (nearly all records) again.
     inherited = _best(left_edges.join(placed_anchor, on="other", how="inner"), "record_id").select(
         *XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:]
-    )
+    ).localCheckpoint()
 
     new = left.join(inherited.select("record_id"), on="record_id", how="left_anti")
     new_ids = new.select(F.col("record_id").alias("node"))
