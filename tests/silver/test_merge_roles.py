@@ -1,10 +1,11 @@
-"""Merge roles of new bronze rows: an exact copy is a duplicate, an older version is superseded; one shuffle."""
+"""Merge roles of new bronze rows: an exact copy is a duplicate, an older version is superseded; one shuffle.
+And the per-batch counts ops.data_quality records from them."""
 
 from __future__ import annotations
 
 from chispa import assert_df_equality
 
-from jobs.standardize import with_merge_roles
+from transforms.silver.merge import quality_counts, with_merge_roles
 
 NEW = "record_id string, _delivery string, _batch_id string, _content_hash string"
 ROLES = NEW + ", _duplicate boolean, _superseded boolean"
@@ -55,3 +56,27 @@ def test_against_the_current_table(spark):
 def test_the_rows_are_shuffled_once(spark):
     plan = with_merge_roles(spark.createDataFrame(ROWS, NEW), None)._jdf.queryExecution().executedPlan().toString()
     assert plan.count("Exchange") == 1
+
+
+def test_quality_counts_per_batch_and_issue(spark):
+    roles = spark.createDataFrame(
+        [
+            ("b1", ["pid_invalid", "pid_invalid"], False, False),  # an issue listed twice counts once
+            ("b1", ["pid_invalid", "phone_invalid"], True, False),
+            ("b1", [], False, True),
+            ("b2", [], False, False),  # a clean batch keeps its row count, with no issue
+        ],
+        "_batch_id string, _issues array<string>, _duplicate boolean, _superseded boolean",
+    )
+    out = quality_counts(roles, "dopa_registry", "run-1").drop("measured_at")
+    expected = spark.createDataFrame(
+        [
+            ("dopa_registry", "b1", 3, "pid_invalid", 2, "run-1"),
+            ("dopa_registry", "b1", 3, "phone_invalid", 1, "run-1"),
+            ("dopa_registry", "b1", 3, "duplicate_exact", 1, "run-1"),
+            ("dopa_registry", "b1", 3, "superseded", 1, "run-1"),
+            ("dopa_registry", "b2", 1, None, 0, "run-1"),
+        ],
+        "source string, batch_id string, rows long, issue string, issue_rows long, run_id string",
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
