@@ -11,21 +11,19 @@ Person keys are HMAC-SHA256(secret, person_id); no citizen ID, phone or name rea
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.reference import published_comment
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, share_database
-from transforms.gold import areas, coverage, deprivation, persons, privacy
+from transforms.gold import areas, coverage, deprivation, privacy
+from transforms.gold.build import GoldTables, build_gold
 from transforms.gold.catalogue import IndicatorCatalogue
-from udfs.pseudonym import hmac_sha256
 
 DESCRIPTION = "Compute gold TPMAP indicators, target poor, welfare coverage at every area level"
 CATALOGUE_FILE = CONF_DIR / "indicators.yaml"
@@ -74,41 +72,6 @@ def validate(args: argparse.Namespace) -> None:
         load_catalogue(Path(args.catalogue))
     except ConfigError as err:
         raise ValueError(str(err)) from None
-
-
-@dataclass
-class GoldTables:
-    """The gold DataFrames before writing (person_id still present where later joins need it)."""
-
-    household_deprivation: DataFrame
-    person_poverty: DataFrame
-    person_welfare: DataFrame
-    area_indicators: DataFrame
-    welfare_coverage: DataFrame
-
-
-def build_gold(inputs: dict[str, DataFrame], names: DataFrame, catalogue: IndicatorCatalogue, secret: str) -> GoldTables:
-    """All gold tables from the silver inputs (keys of SILVER) and the area names; pure, no I/O."""
-    households, members = inputs["households"], inputs["members"]
-    keys = deprivation.household_keys(households, members)
-    hh = deprivation.with_household_deprivation(households, members, catalogue)
-    people = persons.with_person_poverty(
-        members, hh, inputs["xref"], inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
-    )
-    facts = hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(0, subset=[
-        "n_persons", "n_welfare_registered", "n_welfare_verified", "n_is_elderly", "n_is_disabled", "n_has_chronic_illness", "n_is_target_poor",
-    ])
-    area = (
-        areas.aggregate_all_levels(facts, catalogue)
-        .transform(areas.with_sibling_rank)
-        .transform(lambda df: areas.with_area_names(df, names))
-    )
-    programs = persons.person_welfare_programs(
-        inputs["persons"], inputs["xref"], inputs["mof_welfare"], inputs["dla_elderly"], inputs["dep_disability"],
-        inputs["dcy_child_grant"], catalogue.welfare_card_monthly_baht, catalogue.as_of_date, catalogue.age_bands,
-    )
-    cover = coverage.aggregate_coverage(coverage.coverage_facts(programs, coverage.person_survey_status(people)))
-    return GoldTables(hh, people, programs.withColumn("person_key", hmac_sha256(F.col("person_id"), secret)), area, cover)
 
 
 def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver") -> dict[str, DataFrame]:

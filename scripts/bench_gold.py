@@ -28,7 +28,8 @@ from pyspark.sql import DataFrame, SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
 from jobs.config import load_config  # noqa: E402
-from jobs.indicators import SILVER, area_names, build_gold, load_catalogue  # noqa: E402
+from jobs.indicators import SILVER, area_names, load_catalogue  # noqa: E402
+from transforms.gold.build import build_gold  # noqa: E402
 from jobs.spark import get_spark  # noqa: E402
 from transforms.gold import areas, deprivation, evaluation, persons  # noqa: E402
 

@@ -29,7 +29,8 @@ def test_stage_writes_every_gold_table(spark, pipeline_gold):
 
 
 def test_truth_linkage_and_published_rates(spark, config, pipeline_gold, catalogue):
-    from jobs.indicators import SILVER, area_names, build_gold
+    from jobs.indicators import SILVER, area_names
+    from transforms.gold.build import build_gold
     from transforms.gold import evaluation
 
     inputs = {name: spark.table(table) for name, table in SILVER.items()}
