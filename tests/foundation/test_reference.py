@@ -58,3 +58,14 @@ def test_every_reference_column_has_a_comment(spark, reference_tables):
     ]
     assert undocumented == []
     assert "households surveyed" in column_comments(spark, "ref.tpmap2561_province")["household_cnt"]
+
+
+def test_villages_group_the_published_ids_under_their_8_digit_code():
+    from jobs.reference import villages
+
+    frame = villages()
+    assert len(frame) == 82389 and frame["tpmap_village_ids"].map(len).sum() == 84090
+    assert frame["village_code"].is_unique and frame["village_code"].is_monotonic_increasing
+    assert all(i.startswith(c) for c, ids in zip(frame["village_code"], frame["tpmap_village_ids"]) for i in ids)
+    row = frame.set_index("village_code").loc["14060102"]
+    assert (row["moo"], row["village_name"], row["tpmap_village_ids"]) == ("02", "เลนเหนือ", ["1406010201", "1406010202"])
