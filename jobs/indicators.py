@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
@@ -105,12 +106,22 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     # Members without a household row get no household flags and are left out of gold: count them.
     orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()
     job_run.read("silver.cdd_bmn_member rows without a household (not in gold)", orphans)
-    gold = build_gold(inputs, area_names(spark), catalogue, secret)
+    kept: list[DataFrame] = []
+    gold = build_gold(inputs, area_names(spark), catalogue, secret, keep=lambda df: _kept(df, kept))
     try:
         write_gold(gold, catalogue, job_run, gold_db)
     except Exception as err:  # Spark may print the plan, and the plan holds the HMAC key's padded bytes
         raise RuntimeError(redacted(f"{type(err).__name__}: {err}", secret)) from None
+    finally:
+        for df in kept:
+            df.unpersist()
     publish(spark, catalogue, job_run, gold_db, getattr(args, "public_db", "public"))
+
+
+def _kept(df: DataFrame, kept: list[DataFrame]) -> DataFrame:
+    """Cached on first use (memory, spilling to disk) and listed, to be released once gold is written."""
+    kept.append(df.persist(StorageLevel.MEMORY_AND_DISK))
+    return kept[-1]
 
 
 def redacted(message: str, secret: str) -> str:

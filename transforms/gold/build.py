@@ -3,6 +3,7 @@ the indicators job, pure (jobs.indicators reads the inputs and writes what this 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame
@@ -24,15 +25,21 @@ class GoldTables:
     welfare_coverage: DataFrame
 
 
-def build_gold(inputs: dict[str, DataFrame], names: DataFrame, catalogue: IndicatorCatalogue, secret: str) -> GoldTables:
+def build_gold(
+    inputs: dict[str, DataFrame], names: DataFrame, catalogue: IndicatorCatalogue, secret: str, keep: Callable[[DataFrame], DataFrame] = lambda df: df
+) -> GoldTables:
     """All gold tables from the silver inputs (households, members, xref, persons, mof_welfare, dla_elderly,
-    dep_disability, dcy_child_grant: jobs.indicators.SILVER) and the area names; pure, no I/O."""
+    dep_disability, dcy_child_grant: jobs.indicators.SILVER) and the area names; pure, no I/O.
+
+    The households, persons and programs each feed several tables: `keep` (a cache, for a job that writes
+    them all) is applied to each, so that writing the tables one after another does not compute them again.
+    """
     households, members = inputs["households"], inputs["members"]
     keys = deprivation.household_keys(households, members)
-    hh = deprivation.with_household_deprivation(households, members, catalogue)
-    people = persons.with_person_poverty(
+    hh = keep(deprivation.with_household_deprivation(households, members, catalogue))
+    people = keep(persons.with_person_poverty(
         members, hh, inputs["xref"], inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
-    )
+    ))
     facts = hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(0, subset=[
         "n_persons", "n_welfare_registered", "n_welfare_verified", "n_is_elderly", "n_is_disabled", "n_has_chronic_illness", "n_is_target_poor",
     ])
@@ -41,9 +48,9 @@ def build_gold(inputs: dict[str, DataFrame], names: DataFrame, catalogue: Indica
         .transform(areas.with_sibling_rank)
         .transform(lambda df: areas.with_area_names(df, names))
     )
-    programs = persons.person_welfare_programs(
+    programs = keep(persons.person_welfare_programs(
         inputs["persons"], inputs["xref"], inputs["mof_welfare"], inputs["dla_elderly"], inputs["dep_disability"],
         inputs["dcy_child_grant"], catalogue.welfare_card_monthly_baht, catalogue.as_of_date, catalogue.age_bands,
-    )
+    ))
     cover = coverage.aggregate_coverage(coverage.coverage_facts(programs, coverage.person_survey_status(people)))
     return GoldTables(hh, people, programs.withColumn("person_key", hmac_sha256(F.col("person_id"), secret)), area, cover)
