@@ -65,6 +65,7 @@ class AreaTree:
     def __init__(self, areas: pd.DataFrame):
         """`areas`: columns level and the four area codes (null above the row's level), one row per area."""
         self.keys = [area_key(level, codes) for level, *codes in areas[["level", *AREA_CODES]].itertuples(index=False, name=None)]
+        self._areas, self._lookup = areas[["level", *AREA_CODES]], None
         index = {key: i for i, key in enumerate(self.keys)}
         if len(index) != len(self.keys):
             raise ValueError("areas: the same area appears twice")
@@ -79,9 +80,12 @@ class AreaTree:
 
     def index(self, areas: pd.DataFrame) -> np.ndarray:
         """Row number of each area of `areas` (same columns as the constructor's) in this tree."""
-        lookup = {key: i for i, key in enumerate(self.keys)}
-        return np.array([lookup[area_key(level, codes)] for level, *codes in areas[["level", *AREA_CODES]].itertuples(index=False, name=None)],
-                        dtype=np.int64)
+        if self._lookup is None:  # hashed once; called per table and program
+            self._lookup = pd.Index(_flat_keys(self._areas))
+        rows = self._lookup.get_indexer(_flat_keys(areas))
+        if (rows < 0).any():
+            raise KeyError(f"area not in the tree: {areas.iloc[int(np.flatnonzero(rows < 0)[0])][['level', *AREA_CODES]].to_dict()}")
+        return rows.astype(np.int64)
 
     def hidden_children(self, hidden: np.ndarray) -> np.ndarray:
         """Per row: how many of its children are hidden."""
@@ -96,6 +100,17 @@ class AreaTree:
             parents = self.parent[rows]
             top[rows] = np.where(hidden[parents], top[parents], parents)
         return top
+
+
+def _flat_keys(areas: pd.DataFrame) -> np.ndarray:
+    """area_key of every row as one string, column by column (a Python call per row took seconds per table):
+    the codes down to the row's level joined by '|', a null as NUL."""
+    depth = areas["level"].map({level: i for i, level in enumerate(LEVELS)}).to_numpy()
+    key = pd.Series("", index=areas.index, dtype=object)
+    for i, column in enumerate(AREA_CODES):
+        code = areas[column].astype(object)
+        key = key.where(depth <= i, key + "|" + code.where(code.notna(), "\x00").astype(str))
+    return key.to_numpy()
 
 
 def area_key(level: str, codes: Iterable) -> tuple:
