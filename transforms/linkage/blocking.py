@@ -46,17 +46,16 @@ def with_spine_candidates_only(records: DataFrame, rules: list[list[str]]) -> Da
     Spine-spine pairs are never candidates, so a spine record sharing no rule's keys with a non-spine record
     can pair with nothing: leaving it out of Splink's input changes no candidate pair, and keeps the input
     near the size of the records the deterministic pass left (at S = 1, millions instead of 66 M spine
-    records joined with themselves once per rule). Each rule's keys of the non-spine records go to the spine
-    side as a broadcast set of 64-bit hashes (a collision only lets one more spine record in).
+    records joined with themselves once per rule). Every rule's keys of the non-spine records go to the spine
+    side as one broadcast set of 64-bit hashes (the rule's number is hashed in, so one set serves every rule,
+    computed and broadcast once; a collision only lets one more spine record in).
     """
     others = records.filter(~F.col("is_spine"))
-    spine = records.filter(F.col("is_spine")).withColumn("_shares", F.lit(False))
+    every_key = F.array(*[_rule_key(number, keys) for number, keys in enumerate(rules)])
+    shared = F.broadcast(others.select(F.explode(every_key).alias("_key")).dropna().distinct())
+    spine = records.filter(F.col("is_spine"))
     for number, keys in enumerate(rules):
-        shared = others.select(_rule_key(number, keys).alias("_key")).dropna().distinct().withColumn("_hit", F.lit(True))
-        spine = (
-            spine.withColumn("_key", _rule_key(number, keys))
-            .join(F.broadcast(shared), on="_key", how="left")
-            .withColumn("_shares", F.col("_shares") | F.coalesce(F.col("_hit"), F.lit(False)))
-            .drop("_key", "_hit")
-        )
-    return others.unionByName(spine.filter("_shares").drop("_shares"))
+        hit = shared.select(F.col("_key").alias(f"_key{number}"), F.lit(True).alias(f"_hit{number}"))
+        spine = spine.withColumn(f"_key{number}", _rule_key(number, keys)).join(hit, on=f"_key{number}", how="left")
+    shares = F.coalesce(*[F.col(f"_hit{number}") for number in range(len(rules))], F.lit(False))
+    return others.unionByName(spine.filter(shares).select(*records.columns))
