@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.reference import published_comment
@@ -25,6 +26,7 @@ from jobs.tables import ensure_databases, save_table, share_database
 from transforms.gold import areas, coverage, deprivation, privacy
 from transforms.gold.build import GoldTables, build_gold
 from transforms.gold.catalogue import IndicatorCatalogue
+from transforms.linkage.settings import load_linkage_settings
 
 DESCRIPTION = "Compute gold TPMAP indicators, target poor, welfare coverage at every area level"
 CATALOGUE_FILE = CONF_DIR / "indicators.yaml"
@@ -102,6 +104,9 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     gold_db = getattr(args, "gold_db", "gold")
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {gold_db}")
     inputs = read_inputs(spark, job_run, getattr(args, "silver_db", "silver"))
+    # Gold looks up persons for survey and welfare records only: the registry's records (about half of the
+    # xref) are left out of the cached lookup.
+    inputs["xref"] = inputs["xref"].where(F.col("source") != load_linkage_settings().spine)
     keys = deprivation.household_keys(inputs["households"], inputs["members"])
     # Members without a household row get no household flags and are left out of gold: count them.
     orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()

@@ -31,14 +31,16 @@ def build_gold(
     """All gold tables from the silver inputs (households, members, xref, persons, mof_welfare, dla_elderly,
     dep_disability, dcy_child_grant: jobs.indicators.SILVER) and the area names; pure, no I/O.
 
-    The households, persons and programs each feed several tables: `keep` (a cache, for a job that writes
-    them all) is applied to each, so that writing the tables one after another does not compute them again.
+    The households, persons and programs each feed several tables, and the xref several joins: `keep` (a
+    cache, for a job that writes them all) is applied to each, so that writing the tables one after another
+    does not compute or read them again.
     """
     households, members = inputs["households"], inputs["members"]
+    xref = keep(inputs["xref"].select("record_id", "person_id"))  # read by five joins
     keys = deprivation.household_keys(households, members)
     hh = keep(deprivation.with_household_deprivation(households, members, catalogue))
     people = keep(persons.with_person_poverty(
-        members, hh, inputs["xref"], inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
+        members, hh, xref, inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
     ))
     facts = hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(0, subset=[
         "n_persons", "n_welfare_registered", "n_welfare_verified", "n_is_elderly", "n_is_disabled", "n_has_chronic_illness", "n_is_target_poor",
@@ -49,7 +51,7 @@ def build_gold(
         .transform(lambda df: areas.with_area_names(df, names))
     )
     programs = keep(persons.person_welfare_programs(
-        inputs["persons"], inputs["xref"], inputs["mof_welfare"], inputs["dla_elderly"], inputs["dep_disability"],
+        inputs["persons"], xref, inputs["mof_welfare"], inputs["dla_elderly"], inputs["dep_disability"],
         inputs["dcy_child_grant"], catalogue.welfare_card_monthly_baht, catalogue.as_of_date, catalogue.age_bands,
     ))
     cover = coverage.aggregate_coverage(coverage.coverage_facts(programs, coverage.person_survey_status(people)))
