@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
 from jobs.runs import JobRun
+from jobs.spark import Kept
 from transforms.generator import sources as src
 from transforms.generator import build as world_build
 from transforms.generator.build import PERSON_COLUMNS, PERSON_EXTRA
@@ -210,12 +211,6 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
 # ---------------------------------------------------------------- deliveries
 
 
-def _kept(df: DataFrame, kept: list[DataFrame]) -> DataFrame:
-    """Cached on first use (memory, spilling to disk) and listed, to be released once the source is written."""
-    kept.append(df.persist(StorageLevel.MEMORY_AND_DISK))
-    return kept[-1]
-
-
 def build_delivery(source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int, keep: src.Keep) -> src.Delivery:
     """`keep` holds the source's records (with their errors' columns): its files, truth records and truth
     errors are all taken from them, so the source's plan runs once."""
@@ -380,12 +375,11 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     try:
         for number, source in enumerate(chosen, start=1):
             started = time.monotonic()
-            kept: list[DataFrame] = []
-            delivery = build_delivery(source, everyone, households, members, settings, args.seed, keep=lambda df: _kept(df, kept))
+            kept = Kept()
+            delivery = build_delivery(source, everyone, households, members, settings, args.seed, keep=kept)
             f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run, about)
             write_source_truth(truth, delivery)
-            for df in kept:
-                df.unpersist()
+            kept.release()
             files += f
             broken += b
             job_run.timed(source, time.monotonic() - started)

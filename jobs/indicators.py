@@ -15,13 +15,13 @@ from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.reference import published_comment
 from jobs.runs import JobRun
+from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, share_database
 from transforms.gold import areas, coverage, deprivation, privacy
 from transforms.gold.build import GoldTables, build_gold
@@ -111,22 +111,15 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     # Members without a household row get no household flags and are left out of gold: count them.
     orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()
     job_run.read("silver.cdd_bmn_member rows without a household (not in gold)", orphans)
-    kept: list[DataFrame] = []
-    gold = build_gold(inputs, area_names(spark), catalogue, secret, keep=lambda df: _kept(df, kept))
+    kept = Kept()
+    gold = build_gold(inputs, area_names(spark), catalogue, secret, keep=kept)
     try:
         write_gold(gold, catalogue, job_run, gold_db)
     except Exception as err:  # Spark may print the plan, and the plan holds the HMAC key's padded bytes
         raise RuntimeError(redacted(f"{type(err).__name__}: {err}", secret)) from None
     finally:
-        for df in kept:
-            df.unpersist()
+        kept.release()
     publish(spark, catalogue, job_run, gold_db, getattr(args, "public_db", "public"))
-
-
-def _kept(df: DataFrame, kept: list[DataFrame]) -> DataFrame:
-    """Cached on first use (memory, spilling to disk) and listed, to be released once gold is written."""
-    kept.append(df.persist(StorageLevel.MEMORY_AND_DISK))
-    return kept[-1]
 
 
 def redacted(message: str, secret: str) -> str:

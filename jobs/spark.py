@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from pyspark.sql import SparkSession
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame, SparkSession
 
 from jobs.catalog_lock import hold_catalog
 from jobs.config import AppConfig, ConfigError
@@ -176,3 +177,20 @@ def get_spark(config: AppConfig, app_name: str = "tpmap-lakehouse", extra: dict[
     spark = builder.enableHiveSupport().getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+class Kept:
+    """DataFrames cached on first use (memory, spilling to disk) for a job's later reads, released together
+    (one output of standardize, one source of generate, gold's writes)."""
+
+    def __init__(self) -> None:
+        self.frames: list[DataFrame] = []
+
+    def __call__(self, df: DataFrame) -> DataFrame:
+        self.frames.append(df.persist(StorageLevel.MEMORY_AND_DISK))
+        return self.frames[-1]
+
+    def release(self) -> None:
+        for df in self.frames:
+            df.unpersist()
+        self.frames.clear()

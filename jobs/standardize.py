@@ -23,6 +23,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
 from jobs.console import say
+from jobs.spark import Kept
 from jobs.runs import JobRun, release_plans
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.silver.merge import quality_counts, with_merge_roles
@@ -106,22 +107,6 @@ class Output:
     table: str  # silver table name without database
     transform: Callable[[DataFrame], DataFrame]
     comments: dict[str, str]
-
-
-class Kept:
-    """DataFrames cached for the passes of one output, released when it is written."""
-
-    def __init__(self) -> None:
-        self.frames: list[DataFrame] = []
-
-    def __call__(self, df: DataFrame) -> DataFrame:
-        self.frames.append(df.persist(StorageLevel.MEMORY_AND_DISK))
-        return self.frames[-1]
-
-    def release(self) -> None:
-        for df in self.frames:
-            df.unpersist()
-        self.frames.clear()
 
 
 def outputs_of(source: str, settings: StandardizeSettings, known: dict[str, DataFrame], keep: Kept) -> list[Output]:
