@@ -18,6 +18,8 @@ def national_number(raw: Column) -> Column:
     looks_like_number = F.trim(text).rlike(r"^\+?[0-9()\s.\-]+$")
     # "+66 (0)81 ..." writes both the country code and the trunk zero.
     digits = F.regexp_replace(F.regexp_replace(text, r"\(0\)", ""), r"[^0-9]", "")
+    # 00 is the international prefix dialled from abroad; "+66 0..." keeps the trunk zero after the code.
+    digits = F.regexp_replace(digits, r"^(?:00)?660?([0-9]{8,9})$", "66$1")
     national = (
         F.when(digits.rlike(r"^66[0-9]{8,9}$"), F.concat(F.lit("0"), F.substring(digits, 3, 9)))
         .when(digits.rlike(r"^0[0-9]{8,9}$"), digits)

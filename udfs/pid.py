@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
+from udfs.thai_names import thai_digits_to_arabic
+
 
 # Excel's rendering of a 13-digit number: mantissa digits, optional fraction, exponent.
 _SCIENTIFIC = r"^([0-9])\.?([0-9]*)[eE]\+?([0-9]{1,2})$"
@@ -13,8 +15,8 @@ _MARKS = "^=?[\"'`\u2018\u2019\u201c\u201d]+|[\"'`\u2018\u2019\u201c\u201d]+$"
 
 
 def _text(raw: Column) -> Column:
-    """The delivered value as trimmed text without the spreadsheet's quote marks."""
-    return F.trim(F.regexp_replace(F.trim(raw.cast("string")), _MARKS, ""))
+    """The delivered value as trimmed text in Arabic digits, without the spreadsheet's quote marks."""
+    return F.trim(F.regexp_replace(F.trim(thai_digits_to_arabic(raw.cast("string"))), _MARKS, ""))
 
 
 def pid_digits(raw: Column) -> Column:

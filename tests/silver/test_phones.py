@@ -18,6 +18,10 @@ def test_thai_phone_formats(spark):
         ("(081) 234 5678", "+66812345678", "mobile", None),
         ("812345678", "+66812345678", "mobile", None),  # trunk zero lost in Excel
         ("๐๙๑-๒๓๔-๕๖๗๘", "+66912345678", "mobile", None),  # Thai digits
+        ("0066812345678", "+66812345678", "mobile", None),  # international prefix 00
+        ("0066 2 123 4567", "+6621234567", "landline", None),
+        ("+66 081 234 5678", "+66812345678", "mobile", None),  # country code and trunk zero
+        ("00 66 81 234 5678", "+66812345678", "mobile", None),
         ("064.123.4567", "+66641234567", "mobile", None),
         ("02-123-4567", "+6621234567", "landline", None),
         ("053 123 456", "+6653123456", "landline", None),

@@ -31,6 +31,9 @@ def test_pid_digits_reads_every_written_form(spark):
         ('"3100600445635"', "3100600445635", None),
         ('="3100600445635"', "3100600445635", None),  # an Excel formula keeping the digits
         ("\u20183-1006-00445-63-5\u2019", "3100600445635", None),  # curly quotes
+        ("๓๑๐๐๖๐๐๔๔๕๖๓๕", "3100600445635", None),  # Thai digits
+        ("๓-๑๐๐๖-๐๐๔๔๕-๖๓-๕", "3100600445635", None),
+        ("๓๑๐๐๖๐๐๔๔๕๖๓", None, "pid_unreadable"),  # Thai digits, one dropped
         ("'", None, "pid_missing"),
         ("31006'00445635", None, "pid_unreadable"),  # a mark inside the digits is not stripped
         ("", None, "pid_missing"),
