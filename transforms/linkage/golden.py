@@ -64,7 +64,7 @@ def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: lis
         records.join(F.broadcast(unanchored), on="record_id", how="inner")
         .withColumn("priority", _priority(sources))
         .withColumn("pid", F.when(F.col("pid_valid"), F.col("pid")))
-    )
+    ).localCheckpoint()  # few records, read twice below: each read would otherwise scan every source table
     derived = _agreed_identity(others).join(_latest_address(others), on="person_id", how="inner")
     golden = registry.unionByName(derived.select("person_id", *IDENTITY, *ADDRESS))
     counts = xref.groupBy("person_id").agg(
