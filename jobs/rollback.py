@@ -76,29 +76,29 @@ def refuse_unless_undoable(target, run_id: str) -> None:
 def changed_since(spark: SparkSession, start: datetime) -> list[str]:
     """The Delta tables of the project's databases with a commit at or after `start` (views, other formats
     and the never-restored tables left out); only these need their history read."""
+    return [name for database in DATABASES if spark.catalog.databaseExists(database)
+            for name, location in delta_tables(spark, database)
+            if name not in NEVER_RESTORED and _last_commit(spark, name, location) >= start.timestamp()]
+
+
+def delta_tables(spark: SparkSession, database: str) -> list[tuple[str, str]]:
+    """(name, location) of the database's Delta tables, from one catalog call: DESCRIBE DETAIL and the
+    catalog's table listing read each table's metadata one call at a time (about 1.7 s a table)."""
     tables = []
-    for database in DATABASES:
-        if not spark.catalog.databaseExists(database):
-            continue
-        for table in spark.catalog.listTables(database):
-            name = f"{database}.{table.name}"
-            if table.isTemporary or table.tableType not in ("MANAGED", "EXTERNAL") or name in NEVER_RESTORED:
-                continue
-            if _last_commit(spark, name) >= start.timestamp():
-                tables.append(name)
+    for row in spark.sql(f"SHOW TABLE EXTENDED IN {database} LIKE '*'").collect():
+        info = dict(line.split(": ", 1) for line in row.information.splitlines() if ": " in line)
+        if not row.isTemporary and info.get("Type") in ("MANAGED", "EXTERNAL") and info.get("Provider", "").lower() == "delta":
+            tables.append((f"{database}.{row.tableName}", info.get("Location", "")))
     return tables
 
 
-def _last_commit(spark: SparkSession, table: str) -> float:
+def _last_commit(spark: SparkSession, table: str, location: str) -> float:
     """Epoch seconds of the table's last commit: from its log's files when they are on this machine (no
-    Spark job), else from DESCRIBE DETAIL; -1 for a table that is not Delta."""
-    detail = spark.sql(f"DESCRIBE DETAIL {table}").first()
-    if detail.format != "delta":
-        return -1.0
-    log = Path(urlparse(detail.location).path) / "_delta_log"
-    if urlparse(detail.location).scheme in ("", "file") and log.is_dir():
+    Spark job), else from DESCRIBE DETAIL."""
+    log = Path(urlparse(location).path) / "_delta_log"
+    if urlparse(location).scheme in ("", "file") and log.is_dir():
         return max((p.stat().st_mtime for p in log.iterdir() if p.suffix == ".json"), default=-1.0)
-    return detail.lastModified.timestamp()
+    return spark.sql(f"DESCRIBE DETAIL {table}").first().lastModified.timestamp()
 
 
 def commit_phases(history: list[tuple[int, datetime]], window: tuple[datetime, datetime], neutral: list[tuple[datetime, datetime]]) -> dict[str, list[int]]:

@@ -102,8 +102,10 @@ def recorded_run(
     run = JobRun(job=job, arguments=arguments, parent_run_id=parent_run_id)
     started = time.monotonic()
     ensure_job_runs_table(spark)
-    if parent_run_id is None:
+    if parent_run_id is None and id(spark) not in _checked_abandoned:
+        # Once per session: while this process holds the catalog, no other process can start a run.
         mark_abandoned(spark)
+        _checked_abandoned.add(id(spark))
     _append(spark, _row(run, "running", None, None))
     context = spark.sparkContext
     outer_group = context.getLocalProperty("spark.jobGroup.id")
@@ -150,6 +152,7 @@ def release_plans() -> None:
 
 
 _ensured: set[int] = set()
+_checked_abandoned: set[int] = set()
 
 
 def ensure_job_runs_table(spark: SparkSession) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from jobs import runs
 from jobs.runs import JobRun, _append, _row, failure_line, mark_abandoned, one_line, recorded_run
 
 
@@ -24,11 +25,12 @@ def test_a_run_is_recorded_as_running_while_it_runs(spark):
     assert spark.table("ops.job_runs").where(f"run_id = '{run.run_id}'").count() == 1
 
 
-def test_running_rows_of_other_processes_become_abandoned(spark):
+def test_running_rows_of_other_processes_become_abandoned(spark, monkeypatch):
     dead = JobRun("unit-killed", {}, started_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
     row = list(_row(dead, "running", None, None))
     row[11] = 2**22 + 12345  # a pid above Linux's default pid_max: no such process
     _append(spark, tuple(row))
+    monkeypatch.setattr(runs, "_checked_abandoned", set())  # as in a new process: the check is made once per session
     with recorded_run(spark, "unit-outer", {}) as outer:
         assert mark_abandoned(spark) == 0  # the outer run is this process's: still running
         assert _run(spark, outer.run_id).status == "running"
