@@ -20,11 +20,11 @@ THAI_MONTHS = {
 _MONTH_NAMES = "|".join(sorted((m.replace(".", r"\.") for m in THAI_MONTHS), key=len, reverse=True))
 # (regex, replacement giving day|month|year)
 _FORMATS = (
-    (r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$", "$1|$2|$3"),  # dd/mm/yyyy
+    (r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4}|[0-9]{2})$", "$1|$2|$3"),  # dd/mm/yyyy, dd/mm/yy
     (r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$", "$3|$2|$1"),  # yyyy-mm-dd
     (r"^([0-9]{4})([0-9]{2})([0-9]{2})$", "$3|$2|$1"),  # yyyymmdd
 )
-_THAI_NAMED = rf"^([0-9]{{1,2}})\s*({_MONTH_NAMES})\s*([0-9]{{4}})$"  # 31 ธ.ค. 2561
+_THAI_NAMED = rf"^([0-9]{{1,2}})\s*({_MONTH_NAMES})\s*([0-9]{{4}}|[0-9]{{2}})$"  # 31 ธ.ค. 2561, 31 ธ.ค. 61
 
 
 def _day_month_year(text: Column) -> Column:
@@ -46,7 +46,9 @@ def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int) -
 
     `00` day -> precision month, `00` month -> precision year (missing parts set to 1). A year that is
     implausible in the promised era but plausible in the other is converted (date_era_corrected); a month
-    > 12 with a day <= 12 is swapped (date_day_month_swapped); anything else impossible -> null date.
+    > 12 with a day <= 12 is swapped (date_day_month_swapped); a two-digit year takes the latest century of
+    the promised era that makes it plausible (date_two_digit_year: 61 in a BE column is 2561, so 2018 CE,
+    when 2018 is in range, else 2461); anything else impossible -> null date.
     """
     if era not in ("BE", "CE"):
         raise ValueError(f"era must be 'BE' or 'CE', not {era!r}")
@@ -62,10 +64,14 @@ def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int) -
 
 
 def _date_from_parts(p: Column, era: str, min_year_ce: int, max_year_ce: int) -> Column:
-    day, month, year = p["day"], p["month"], p["year"]
-    promised = year - BE_OFFSET if era == "BE" else year
-    other = year if era == "BE" else year - BE_OFFSET
+    day, month, short_year = p["day"], p["month"], p["year"]
     plausible = lambda y: y.between(min_year_ce, max_year_ce)  # noqa: E731
+    two_digit = short_year < 100
+    latest = short_year + (2500 if era == "BE" else 2000)
+    to_ce = (lambda y: y - BE_OFFSET) if era == "BE" else (lambda y: y)
+    year = F.when(two_digit, F.when(plausible(to_ce(latest)), latest).otherwise(latest - 100)).otherwise(short_year)
+    promised = to_ce(year)
+    other = year if era == "BE" else year - BE_OFFSET
     era_switched = ~plausible(promised) & plausible(other)
     year_ce = F.when(era_switched, other).otherwise(promised)
     swapped = (month > 12) & day.between(1, 12)
@@ -79,6 +85,7 @@ def _date_from_parts(p: Column, era: str, min_year_ce: int, max_year_ce: int) ->
         F.array(
             _issue(~p["missing"] & year.isNull(), "date_unparseable"),
             _issue(year.isNotNull() & era_switched, "date_era_corrected"),
+            _issue(two_digit, "date_two_digit_year"),
             _issue(year.isNotNull() & swapped, "date_day_month_swapped"),
             _issue(year.isNotNull() & ~plausible(year_ce), "date_implausible_year"),
             _issue(year.isNotNull() & plausible(year_ce) & candidate.isNull(), "date_impossible"),

@@ -42,7 +42,11 @@ def test_be_dates_in_every_source_format(spark):
         ("31/04/2561", None, None, ["date_impossible"]),
         ("25/13/2510", None, None, ["date_impossible"]),  # month 13 and day > 12: no swap possible
         ("12/05/2610", None, None, ["date_implausible_year"]),  # 2067 CE, 2610 CE: neither plausible
-        ("12/05/61", None, None, ["date_unparseable"]),
+        ("12/05/61", d(2018, 5, 12), "day", ["date_two_digit_year"]),  # 2561: the latest plausible century
+        ("12/05/89", d(1946, 5, 12), "day", ["date_two_digit_year"]),  # 2589 (2046) is out of range: 2489
+        ("31 ธ.ค. 61", d(2018, 12, 31), "day", ["date_two_digit_year"]),
+        ("00/00/10", d(1967, 1, 1), "year", ["date_two_digit_year"]),
+        ("12/05/610", None, None, ["date_unparseable"]),
         ("ไม่ทราบ", None, None, ["date_unparseable"]),
         ("", None, None, []),
         (None, None, None, []),
@@ -57,6 +61,8 @@ def test_ce_dates_and_be_years_in_a_ce_column(spark):
         ("31/12/2018", d(2018, 12, 31), "day", []),
         ("2561-12-31", d(2018, 12, 31), "day", ["date_era_corrected"]),
         ("1850-01-01", None, None, ["date_implausible_year"]),
+        ("12/05/18", d(2018, 5, 12), "day", ["date_two_digit_year"]),
+        ("12/05/61", d(1961, 5, 12), "day", ["date_two_digit_year"]),  # 2061 is out of range
     ]
     assert_df_equality(parsed(spark, [c[0] for c in cases], "CE"), spark.createDataFrame(cases, SCHEMA), ignore_nullable=True)
 
