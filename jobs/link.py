@@ -20,6 +20,7 @@ import shutil
 import time
 from pathlib import Path
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -147,7 +148,7 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     started = time.monotonic()
     records = read_records(spark, settings, database, job_run)  # read again where used: each use needs few columns
     rules = settings.deterministic
-    matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits).localCheckpoint()
+    matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits).persist(StorageLevel.MEMORY_AND_DISK)
     by_pid = matches.filter(F.col("spine_record_id").isNotNull())
     # Materialised once (a few percent of the records): each blocking rule's key set is read from it, and
     # each read would otherwise scan every silver table again.
@@ -197,5 +198,6 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     persons = golden_persons(spark.table(f"{database}.person_xref"), records, settings.spine, settings.sources)
     job_run.wrote(f"{database}.person", save_table(persons.select(*PERSON_COMMENTS), f"{database}.person", PERSON_COMMENTS,
         table_comment="One row per person with the golden record (registry first, then agreement and recency)"))
+    matches.unpersist()
     say(f"link: model saved to {run_dir / MODEL_FILE}")
 
