@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/python -m jobs run-all
 
-## Run the test suite (everything but the end-to-end runs marked slow or crash: about 15 minutes on 2 cores).
+## Run the test suite (everything but the end-to-end runs marked slow or crash: about 15-17 minutes on 2 cores).
 test: setup
 	$(BIN)/python -m pytest -m "not slow and not crash"
 

@@ -130,6 +130,10 @@ def score_pairs(spark: SparkSession, linkage_input: DataFrame, residual: int, se
     return with_waterfall(predictions, settings).localCheckpoint()
 
 
+def _checkpointed(df: DataFrame) -> DataFrame:
+    return df.localCheckpoint()
+
+
 def empty_pairs(spark: SparkSession) -> DataFrame:
     schema = (
         "record_id_l string, record_id_r string, source_l string, source_r string, match_weight double, "
@@ -188,14 +192,15 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two registry candidates within {margin} "
         "match weight, or one named by the record's ID and a better one by its other fields)")
     xref = (
-        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin)
+        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin, keep=_checkpointed)
         .drop("anchor_record_id")
         .withColumn("run_id", F.lit(job_run.run_id))
     )
     job_run.wrote(f"{database}.person_xref", save_table(xref, f"{database}.person_xref", XREF_COMMENTS,
         table_comment="Every silver person record -> person_id, with how it was matched"))
 
-    persons = golden_persons(spark.table(f"{database}.person_xref"), records, settings.spine, settings.sources)
+    # The few records without a registry anchor are read twice; each read would otherwise scan every source table.
+    persons = golden_persons(spark.table(f"{database}.person_xref"), records, settings.spine, settings.sources, keep=_checkpointed)
     job_run.wrote(f"{database}.person", save_table(persons.select(*PERSON_COMMENTS), f"{database}.person", PERSON_COMMENTS,
         table_comment="One row per person with the golden record (registry first, then agreement and recency)"))
     matches.unpersist()

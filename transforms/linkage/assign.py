@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -78,7 +80,8 @@ def _as_xref(df: DataFrame, anchor: str, method: str, probability: F.Column, wei
 
 
 def assign_persons(
-    spine_records: DataFrame, by_pid: DataFrame, residual: DataFrame, accepted: DataFrame, spine: str, review_margin: float | None = None
+    spine_records: DataFrame, by_pid: DataFrame, residual: DataFrame, accepted: DataFrame, spine: str, review_margin: float | None = None,
+    keep: Callable[[DataFrame], DataFrame] = lambda df: df,
 ) -> DataFrame:
     """record_id, source, anchor_record_id, person_id, match_method, match_probability, match_weight.
 
@@ -88,7 +91,8 @@ def assign_persons(
     clustered among themselves (connected components, anchored at the smallest record_id). A record the data
     cannot place between two spine candidates (ambiguous_records, with `review_margin`) is never linked by
     their order: it anchors itself (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
-    records (nearly all records) pass straight through.
+    records (nearly all records) pass straight through. `keep` materialises a frame read several times (the
+    job passes a checkpoint; identity by default).
     """
     one, none = F.lit(1.0), F.lit(None).cast("double")
     placed_by_pid = _as_xref(spine_records, "record_id", "pid", one, none).unionByName(
@@ -111,11 +115,11 @@ def assign_persons(
     placed_anchor = F.broadcast(left_edges.select(F.col("other").alias("record_id")).distinct()).join(
         placed_by_pid.unionByName(probabilistic), on="record_id", how="inner"
     ).select(F.col("record_id").alias("other"), "anchor")
-    # Materialised (few rows): the new persons below refer to it several times, and each reference would
+    # Kept (few rows): the new persons below refer to it several times, and each reference would
     # otherwise look the anchors up in the placed records (nearly all records) again.
-    inherited = _best(left_edges.join(placed_anchor, on="other", how="inner"), "record_id").select(
+    inherited = keep(_best(left_edges.join(placed_anchor, on="other", how="inner"), "record_id").select(
         *XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:]
-    ).localCheckpoint()
+    ))
 
     new = left.join(inherited.select("record_id"), on="record_id", how="left_anti")
     new_ids = new.select(F.col("record_id").alias("node"))

@@ -9,6 +9,8 @@ record, the most recent one with a subdistrict, so it stays coherent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -49,22 +51,24 @@ def _latest_address(linked: DataFrame) -> DataFrame:
     return linked.withColumn("_rank", F.row_number().over(order)).filter("_rank = 1").select("person_id", *ADDRESS)
 
 
-def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: list[str]) -> DataFrame:
+def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: list[str],
+                   keep: Callable[[DataFrame], DataFrame] = lambda df: df) -> DataFrame:
     """One row per person_id with the golden identity and address, record_count and sorted sources.
 
     A spine record is its own person's anchor, so registry persons come straight from the spine records;
     only persons without one (new_person clusters and records under review, few) are voted on, from their records alone.
+    Their records are read twice: `keep` materialises them (the job passes a checkpoint; identity by default).
     """
     valid_pid = F.when(F.col("pid_valid"), F.col("pid")).alias("pid")
     registry = records.filter(F.col("source") == spine).select(
         person_id_of(F.col("record_id")).alias("person_id"), valid_pid, *[c for c in IDENTITY if c != "pid"], *ADDRESS
     )
     unanchored = xref.filter(F.col("match_method").isin("new_person", "review")).select("record_id", "person_id")
-    others = (
+    others = keep(
         records.join(F.broadcast(unanchored), on="record_id", how="inner")
         .withColumn("priority", _priority(sources))
         .withColumn("pid", F.when(F.col("pid_valid"), F.col("pid")))
-    ).localCheckpoint()  # few records, read twice below: each read would otherwise scan every source table
+    )
     derived = _agreed_identity(others).join(_latest_address(others), on="person_id", how="inner")
     golden = registry.unionByName(derived.select("person_id", *IDENTITY, *ADDRESS))
     counts = xref.groupBy("person_id").agg(
