@@ -57,6 +57,11 @@ def hold_catalog(config: AppConfig, name: str) -> Path:
     return path
 
 
+def holds_catalog() -> bool:
+    """Whether this process holds a lakehouse's catalog lock (the embedded metastore is then its alone)."""
+    return bool(_held)
+
+
 def refusal(path: Path) -> str:
     """One line: who holds the catalog, and what to do."""
     try:

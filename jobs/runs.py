@@ -1,9 +1,11 @@
 """Run records: ops.job_runs gets a `running` row when a job starts, updated when it succeeds or fails.
 
 A run whose process died (kill -9, out of memory, power loss) keeps its `running` row; the next run marks
-it `abandoned`. That next run holds the lakehouse's catalog lock (jobs/catalog_lock.py), so no other
-process can be running on it: every `running` row of another process is abandoned. A failed run's full
-traceback goes to error.log in the run's folder; the row and the console get one line.
+it `abandoned`. On the embedded metastore that next run holds the catalog lock (jobs/catalog_lock.py), so
+no other process can be running: every `running` row of another process is abandoned. On a shared catalog
+(kind server or hive) other processes may be live, so only rows of this host whose process is gone are
+abandoned; another host's rows are left to a run on that host. A failed run's full traceback goes to
+error.log in the run's folder; the row and the console get one line.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import socket
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +28,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from jobs.catalog_lock import holds_catalog
 from jobs.tables import ensure_databases, recover_location, table_exists, with_comments
 
 JOB_RUNS_TABLE = "ops.job_runs"
@@ -178,15 +181,38 @@ def ensure_job_runs_table(spark: SparkSession) -> None:
 
 
 def mark_abandoned(spark: SparkSession) -> int:
-    """`running` rows of other processes marked `abandoned` (this process holds the catalog lock)."""
-    me = (os.getpid(), socket.gethostname())
+    """`running` rows of processes that cannot be running any more marked `abandoned`."""
     running = spark.table(JOB_RUNS_TABLE).where("status = 'running'").select("run_id", "pid", "host").collect()
-    gone = [r.run_id for r in running if (r.pid, r.host) != me]
+    here = (os.getpid(), socket.gethostname())
+    gone = abandoned_runs([(r.run_id, r.pid, r.host) for r in running], here, holds_catalog(), process_alive)
     if gone:
         DeltaTable.forName(spark, JOB_RUNS_TABLE).update(
             F.col("run_id").isin(gone), {"status": F.lit("abandoned"), "error_message": F.lit(ABANDONED)}
         )
     return len(gone)
+
+
+def abandoned_runs(
+    running: list[tuple[str, int | None, str | None]], here: tuple[int, str], exclusive: bool, alive: Callable[[int], bool]
+) -> list[str]:
+    """Run ids among (run_id, pid, host) `running` rows whose process is gone. With the catalog held
+    exclusively, every other process's row; otherwise a row of this host whose pid is not alive."""
+    pid, host = here
+    others = [(run_id, p, h) for run_id, p, h in running if (p, h) != (pid, host)]
+    if exclusive:
+        return [run_id for run_id, _, _ in others]
+    return [run_id for run_id, p, h in others if h == host and p is not None and not alive(p)]
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this pid exists on this host (a reused pid counts as alive: the row waits)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
 
 
 def _row(run: JobRun, status: str, error: str | None, seconds: float | None) -> tuple:

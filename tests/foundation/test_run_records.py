@@ -59,3 +59,16 @@ def test_one_line_takes_the_java_cause_not_the_py4j_wrapper():
     Py4JJavaError = type("Py4JJavaError", (Exception,), {})  # the name one_line reports, without a JVM
     err = Py4JJavaError("An error occurred while calling o81.save.\n: java.io.IOException: disk full\n\tat org.apache.X")
     assert one_line(err) == "Py4JJavaError: java.io.IOException: disk full"
+
+
+def test_a_shared_catalog_abandons_only_this_hosts_dead_processes():
+    running = [("mine", 100, "a"), ("dead here", 200, "a"), ("live here", 300, "a"), ("other host", 200, "b"), ("no pid", None, "a")]
+    alive = {100, 300}.__contains__
+    assert runs.abandoned_runs(running, (100, "a"), exclusive=False, alive=alive) == ["dead here"]
+    assert runs.abandoned_runs(running, (100, "a"), exclusive=True, alive=alive) == ["dead here", "live here", "other host", "no pid"]
+
+
+def test_process_alive_tells_this_process_from_a_pid_that_cannot_exist():
+    assert runs.process_alive(os.getpid())
+    assert not runs.process_alive(2**22 + 12345)  # above Linux's default pid_max
+    assert not runs.process_alive(2**40)  # beyond the kernel's pid type
