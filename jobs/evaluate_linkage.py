@@ -1,9 +1,10 @@
 """Job `evaluate-linkage`: silver.person_xref vs the generator's truth -> ops.linkage_quality.
 
-The only job that reads <truth>/records. Pairwise precision/recall/F1 overall, per source and per method;
+The only job that reads <truth>/records and <truth>/errors. Pairwise precision/recall/F1 overall, per source and per method;
 persons split over several clusters and clusters merging several persons; candidate pairs per record and
 blocking recall of the configured rules on the records the link stage gave to Splink; per kind of look-alike
-(truth/persons), pairs of different persons built alike and how many were merged into one.
+(truth/persons), pairs of different persons built alike and how many were merged into one; per injected
+error kind (truth/errors), the records carrying it and the share that reached their person.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from jobs.link import read_records
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table
 from transforms.linkage.blocking import candidate_pairs
-from transforms.linkage.evaluation import blocking_quality, cluster_quality, labelled_pairs, lookalike_quality, pairwise_quality
+from transforms.linkage.evaluation import blocking_quality, cluster_quality, error_kind_quality, labelled_pairs, lookalike_quality, pairwise_quality
 from transforms.linkage.settings import load_linkage_settings
 
 DESCRIPTION = "Measure linkage against the generator's truth (pairwise P/R/F1, split/merged persons, blocking)"
@@ -30,8 +31,8 @@ COMMENTS = {
     "run_id": "The evaluate-linkage run",
     "link_run_id": "The link run evaluated (silver.person_xref.run_id)",
     "evaluated_at": "When it was evaluated",
-    "scope": "overall, source, method, clusters, blocking or lookalike",
-    "scope_value": "The source, method or look-alike kind (twin, namesake, junior, family_phone) the row is about (all for overall)",
+    "scope": "overall, source, method, clusters, blocking, lookalike or error_kind",
+    "scope_value": "The source, method, look-alike kind (twin, namesake, junior, family_phone) or injected error kind the row is about (all for overall)",
     "metric": "precision, recall, f1, predicted_pairs, true_pairs, true_positives, persons_split, pairs, merged_pairs, ...",
     "value": "The metric's value",
 }
@@ -45,6 +46,12 @@ def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
     """Truth records keyed like silver: record_id = <source>:<record_key>."""
     records = spark.read.parquet(f"{config.paths.resolved('truth')}/records")
     return records.select(F.concat_ws(":", "source", "record_key").alias("record_id"), F.col("person_id").cast("string"))
+
+
+def read_errors(spark: SparkSession, config: AppConfig) -> DataFrame:
+    """The generator's injected errors (truth/errors) keyed like silver: record_id, error_kind."""
+    errors = spark.read.parquet(f"{config.paths.resolved('truth')}/errors")
+    return errors.select(F.concat_ws(":", "source", "record_key").alias("record_id"), "error_kind")
 
 
 def read_lookalikes(spark: SparkSession, config: AppConfig) -> DataFrame | None:
@@ -64,7 +71,8 @@ def quality(spark: SparkSession, config: AppConfig, database: str) -> tuple[Data
     linkage_input = records.join(xref.filter("match_method = 'pid' AND source <> '" + settings.spine + "'").select("record_id"),
                                  on="record_id", how="left_anti").localCheckpoint()
     candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules)
-    parts = [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth)]
+    parts = [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth),
+             error_kind_quality(xref, truth, read_errors(spark, config))]
     lookalikes = read_lookalikes(spark, config)
     if lookalikes is not None:
         parts.append(lookalike_quality(xref, truth, lookalikes))

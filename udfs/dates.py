@@ -41,14 +41,15 @@ def _issue(condition: Column, code: str) -> Column:
     return F.when(condition, F.lit(code))
 
 
-def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int) -> Column:
+def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int, past: bool = False) -> Column:
     """struct<date: date, precision: string, issues: array<string>> for a date string in era 'BE' or 'CE'.
 
     `00` day -> precision month, `00` month -> precision year (missing parts set to 1). A year that is
     implausible in the promised era but plausible in the other is converted (date_era_corrected); a month
     > 12 with a day <= 12 is swapped (date_day_month_swapped); a two-digit year takes the latest century of
-    the promised era that makes it plausible (date_two_digit_year: 61 in a BE column is 2561, so 2018 CE,
-    when 2018 is in range, else 2461); anything else impossible -> null date.
+    the promised era that makes it plausible, and with `past` (birth dates) not after today
+    (date_two_digit_year: 61 in a BE column is 2561, so 2018 CE, when 2018 is in range, else 2461; a
+    birth year 70 is 2470, 2570 being 2027 CE); anything else impossible -> null date.
     """
     if era not in ("BE", "CE"):
         raise ValueError(f"era must be 'BE' or 'CE', not {era!r}")
@@ -60,16 +61,18 @@ def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int) -
             lambda a: F.struct(a[0].alias("day"), a[1].alias("month"), a[2].alias("year"), (t.isNull() | (t == "")).alias("missing")),
         ),
     )
-    return let(parts, lambda p: _date_from_parts(p, era, min_year_ce, max_year_ce))
+    return let(parts, lambda p: _date_from_parts(p, era, min_year_ce, max_year_ce, past))
 
 
-def _date_from_parts(p: Column, era: str, min_year_ce: int, max_year_ce: int) -> Column:
+def _date_from_parts(p: Column, era: str, min_year_ce: int, max_year_ce: int, past: bool) -> Column:
     day, month, short_year = p["day"], p["month"], p["year"]
     plausible = lambda y: y.between(min_year_ce, max_year_ce)  # noqa: E731
     two_digit = short_year < 100
     latest = short_year + (2500 if era == "BE" else 2000)
     to_ce = (lambda y: y - BE_OFFSET) if era == "BE" else (lambda y: y)
-    year = F.when(two_digit, F.when(plausible(to_ce(latest)), latest).otherwise(latest - 100)).otherwise(short_year)
+    # A birth is not in the future: its century is bounded by today as well as by the window.
+    century_ok = (lambda y: plausible(y) & (y <= F.year(F.current_date()))) if past else plausible  # noqa: E731
+    year = F.when(two_digit, F.when(century_ok(to_ce(latest)), latest).otherwise(latest - 100)).otherwise(short_year)
     promised = to_ce(year)
     other = year if era == "BE" else year - BE_OFFSET
     era_switched = ~plausible(promised) & plausible(other)

@@ -7,7 +7,7 @@ import datetime as dt
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from transforms.generator.errors import thai_date
+from transforms.generator.errors import inject, injected_errors, thai_date
 from transforms.generator.world import check_digit
 
 
@@ -23,7 +23,7 @@ def test_check_digit_matches_the_formula(spark):
 
 
 def test_thai_dates_with_errors(spark):
-    rows = [(dt.date(1967, 5, 12), None), (dt.date(1967, 5, 12), "be_as_ce"), (dt.date(1967, 5, 12), "day_month_swap"), (dt.date(1967, 5, 12), "year_only")]
+    rows = [(dt.date(1967, 5, 12), None), (dt.date(1967, 5, 12), "be_as_ce"), (dt.date(1967, 5, 12), "day_month_swap"), (dt.date(1967, 5, 12), "year_only"), (dt.date(1967, 5, 12), "two_digit_year")]
     df = spark.createDataFrame(rows, "d date, e string")
     got = df.select(
         thai_date(F.col("d"), F.col("e"), "dd/mm/yyyy").alias("a"),
@@ -36,10 +36,35 @@ def test_thai_dates_with_errors(spark):
             ("12/05/1967", "19670512", "1967-05-12"),
             ("05/12/2510", "25101205", "2510-12-05"),
             ("00/00/2510", "25100000", "2510-00-00"),
+            ("12/05/10", "12/05/10", "12/05/10"),  # a clerk's short form, whatever the column's pattern
         ],
         "a string, b string, c string",
     )
     assert_df_equality(got, expected, ignore_nullable=True)
+
+
+def test_injected_thai_digit_ids_and_swapped_names(spark):
+    """Rates of 1 force the kind on every record: the ID in Thai digits, first name and surname exchanged
+    (one truth row, under first_name); a record whose two names are equal cannot be swapped."""
+    columns = "record_key string, pid string, title string, first_name string, last_name string, birth_date date, other_pid string, other_first_name string, maiden_name string"
+    df = spark.createDataFrame(
+        [("k1", "1100100000018", "นาย", "สมชาย", "ใจดี", dt.date(1967, 5, 12), None, None, "ใจดี"),
+         ("k2", "3300100123451", "นาง", "น้อย", "น้อย", dt.date(1980, 1, 2), None, None, "น้อย")], columns,
+    )
+    rates = {"pid": {"thai_digits": 1.0}, "first_name": {"swapped_names": 1.0}, "last_name": {"tone_mark": 1.0}}
+    out = inject(df, "mof_welfare", rates, seed=7)
+    got = out.select("record_key", "written_pid", "written_first_name", "written_last_name")
+    expected = spark.createDataFrame(
+        [("k1", "๑๑๐๐๑๐๐๐๐๐๐๑๘", "ใจดี", "สมชาย"), ("k2", "๓๓๐๐๑๐๐๑๒๓๔๕๑", "น้อย", "นอย")],
+        "record_key string, written_pid string, written_first_name string, written_last_name string",
+    )
+    assert_df_equality(got, expected, ignore_nullable=True, ignore_row_order=True)
+    truth = injected_errors(out, "mof_welfare").select("record_key", "field", "error_kind")
+    expected_truth = spark.createDataFrame(
+        [("k1", "pid", "thai_digits"), ("k1", "first_name", "swapped_names"), ("k2", "pid", "thai_digits"), ("k2", "last_name", "tone_mark")],
+        "record_key string, field string, error_kind string",
+    )
+    assert_df_equality(truth, expected_truth, ignore_nullable=True, ignore_row_order=True)
 
 
 def test_normal_cdf_matches_the_standard_library(spark):

@@ -1,6 +1,6 @@
 from chispa import assert_df_equality
 
-from transforms.linkage.evaluation import cluster_quality, labelled_pairs, lookalike_quality, pairwise_quality
+from transforms.linkage.evaluation import cluster_quality, error_kind_quality, labelled_pairs, lookalike_quality, pairwise_quality
 
 XREF = "record_id string, source string, person_id string, match_method string"
 TRUTH = "record_id string, person_id string"
@@ -60,3 +60,24 @@ def test_lookalike_pairs_merged_per_kind(spark):
         "scope string, scope_value string, metric string, value double",
     )
     assert_df_equality(lookalike_quality(xref, truth, lookalikes), expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_recall_per_error_kind(spark):
+    """Person 1 has records a, b, c: a and b together (P1), c alone (P2), so c missed its person. Person 2's
+    only record d cannot reach anyone and is not counted. Person 3's e and f were placed together."""
+    xref = spark.createDataFrame(
+        [("a", "dopa_registry", "P1", "pid"), ("b", "mof_welfare", "P1", "probabilistic"), ("c", "dla_elderly", "P2", "new_person"),
+         ("d", "mof_welfare", "P3", "new_person"), ("e", "dopa_registry", "P4", "pid"), ("f", "cdd_bmn_member", "P4", "probabilistic")], XREF,
+    )
+    truth = spark.createDataFrame([("a", "1"), ("b", "1"), ("c", "1"), ("d", "2"), ("e", "3"), ("f", "3")], TRUTH)
+    errors = spark.createDataFrame(
+        [("b", "swapped_names"), ("c", "swapped_names"), ("c", "two_digit_year"), ("d", "thai_digits"), ("f", "thai_digits")],
+        "record_id string, error_kind string",
+    )
+    expected = spark.createDataFrame(
+        [("error_kind", "swapped_names", "records", 2.0), ("error_kind", "swapped_names", "recall", 0.5),
+         ("error_kind", "two_digit_year", "records", 1.0), ("error_kind", "two_digit_year", "recall", 0.0),
+         ("error_kind", "thai_digits", "records", 1.0), ("error_kind", "thai_digits", "recall", 1.0)],
+        "scope string, scope_value string, metric string, value double",
+    )
+    assert_df_equality(error_kind_quality(xref, truth, errors), expected, ignore_row_order=True, ignore_nullable=True)

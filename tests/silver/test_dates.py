@@ -54,6 +54,16 @@ def test_be_dates_in_every_source_format(spark):
     assert_df_equality(parsed(spark, [c[0] for c in cases], "BE"), spark.createDataFrame(cases, SCHEMA), ignore_nullable=True)
 
 
+def test_a_two_digit_birth_year_is_not_in_the_future(spark):
+    next_year = dt.date.today().year + 1  # in the window, but a birth cannot be next year
+    short = f"12/05/{(next_year + 543) % 100:02d}"
+    df = spark.createDataFrame([(short,)], "value string")
+    births = df.select(parse_thai_date(F.col("value"), "BE", 1880, next_year + 5, past=True).date.alias("d"))
+    events = df.select(parse_thai_date(F.col("value"), "BE", 1880, next_year + 5).date.alias("d"))  # an expiry may be
+    assert births.first().d == dt.date(next_year - 100, 5, 12)
+    assert events.first().d == dt.date(next_year, 5, 12)
+
+
 def test_ce_dates_and_be_years_in_a_ce_column(spark):
     d = dt.date
     cases = [

@@ -13,6 +13,7 @@ from transforms.generator.random import integer, uniform
 ERROR_COLUMNS = ["source", "record_key", "field", "error_kind", "true_value", "written_value"]
 LOOKALIKE = {"ส": "ศ", "ศ": "ษ", "น": "ณ", "ร": "ล", "ท": "ธ"}
 TONE_MARKS = "่้๊๋"
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 
 
 def _choose(u: Column, rates: Mapping[str, float]) -> Column:
@@ -25,7 +26,7 @@ def _choose(u: Column, rates: Mapping[str, float]) -> Column:
 
 
 def pid_error(pid: Column, kind: Column, seed: int, key: Column, other: Column) -> Column:
-    """missing / typo (one digit) / transposition (adjacent) / dropped_digit / other_member."""
+    """missing / typo (one digit) / transposition (adjacent) / dropped_digit / other_member / thai_digits."""
     pos = integer(seed, "pid_pos", 1, 12, key)
     digit = F.substring(pid, pos, 1).cast("int")
     new_digit = F.pmod(digit + integer(seed, "pid_add", 1, 9, key), F.lit(10)).cast("string")
@@ -40,6 +41,7 @@ def pid_error(pid: Column, kind: Column, seed: int, key: Column, other: Column) 
         .when(kind == "transposition", F.when(swapped == pid, typo).otherwise(swapped))
         .when(kind == "dropped_digit", dropped)
         .when(kind == "other_member", F.coalesce(other, typo))
+        .when(kind == "thai_digits", F.translate(pid, "0123456789", THAI_DIGITS))
         .otherwise(pid)
     )
 
@@ -71,7 +73,8 @@ def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]],
     Input columns: record_key, pid, title, first_name, last_name, birth_date (date), other_pid,
     other_first_name, maiden_name. Output adds written_* columns, `date_error` (the date error kind,
     formatted by the source writer) and the other kinds (_pid_kind, _first_kind, _last_kind) for
-    injected_errors.
+    injected_errors. The first-name kind swapped_names writes the surname as first name and the first
+    name as surname (one error of the record, under first_name).
     """
     key = F.col("record_key")
     u = lambda field: uniform(seed, f"{source}:{field}", key)  # noqa: E731
@@ -80,10 +83,11 @@ def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]],
     last_kind = _choose(u("last_name"), {k: v for k, v in rates.get("last_name", {}).items() if k != "glued_title"})
     date_kind = _choose(u("birth_date"), rates.get("birth_date", {}))
     day_month_ok = (F.dayofmonth("birth_date") <= 12) & (F.dayofmonth("birth_date") != F.month("birth_date"))
+    swapped = F.col("_first_kind") == "swapped_names"
     out = (
         df.withColumn("_pid_kind", F.when(F.col("pid").isNotNull(), pid_kind))
-        .withColumn("_first_kind", first_kind)
-        .withColumn("_last_kind", F.when(last_kind == "changed", F.when(F.col("maiden_name") != F.col("last_name"), "married_surname")).otherwise(last_kind))
+        .withColumn("_first_kind", F.when((first_kind != "swapped_names") | (F.col("first_name") != F.col("last_name")), first_kind))
+        .withColumn("_last_kind", F.when(swapped, None).when(last_kind == "changed", F.when(F.col("maiden_name") != F.col("last_name"), "married_surname")).otherwise(last_kind))
         .withColumn("date_error", F.when((date_kind != "day_month_swap") | day_month_ok, date_kind))
         .withColumn("written_pid", pid_error(F.col("pid"), F.col("_pid_kind"), seed, key, F.col("other_pid")))
         .withColumn("written_first_name", name_error(F.col("first_name"), F.col("_first_kind"), seed, key, F.col("title"), F.col("other_first_name")))
@@ -93,7 +97,10 @@ def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]],
         )
         .withColumn("written_title", F.when(F.col("_first_kind") == "glued_title", F.lit("")).otherwise(F.col("title")))
     )
-    return out
+    return out.withColumns({
+        "written_first_name": F.when(swapped, F.col("last_name")).otherwise(F.col("written_first_name")),
+        "written_last_name": F.when(swapped, F.col("first_name")).otherwise(F.col("written_last_name")),
+    })
 
 
 def injected_errors(injected: DataFrame, source: str) -> DataFrame:
@@ -113,7 +120,8 @@ def injected_errors(injected: DataFrame, source: str) -> DataFrame:
 
 
 def thai_date(date: Column, error: Column, pattern: str) -> Column:
-    """Format a CE date in BE (`dd/mm/yyyy`, `yyyymmdd`, `yyyy-mm-dd`) with the date error applied."""
+    """Format a CE date in BE (`dd/mm/yyyy`, `yyyymmdd`, `yyyy-mm-dd`) with the date error applied; a
+    two_digit_year date is written `dd/mm/yy` whatever the column's pattern (a clerk's short form)."""
     y = F.year(date) + F.when(error == "be_as_ce", 0).otherwise(543)
     m, d = F.month(date), F.dayofmonth(date)
     m, d = F.when(error == "day_month_swap", d).otherwise(m), F.when(error == "day_month_swap", m).otherwise(d)
@@ -121,22 +129,26 @@ def thai_date(date: Column, error: Column, pattern: str) -> Column:
     mm = F.when(unknown, "00").otherwise(F.lpad(m.cast("string"), 2, "0"))
     dd = F.when(unknown, "00").otherwise(F.lpad(d.cast("string"), 2, "0"))
     yyyy = y.cast("string")
+    short = F.concat_ws("/", dd, mm, F.substring(yyyy, 3, 2))
     if pattern == "dd/mm/yyyy":
-        return F.concat_ws("/", dd, mm, yyyy)
-    if pattern == "yyyymmdd":
-        return F.concat(yyyy, mm, dd)
-    return F.concat_ws("-", yyyy, mm, dd)
+        written = F.concat_ws("/", dd, mm, yyyy)
+    elif pattern == "yyyymmdd":
+        written = F.concat(yyyy, mm, dd)
+    else:
+        written = F.concat_ws("-", yyyy, mm, dd)
+    return F.when(error == "two_digit_year", short).otherwise(written)
 
 
 def phone_format(phone: Column, seed: int, key: Column) -> Column:
     """One of the formats agencies use for the same mobile number."""
     rest = F.substring(phone, 2, 9)
-    pick = integer(seed, "phone_fmt", 1, 5, key)
+    pick = integer(seed, "phone_fmt", 1, 6, key)
     formatted = (
         F.when(pick == 1, F.concat_ws("-", F.substring(phone, 1, 3), F.substring(phone, 4, 3), F.substring(phone, 7, 4)))
         .when(pick == 2, phone)
         .when(pick == 3, F.concat(F.lit("+66"), rest))
         .when(pick == 4, F.concat(F.lit("66"), rest))
+        .when(pick == 5, F.concat(F.lit("0066"), rest))
         .otherwise(F.concat(F.lit("+66 (0)"), F.substring(phone, 2, 2), F.lit(" "), F.substring(phone, 4, 3), F.lit(" "), F.substring(phone, 7, 4)))
     )
     return F.when(phone.isNotNull(), formatted)

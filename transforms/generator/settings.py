@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 SOURCES = ("dopa_registry", "cdd_bmn", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
+
+
+PidKind = Literal["missing", "typo", "transposition", "dropped_digit", "other_member", "thai_digits"]
+NameKind = Literal["tone_mark", "lookalike", "glued_title", "stray_space", "zero_width", "changed", "swapped_names"]
+DateKind = Literal["be_as_ce", "ce_as_be", "day_month_swap", "year_only", "two_digit_year"]
 
 
 class _Strict(BaseModel):
@@ -46,10 +53,10 @@ class BrokenRows(_Strict):
 
 
 class SourceSettings(_Strict):
-    pid: dict[str, float] = Field(default_factory=dict, description="missing, typo, transposition, dropped_digit, other_member")
-    first_name: dict[str, float] = Field(default_factory=dict, description="tone_mark, lookalike, glued_title, stray_space, zero_width, changed")
-    last_name: dict[str, float] = Field(default_factory=dict, description="as first_name; changed = married surname")
-    birth_date: dict[str, float] = Field(default_factory=dict, description="be_as_ce, ce_as_be, day_month_swap, year_only")
+    pid: dict[PidKind, float] = Field(default_factory=dict, description="Error kinds of the ID and their rates")
+    first_name: dict[NameKind, float] = Field(default_factory=dict, description="swapped_names: first name and surname exchanged")
+    last_name: dict[NameKind, float] = Field(default_factory=dict, description="as first_name; changed = married surname")
+    birth_date: dict[DateKind, float] = Field(default_factory=dict, description="two_digit_year: written dd/mm/yy")
     shared_phone: float = Field(0.0, ge=0, le=1)
     duplicate: float = Field(0.0, ge=0, le=1)
     moved_address: float = Field(0.0, ge=0, le=1, description="Records with the current (not the registered) address, in the same province")

@@ -105,6 +105,32 @@ def lookalike_quality(xref: DataFrame, truth: DataFrame, lookalikes: DataFrame) 
     ).select("scope", "scope_value", "m.metric", "m.value")
 
 
+def error_kind_quality(xref: DataFrame, truth: DataFrame, errors: DataFrame) -> DataFrame:
+    """Per error kind the generator injected: records carrying it (of true persons with another record) and
+    recall, the share that reached their person: placed in the predicted person holding most of their true
+    person's records, with at least one of those.
+
+    truth: record_id, person_id (true); errors: record_id, error_kind."""
+    both = xref.select("record_id", "person_id").join(
+        truth.select("record_id", F.col("person_id").alias("true_person_id")), on="record_id", how="inner"
+    )
+    together = both.groupBy("true_person_id", "person_id").agg(F.count("*").alias("together"))
+    best = together.groupBy("true_person_id").agg(F.max("together").alias("best"), F.sum("together").alias("records"))
+    placed = both.join(together, ["true_person_id", "person_id"]).join(best, "true_person_id").where("records > 1").select(
+        "record_id", ((F.col("together") == F.col("best")) & (F.col("together") > 1)).alias("reached")
+    )
+    counted = errors.select("record_id", "error_kind").distinct().join(placed, "record_id").groupBy("error_kind").agg(
+        F.count("*").alias("records"), F.sum(F.col("reached").cast("long")).alias("reached")
+    )
+    return counted.select(
+        F.lit("error_kind").alias("scope"), F.col("error_kind").alias("scope_value"),
+        F.explode(F.array(
+            F.struct(F.lit("records").alias("metric"), F.col("records").cast("double").alias("value")),
+            F.struct(F.lit("recall").alias("metric"), (F.col("reached") / F.col("records")).alias("value")),
+        )).alias("m"),
+    ).select("scope", "scope_value", "m.metric", "m.value")
+
+
 def blocking_quality(linkage_input: DataFrame, candidates: DataFrame, truth: DataFrame) -> DataFrame:
     """Candidate pairs per record and blocking recall (true non-spine-spine pairs the rules generate)."""
     labelled = linkage_input.select("record_id", "is_spine").join(

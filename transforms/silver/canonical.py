@@ -91,7 +91,7 @@ def with_standard_birth_date(era: str, settings: StandardizeSettings) -> Step:
     years = settings.birth_years
 
     def parsed(raw: DataFrame) -> DataFrame:
-        return raw.withColumn("_birth", dates.parse_thai_date(F.col("birth_date_raw"), era, years.min_ce, years.max_ce))
+        return raw.withColumn("_birth", dates.parse_thai_date(F.col("birth_date_raw"), era, years.min_ce, years.max_ce, past=True))
 
     def finish(df: DataFrame) -> DataFrame:
         out = (
