@@ -18,12 +18,13 @@ from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
 from jobs.console import say
+from jobs import link
 from jobs.link import read_records
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table
 from transforms.linkage.blocking import candidate_pairs
 from transforms.linkage.evaluation import blocking_quality, cluster_quality, error_kind_quality, labelled_pairs, lookalike_quality, pairwise_quality
-from transforms.linkage.settings import load_linkage_settings
+from transforms.linkage.settings import LinkageSettings
 
 DESCRIPTION = "Measure linkage against the generator's truth (pairwise P/R/F1, split/merged persons, blocking)"
 TABLE = "ops.linkage_quality"
@@ -39,7 +40,7 @@ COMMENTS = {
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--silver-db", default="silver", help="Database holding silver and the linkage tables")
+    link.add_arguments(parser)
 
 
 def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
@@ -62,15 +63,14 @@ def read_lookalikes(spark: SparkSession, config: AppConfig) -> DataFrame | None:
     return persons.select("person_id", "lookalike_of", "lookalike_kind")
 
 
-def quality(spark: SparkSession, config: AppConfig, database: str) -> tuple[DataFrame, str]:
-    settings = load_linkage_settings()
+def quality(spark: SparkSession, config: AppConfig, settings: LinkageSettings, database: str, output: str) -> tuple[DataFrame, str]:
     truth = read_truth(spark, config).localCheckpoint()
-    xref = spark.table(f"{database}.person_xref").localCheckpoint()
+    xref = spark.table(f"{output}.person_xref").localCheckpoint()
     pairs = labelled_pairs(xref, truth).localCheckpoint()
     records = read_records(spark, settings, database)
     linkage_input = records.join(xref.filter("match_method = 'pid' AND source <> '" + settings.spine + "'").select("record_id"),
                                  on="record_id", how="left_anti").localCheckpoint()
-    candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules)
+    candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules, settings.probabilistic.link_type == "link_only")
     parts = [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth),
              error_kind_quality(xref, truth, read_errors(spark, config))]
     lookalikes = read_lookalikes(spark, config)
@@ -83,8 +83,8 @@ def quality(spark: SparkSession, config: AppConfig, database: str) -> tuple[Data
 
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
     ensure_databases(spark)
-    database = getattr(args, "silver_db", "silver") if args is not None else "silver"
-    rows, link_run_id = quality(spark, config, database)
+    settings, database, output = link.linkage_options(args)
+    rows, link_run_id = quality(spark, config, settings, database, output)
     out = rows.select(
         F.lit(job_run.run_id).alias("run_id"), F.lit(link_run_id).cast("string").alias("link_run_id"),
         F.lit(datetime.now(timezone.utc)).alias("evaluated_at"), "scope", "scope_value", "metric", "value",

@@ -33,7 +33,7 @@ from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
 from transforms.linkage.records import union_canonical, with_blocking_keys, with_latin_flag, with_roman_names
-from transforms.linkage.settings import LinkageSettings, load_linkage_settings
+from transforms.linkage.settings import SETTINGS_FILE, LinkageSettings, load_linkage_settings
 from transforms.linkage.splink_settings import with_waterfall
 from transforms.linkage.training import train_model, training_sample
 
@@ -95,10 +95,19 @@ PAIRS_COMMENTS = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--silver-db", default="silver", help="Database holding the silver source tables")
+    parser.add_argument("--output-db", default=None, help="Database for link_pairs, person_xref and person (default: --silver-db)")
+    parser.add_argument("--settings", type=Path, default=SETTINGS_FILE, help="Linkage settings YAML (default: conf/linkage.yaml)")
+
+
+def linkage_options(args: argparse.Namespace | None) -> tuple[LinkageSettings, str, str]:
+    """The settings, the input database and the output database a run was given."""
+    path = getattr(args, "settings", None) or SETTINGS_FILE
+    database = getattr(args, "silver_db", None) or "silver"
+    return load_linkage_settings(Path(path)), database, getattr(args, "output_db", None) or database
 
 
 def read_records(spark: SparkSession, settings: LinkageSettings, database: str, job_run: JobRun | None = None) -> DataFrame:
-    """Every configured silver table's canonical columns, with blocking keys; a missing table is an error."""
+    """Every configured source table's columns (canonical by default), with blocking keys; a missing table is an error."""
     missing = [s for s in settings.sources if not table_exists(spark, f"{database}.{s}")]
     if missing:
         raise ValueError(f"link: silver table(s) missing: {', '.join(f'{database}.{m}' for m in missing)}")
@@ -106,7 +115,7 @@ def read_records(spark: SparkSession, settings: LinkageSettings, database: str, 
     if job_run is not None:
         for source, frame in zip(settings.sources, frames):
             job_run.read(f"{database}.{source}", frame.count())
-    return with_blocking_keys(union_canonical(frames), settings.spine)
+    return with_blocking_keys(union_canonical(frames, settings.columns), settings.spine, settings.derived_keys)
 
 
 def score_pairs(spark: SparkSession, linkage_input: DataFrame, residual: int, settings: LinkageSettings, run_dir: Path, job_run: JobRun) -> DataFrame:
@@ -142,33 +151,51 @@ def empty_pairs(spark: SparkSession) -> DataFrame:
     return spark.createDataFrame([], schema)
 
 
+def id_pass(records: DataFrame, settings: LinkageSettings) -> tuple[DataFrame, DataFrame]:
+    """The ID pass's matches (record_id, source, spine_record_id, persisted) and the non-spine records it left;
+    without a deterministic section, no match and every non-spine record."""
+    rules = settings.deterministic
+    if rules is None:
+        none = records.limit(0).select("record_id", "source", F.lit(None).cast("string").alias("spine_record_id"))
+        return none, records.filter(~F.col("is_spine"))
+    matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits,
+                          rules.id_column, rules.id_valid_column).persist(StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+    return matches, unlinked_records(records, matches, rules.id_column, rules.id_valid_column)
+
+
+def with_name_scripts(candidates: DataFrame, settings: LinkageSettings) -> DataFrame:
+    """The canonical input with latin_name and the romanised names (computed only where a record gives a name
+    in Latin script, the only pairs that compare them); another schema as it is. Materialised."""
+    if settings.columns is not None:
+        return candidates.localCheckpoint()
+    flagged = with_latin_flag(candidates).localCheckpoint()
+    # From the checkpoint: each distinct-name table would otherwise run the plan before it again.
+    return with_roman_names(flagged, romanise=not flagged.filter("latin_name").isEmpty()).localCheckpoint()
+
+
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
-    settings = load_linkage_settings()
+    settings, database, output = linkage_options(args)
     ensure_databases(spark)
-    database = getattr(args, "silver_db", "silver") if args is not None else "silver"
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {output}")
     run_dir = Path(config.paths.resolved("runs")) / job_run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
 
     started = time.monotonic()
     records = read_records(spark, settings, database, job_run)  # read again where used: each use needs few columns
-    rules = settings.deterministic
-    matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits).persist(StorageLevel.MEMORY_AND_DISK)
+    matches, unlinked = id_pass(records, settings)
     by_pid = matches.filter(F.col("spine_record_id").isNotNull())
     # Materialised once (a few percent of the records): each blocking rule's key set is read from it, and
     # each read would otherwise scan every silver table again.
-    residual = unlinked_records(records, matches).localCheckpoint()
+    residual = unlinked.localCheckpoint()
     spine = records.filter(F.col("is_spine"))
     candidates = with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules)
-    linkage_input = with_latin_flag(candidates).localCheckpoint()
-    # From the checkpoint (each distinct-name table would otherwise run the plan above again); romanised only
-    # where a record gives a name in Latin script, the only pairs that compare the keys.
-    linkage_input = with_roman_names(linkage_input, romanise=not linkage_input.filter("latin_name").isEmpty()).localCheckpoint()
+    linkage_input = with_name_scripts(candidates, settings)
     counts = {r.is_spine: r["count"] for r in linkage_input.groupBy("is_spine").count().collect()}
     left = counts.get(False, 0)
     total = sum(rows for name, rows in job_run.rows_read.items() if name.startswith(f"{database}."))  # Delta's own counts
     job_run.timed("pid pass and blocking", time.monotonic() - started)
-    say(f"link: {total:,} records, {by_pid.count():,} linked by PID, {left:,} left for Splink "
-        f"with the {counts.get(True, 0):,} registry records they share a blocking key with "
+    say(f"link: {total:,} records, {by_pid.count():,} linked by ID, {left:,} left for Splink "
+        f"with the {counts.get(True, 0):,} spine records they share a blocking key with "
         f"({job_run.phase_seconds['pid pass and blocking']:.1f} s)")
 
     started = time.monotonic()
@@ -176,12 +203,12 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)
     threshold = settings.probabilistic.threshold_match_probability
     pairs = pairs.withColumns({"accepted": F.col("match_probability") >= threshold, "run_id": F.lit(job_run.run_id)})
-    job_run.wrote(f"{database}.link_pairs", save_table(pairs, f"{database}.link_pairs", PAIRS_COMMENTS,
+    job_run.wrote(f"{output}.link_pairs", save_table(pairs, f"{output}.link_pairs", PAIRS_COMMENTS,
         table_comment="Scored candidate pairs of the latest link run, with Splink waterfall data"))
     job_run.timed("scoring", time.monotonic() - started - job_run.phase_seconds.get("training", 0.0))
-    say(f"link: {job_run.rows_written[f'{database}.link_pairs']:,} pairs scored on Spark and saved in {job_run.phase_seconds['scoring']:.1f} s")
+    say(f"link: {job_run.rows_written[f'{output}.link_pairs']:,} pairs scored on Spark and saved in {job_run.phase_seconds['scoring']:.1f} s")
 
-    accepted = spark.table(f"{database}.link_pairs").filter("accepted")
+    accepted = spark.table(f"{output}.link_pairs").filter("accepted")
     scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")
     margin = settings.probabilistic.review_margin
     candidates = spine_candidates(accepted, scored, settings.spine, "comparisons")
@@ -189,20 +216,20 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     reviewed = save_table(review, REVIEW_TABLE, REVIEW_COMMENTS,
                           table_comment="Records of the latest link run left for clerical review, with their two registry candidates")
     job_run.wrote(REVIEW_TABLE, reviewed)
-    say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two registry candidates within {margin} "
+    say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two spine candidates within {margin} "
         "match weight, or one named by the record's ID and a better one by its other fields)")
     xref = (
         assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin, keep=_checkpointed)
         .drop("anchor_record_id")
         .withColumn("run_id", F.lit(job_run.run_id))
     )
-    job_run.wrote(f"{database}.person_xref", save_table(xref, f"{database}.person_xref", XREF_COMMENTS,
+    job_run.wrote(f"{output}.person_xref", save_table(xref, f"{output}.person_xref", XREF_COMMENTS,
         table_comment="Every silver person record -> person_id, with how it was matched"))
 
-    # The few records without a registry anchor are read twice; each read would otherwise scan every source table.
-    persons = golden_persons(spark.table(f"{database}.person_xref"), records, settings.spine, settings.sources, keep=_checkpointed)
-    job_run.wrote(f"{database}.person", save_table(persons.select(*PERSON_COMMENTS), f"{database}.person", PERSON_COMMENTS,
-        table_comment="One row per person with the golden record (registry first, then agreement and recency)"))
+    if settings.golden_record:
+        # The few records without a registry anchor are read twice; each read would otherwise scan every source table.
+        persons = golden_persons(spark.table(f"{output}.person_xref"), records, settings.spine, settings.sources, keep=_checkpointed)
+        job_run.wrote(f"{output}.person", save_table(persons.select(*PERSON_COMMENTS), f"{output}.person", PERSON_COMMENTS,
+            table_comment="One row per person with the golden record (registry first, then agreement and recency)"))
     matches.unpersist()
     say(f"link: model saved to {run_dir / MODEL_FILE}")
-

@@ -9,6 +9,7 @@ import pytest
 from pyspark.sql import types as T
 
 from transforms.linkage.records import CANONICAL, with_blocking_keys
+from transforms.linkage.settings import load_linkage_settings
 
 SILVER_SCHEMA = T.StructType(
     [
@@ -60,7 +61,7 @@ def make_records(spark):
 
     def build(rows: list[dict]):
         df = spark.createDataFrame([tuple(r[c] for c in CANONICAL) for r in rows], SILVER_SCHEMA)
-        return with_blocking_keys(df, "dopa_registry")
+        return with_blocking_keys(df, "dopa_registry", load_linkage_settings().derived_keys)
 
     return build
 

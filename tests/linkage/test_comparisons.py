@@ -62,6 +62,18 @@ def test_thai_names_that_only_romanise_alike_are_not_compared_romanised(levels_o
     assert levels_of(one, two)["first_name"] in ("jaro-winkler >= 0.88", "else")
 
 
+def test_first_name_and_surname_written_in_each_others_place(levels_of):
+    one = record("dopa_registry", "R1", first_name="สมชาย", first_name_key="SMC", last_name="ใจดี", last_name_key="JT")
+    swapped = record("mof_welfare", "A1", first_name="ใจดี", first_name_key="JT", last_name="สมชาย", last_name_key="SMC")
+    assert (levels_of(one, swapped)["first_name"], levels_of(one, swapped)["last_name"]) == ("swapped with surname", "swapped with first name")
+    # a tone mark lost on the way: the phonetic keys still cross
+    variant = record("mof_welfare", "A2", first_name="ใจดี", first_name_key="JT", last_name="สมซาย", last_name_key="SMC")
+    assert levels_of(one, variant)["first_name"] == "swapped with surname"
+    # the same surname, another first name: not a swap (a sibling)
+    sibling = record("mof_welfare", "A3", first_name="วิชัย", first_name_key="WC", last_name="ใจดี", last_name_key="JT")
+    assert levels_of(one, sibling)["first_name"] == "else"
+
+
 def test_birth_dates_on_1_january_and_a_generation_apart(levels_of):
     new_year = {"birth_date": date(1970, 1, 1), "birth_year": 1970}
     assert levels_of(record("dopa_registry", "R1", **new_year), record("mof_welfare", "A1", **new_year))["birth_date"] == "exact day 1 January"

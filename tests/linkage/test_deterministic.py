@@ -46,6 +46,7 @@ def test_mothers_id_on_child_grant_does_not_link_child_to_mother(spark, make_rec
     from pyspark.sql import functions as F
 
     from transforms.linkage.records import union_canonical, with_blocking_keys
+    from transforms.linkage.settings import load_linkage_settings
 
     mother = make_records([record("dopa_registry", MOTHER, pid=MOTHER, first_name="malee", first_name_key="ML",
                                   sex="F", birth_date=date(1990, 4, 1), birth_year=1990)])
@@ -54,7 +55,8 @@ def test_mothers_id_on_child_grant_does_not_link_child_to_mother(spark, make_rec
         {"mother_pid": F.lit(MOTHER), "mother_pid_valid": F.lit(True), "mother_first_name": F.lit("malee")}
     )
     records = with_blocking_keys(union_canonical([mother.drop("is_spine", "pid_head", "pid_tail"),
-                                                  child.drop("is_spine", "pid_head", "pid_tail")]), "dopa_registry")
+                                                  child.drop("is_spine", "pid_head", "pid_tail")]), "dopa_registry",
+                                 load_linkage_settings().derived_keys)
     assert "mother_pid" not in records.columns
     result = deterministic_links(records, "dopa_registry", ["birth_date", "first_name_key"])
     assert_df_equality(result, spark.createDataFrame([], "record_id string, spine_record_id string"), ignore_nullable=True)

@@ -12,26 +12,30 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 
-def blocking_rule_sql(keys: list[str]) -> str:
-    """A Splink blocking rule: equal keys, and not both records from the spine (the registry has no duplicates)."""
+def blocking_rule_sql(keys: list[str], link_only: bool = False) -> str:
+    """A Splink blocking rule: equal keys, and not both records from the spine (the registry has no duplicates);
+    with `link_only`, records of different sources only."""
     equal = " AND ".join(f"l.{k} = r.{k}" for k in keys)
-    return f"{equal} AND NOT (l.is_spine AND r.is_spine)"
+    across = " AND l.source <> r.source" if link_only else ""
+    return f"{equal} AND NOT (l.is_spine AND r.is_spine){across}"
 
 
-def _pairs_for_rule(records: DataFrame, keys: list[str]) -> DataFrame:
-    side = records.select("record_id", "is_spine", *keys).filter(
+def _pairs_for_rule(records: DataFrame, keys: list[str], link_only: bool) -> DataFrame:
+    side = records.select("record_id", "source", "is_spine", *keys).filter(
         reduce(lambda a, b: a & b, [F.col(k).isNotNull() for k in keys])
     )
     left = side.select([F.col(c).alias(f"{c}_l") for c in side.columns])
     right = side.select([F.col(c).alias(f"{c}_r") for c in side.columns])
     condition = reduce(lambda a, b: a & b, [F.col(f"{k}_l") == F.col(f"{k}_r") for k in keys])
     condition = condition & (F.col("record_id_l") < F.col("record_id_r")) & ~(F.col("is_spine_l") & F.col("is_spine_r"))
+    if link_only:
+        condition = condition & (F.col("source_l") != F.col("source_r"))
     return left.join(right, on=condition, how="inner").select("record_id_l", "record_id_r")
 
 
-def candidate_pairs(records: DataFrame, rules: list[list[str]]) -> DataFrame:
+def candidate_pairs(records: DataFrame, rules: list[list[str]], link_only: bool = False) -> DataFrame:
     """Distinct (record_id_l < record_id_r) pairs produced by any rule; each pair once."""
-    return reduce(lambda a, b: a.unionByName(b), [_pairs_for_rule(records, keys) for keys in rules]).distinct()
+    return reduce(lambda a, b: a.unionByName(b), [_pairs_for_rule(records, keys, link_only) for keys in rules]).distinct()
 
 
 def _rule_key(number: int, keys: list[str]) -> F.Column:

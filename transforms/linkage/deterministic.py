@@ -31,7 +31,8 @@ def _first_name_not_contradicted(max_edits: int | None) -> F.Column:
 
 
 def pid_matches(
-    records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None, max_first_name_edits: int | None = None
+    records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None, max_first_name_edits: int | None = None,
+    id_column: str = "pid", valid_column: str = "pid_valid",
 ) -> DataFrame:
     """Every non-spine record with a valid PID: record_id, source, spine_record_id — the spine record with
     that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), whose birth
@@ -40,15 +41,15 @@ def pid_matches(
     the birth date), or null.
 
     A record whose PID matches but agrees on none of them (someone else's ID) keeps a null spine_record_id
-    and is left for the probabilistic pass. Only the canonical `pid` column is used (never a payload such as
-    a mother's ID). One join on the PID, then a grouping that keeps its partitioning (no second shuffle).
+    and is left for the probabilistic pass. Only `id_column` is used (never a payload such as a mother's
+    ID). One join on the PID, then a grouping that keeps its partitioning (no second shuffle).
     """
     compared = list(dict.fromkeys([*corroborate_any, "birth_year", "first_name", "first_name_key"]))
     spine_records = records.filter(F.col("source") == spine).select(
-        "pid", F.col("record_id").alias("_spine_record_id"), *[F.col(f).alias(f"_spine_{f}") for f in compared]
+        F.col(id_column).alias("pid"), F.col("record_id").alias("_spine_record_id"), *[F.col(f).alias(f"_spine_{f}") for f in compared]
     )
-    others = records.filter((F.col("source") != spine) & F.col("pid_valid") & F.col("pid").isNotNull()).select(
-        "pid", "record_id", "source", *compared
+    others = records.filter((F.col("source") != spine) & F.col(valid_column) & F.col(id_column).isNotNull()).select(
+        F.col(id_column).alias("pid"), "record_id", "source", *compared
     )
     joined = others.join(spine_records, on="pid", how="left")
     links = _corroborated(corroborate_any) & _plausible_birth_year(max_birth_year_gap) & _first_name_not_contradicted(max_first_name_edits)
@@ -67,13 +68,13 @@ def deterministic_links(
     return matches.filter(F.col("spine_record_id").isNotNull()).select("record_id", "spine_record_id")
 
 
-def unlinked_records(records: DataFrame, matches: DataFrame) -> DataFrame:
+def unlinked_records(records: DataFrame, matches: DataFrame, id_column: str = "pid", valid_column: str = "pid_valid") -> DataFrame:
     """Non-spine records the PID pass did not link: no valid PID, or a PID no spine record corroborates.
 
     The unlinked PIDs are few (a share of a percent of the records), so they reach the records as a broadcast
     set; the PID-linked majority is never joined back.
     """
     others = records.filter(~F.col("is_spine"))
-    without_pid = others.filter(~F.coalesce(F.col("pid_valid") & F.col("pid").isNotNull(), F.lit(False)))
+    without_pid = others.filter(~F.coalesce(F.col(valid_column) & F.col(id_column).isNotNull(), F.lit(False)))
     unlinked = F.broadcast(matches.filter(F.col("spine_record_id").isNull()).select("record_id"))
     return without_pid.unionByName(others.join(unlinked, on="record_id", how="left_semi"))

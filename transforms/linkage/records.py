@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import reduce
 
 from pyspark.sql import DataFrame
@@ -17,21 +18,16 @@ CANONICAL = (
 )
 
 
-def union_canonical(frames: list[DataFrame]) -> DataFrame:
-    """Stack the sources' canonical columns (payload columns such as the child grant's mother_pid are dropped,
-    so a mother's ID can never take part in linking her child)."""
-    return reduce(lambda a, b: a.unionByName(b), [df.select(*CANONICAL) for df in frames])
+def union_canonical(frames: list[DataFrame], columns: Sequence[str] | None = None) -> DataFrame:
+    """Stack the sources' `columns` (default CANONICAL; payload columns such as the child grant's mother_pid
+    are dropped, so a mother's ID can never take part in linking her child)."""
+    return reduce(lambda a, b: a.unionByName(b), [df.select(*(columns or CANONICAL)) for df in frames])
 
 
-def with_blocking_keys(records: DataFrame, spine: str) -> DataFrame:
-    """Add is_spine and the PID parts used to block PIDs one edit apart: digits 1-6 and 8-13, so that one
-    changed digit or one swap of adjacent digits (7 and 8 included) leaves at least one part intact."""
+def with_blocking_keys(records: DataFrame, spine: str, derived_keys: Mapping[str, str]) -> DataFrame:
+    """Add is_spine and the derived blocking keys (name -> Spark SQL expression, from the settings)."""
     return records.withColumns(
-        {
-            "is_spine": F.col("source") == F.lit(spine),
-            "pid_head": F.substring("pid", 1, 6),
-            "pid_tail": F.substring("pid", 8, 6),
-        }
+        {"is_spine": F.col("source") == F.lit(spine), **{name: F.expr(sql) for name, sql in derived_keys.items()}}
     )
 
 

@@ -38,6 +38,10 @@ class Comparison(_Strict):
 
 
 class Deterministic(_Strict):
+    """The ID pass (needs the canonical silver columns: birth_year, first_name, first_name_key)."""
+
+    id_column: str = Field("pid", description="The identifier compared exactly with the spine's")
+    id_valid_column: str = Field("pid_valid", description="Boolean column: the identifier passed its checksum")
     corroborate_any: list[Literal["birth_date", "first_name_key", "last_name_key", "first_name", "last_name"]] = Field(
         min_length=1
     )
@@ -48,7 +52,9 @@ class Deterministic(_Strict):
 
 
 class Probabilistic(_Strict):
-    link_type: Literal["dedupe_only", "link_and_dedupe"]
+    link_type: Literal["dedupe_only", "link_only"] = Field(
+        description="dedupe_only: records of one source are compared too; link_only: only records of different sources"
+    )
     threshold_match_probability: float = Field(gt=0, lt=1)
     pairs_floor_match_weight: float
     probability_two_random_records_match: float = Field(gt=0, lt=1)
@@ -67,8 +73,20 @@ class Probabilistic(_Strict):
 
 class LinkageSettings(_Strict):
     spine: str
+    spine_unique: Literal[True] = Field(
+        True, description="The engine assumes the spine holds one record per entity: spine records are never compared with "
+                          "each other, and each is its own person (deduplicate a spine before linking to it)"
+    )
     sources: list[str] = Field(min_length=1)
-    deterministic: Deterministic
+    columns: list[str] | None = Field(
+        None, description="Columns read from every source table (each needs record_id, unique across sources, and source); "
+                          "default: the canonical silver columns (conf/CONTRACTS.md)"
+    )
+    derived_keys: dict[str, str] = Field(
+        default_factory=dict, description="Blocking keys computed from the columns: name -> Spark SQL expression"
+    )
+    deterministic: Deterministic | None = Field(None, description="The ID pass; omitted: every record goes to Splink")
+    golden_record: bool = Field(True, description="Build <output>.person, the golden record (needs the canonical columns)")
     probabilistic: Probabilistic
     comparisons: list[Comparison] = Field(min_length=1)
 
@@ -77,6 +95,19 @@ class LinkageSettings(_Strict):
         if self.spine not in self.sources:
             raise ValueError(f"spine {self.spine!r} must be listed in sources")
         return self
+
+    @model_validator(mode="after")
+    def _canonical_where_needed(self) -> LinkageSettings:
+        if self.columns is not None and (self.deterministic is not None or self.golden_record):
+            raise ValueError("the ID pass (deterministic) and the golden record need the canonical columns: "
+                             "with columns set, omit deterministic and set golden_record: false")
+        if self.columns is not None and not {"record_id", "source"} <= set(self.columns):
+            raise ValueError("columns must include record_id and source")
+        return self
+
+    @property
+    def id_column(self) -> str | None:
+        return self.deterministic.id_column if self.deterministic is not None else None
 
 
 def load_linkage_settings(path: Path = SETTINGS_FILE) -> LinkageSettings:

@@ -29,15 +29,20 @@ def splink_settings(settings: LinkageSettings) -> dict[str, Any]:
     """A Splink settings dict: record_id as unique id, the configured comparisons and blocking rules."""
     prob = settings.probabilistic
     return {
-        "link_type": prob.link_type,
+        "link_type": "dedupe_only",  # one combined input; link_only is a condition of the blocking rules
         "unique_id_column_name": "record_id",
         "probability_two_random_records_match": prob.probability_two_random_records_match,
         "comparisons": [_comparison_dict(c) for c in settings.comparisons],
-        "blocking_rules_to_generate_predictions": [blocking_rule_sql(keys) for keys in prob.blocking_rules],
+        "blocking_rules_to_generate_predictions": blocking_rules_sql(settings),
         "retain_matching_columns": True,  # gamma_ columns are only kept with it
         "retain_intermediate_calculation_columns": True,
         "additional_columns_to_retain": RETAINED,
     }
+
+
+def blocking_rules_sql(settings: LinkageSettings) -> list[str]:
+    link_only = settings.probabilistic.link_type == "link_only"
+    return [blocking_rule_sql(keys, link_only) for keys in settings.probabilistic.blocking_rules]
 
 
 def level_labels(settings: LinkageSettings) -> dict[str, dict[int, str]]:
@@ -49,6 +54,13 @@ def level_labels(settings: LinkageSettings) -> dict[str, dict[int, str]]:
         mapping.update({len(non_null) - 1 - i: lvl.label for i, lvl in enumerate(non_null)})
         labels[comparison.name] = mapping
     return labels
+
+
+def same_id(id_column: str | None) -> F.Column:
+    """Both records of a pair give one identifier (false without an ID column)."""
+    if id_column is None:
+        return F.lit(False)
+    return F.coalesce(F.col(f"{id_column}_l") == F.col(f"{id_column}_r"), F.lit(False))
 
 
 def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFrame:
@@ -68,6 +80,6 @@ def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFra
         )
     return predictions.select(
         "record_id_l", "record_id_r", "source_l", "source_r", "match_weight", "match_probability",
-        F.coalesce(F.col("pid_l") == F.col("pid_r"), F.lit(False)).alias("same_pid"),
+        same_id(settings.id_column).alias("same_pid"),
         F.array(*steps).alias("comparisons"),
     )

@@ -17,9 +17,9 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.linkage.blocking import blocking_rule_sql, with_spine_candidates_only
+from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.settings import LinkageSettings
-from transforms.linkage.splink_settings import splink_settings
+from transforms.linkage.splink_settings import blocking_rules_sql, splink_settings
 
 log = logging.getLogger(__name__)
 
@@ -86,5 +86,4 @@ def train_model(records: pa.Table, settings: LinkageSettings, threads: int = 2) 
 
 def for_spark(model: dict[str, Any], settings: LinkageSettings) -> dict[str, Any]:
     """The trained model with Spark as its SQL dialect (the blocking rules as the settings write them)."""
-    rules = [blocking_rule_sql(keys) for keys in settings.probabilistic.blocking_rules]
-    return {**model, "sql_dialect": "spark", "blocking_rules_to_generate_predictions": rules}
+    return {**model, "sql_dialect": "spark", "blocking_rules_to_generate_predictions": blocking_rules_sql(settings)}
