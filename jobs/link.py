@@ -211,15 +211,17 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     accepted = spark.table(f"{output}.link_pairs").filter("accepted")
     scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")
     margin = settings.probabilistic.review_margin
+    agrees_on = settings.probabilistic.id_conflict_agrees_on
     candidates = spine_candidates(accepted, scored, settings.spine, "comparisons")
-    review = review_rows(candidates, ambiguous_records(candidates, margin)).withColumn("run_id", F.lit(job_run.run_id))
+    review = review_rows(candidates, ambiguous_records(candidates, margin, agrees_on)).withColumn("run_id", F.lit(job_run.run_id))
     reviewed = save_table(review, REVIEW_TABLE, REVIEW_COMMENTS,
                           table_comment="Records of the latest link run left for clerical review, with their two registry candidates")
     job_run.wrote(REVIEW_TABLE, reviewed)
     say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two spine candidates within {margin} "
         "match weight, or one named by the record's ID and a better one by its other fields)")
     xref = (
-        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin, keep=_checkpointed)
+        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin, keep=_checkpointed,
+                       id_agrees_on=agrees_on)
         .drop("anchor_record_id")
         .withColumn("run_id", F.lit(job_run.run_id))
     )

@@ -85,6 +85,9 @@ def test_configured_rules_pair_the_designed_cases_and_not_a_surname_and_year_alo
         # registry 1's surname key and birth year only
         record("mof_welfare", "E", first_name_key="PP", birth_date=date(1970, 8, 8), birth_year=1970, village_code="44444444",
                district_code="4444"),
+        # no ID, moved, day and month swapped, first name and surname swapped: the name keys in either order
+        record("dla_elderly", "F", first_name_key="SK", last_name_key="ML", birth_date=date(1985, 7, 3), birth_year=1985,
+               village_code="66666666", district_code="6666"),
     ]
     result = candidate_pairs(make_records(rows), load_linkage_settings().probabilistic.blocking_rules)
     expected = spark.createDataFrame(
@@ -93,6 +96,8 @@ def test_configured_rules_pair_the_designed_cases_and_not_a_surname_and_year_alo
             ("dla_elderly:B", "dopa_registry:2"),
             ("dep_disability:C", "dopa_registry:2"),
             ("dcy_child_grant:D", "dopa_registry:2"),
+            ("dla_elderly:F", "dopa_registry:2"),
+            ("dcy_child_grant:D", "dla_elderly:F"),  # two non-registry records of one person pair too
         ],
         SCHEMA,
     )

@@ -54,3 +54,27 @@ def test_duckdb_jaro_winkler_compares_thai_letters_not_bytes():
     ).fetchone()
     assert thai == latin == 0.92
     assert unrelated < 0.5 < raw  # raw: the bytes' similarity, what the macro replaced
+
+
+def test_levels_random_sampling_never_met_keep_splinks_in_memory_u():
+    """Splink's JSON leaves out the u of a level random sampling never met; loaded back, such a level took a
+    positional default (an exact ID weighed +7.5 instead of +17.4). The model Spark loads says 1e-6."""
+    from splink.internals.settings_creator import SettingsCreator
+
+    from transforms.linkage.training import UNOBSERVED_U, with_unobserved_u_marked
+
+    model = {"link_type": "dedupe_only", "unique_id_column_name": "record_id", "comparisons": [{
+        "output_column_name": "pid",
+        "comparison_levels": [
+            {"sql_condition": "pid_l IS NULL OR pid_r IS NULL", "is_null_level": True},
+            {"sql_condition": "pid_l = pid_r", "m_probability": 0.17},  # trained m, u never met
+            {"sql_condition": "levenshtein(pid_l, pid_r) = 1"},  # met by neither: Splink's defaults stay
+            {"sql_condition": "ELSE", "m_probability": 0.2, "u_probability": 0.99},
+        ],
+    }]}
+    marked = with_unobserved_u_marked(model)
+    levels = marked["comparisons"][0]["comparison_levels"]
+    assert [lvl.get("u_probability") for lvl in levels] == [None, UNOBSERVED_U, None, 0.99]
+    loaded = SettingsCreator.from_path_or_dict({**marked, "sql_dialect": "duckdb"}).get_settings("duckdb")
+    exact = loaded.comparisons[0].comparison_levels[1]
+    assert round(exact._log2_bayes_factor, 2) == 17.38  # log2(0.17 / 1e-6)

@@ -48,16 +48,23 @@ def spine_candidates(accepted: DataFrame, residual: DataFrame, spine: str, *extr
     return _ranked_to_spine(_scored_edges(accepted, residual, *extra), spine)
 
 
-def ambiguous_records(candidates: DataFrame, margin: float) -> DataFrame:
+def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | None = None) -> DataFrame:
     """record_id of the records with two accepted spine candidates the data cannot choose between: the second
     within `margin` match weight of the best (namesakes in a record without an area), or one named by the
-    record's own ID and a better one by its other fields (a twin's name on the record, or a twin's ID)."""
+    record's own ID and a better one by its other fields (a twin's name on the record, or a twin's ID).
+
+    With `id_agrees_on` (a comparison; candidates then carry `comparisons`), the ID's candidate counts only if
+    it also agrees on that comparison (positive weight): twins share a birth date, so a twin's ID is
+    ambiguous, while another household member's ID with another birth date is a wrong ID on the record."""
+    named = F.col("same_pid")
+    if id_agrees_on is not None:
+        named = named & F.exists("comparisons", lambda c: (c["comparison"] == id_agrees_on) & (c["match_weight"] > 0))
     per_record = candidates.groupBy("record_id").agg(
         F.count("*").alias("_n"),
         F.max(F.when(F.col("_rank") == 1, F.col("match_weight"))).alias("_best"),
         F.max(F.when(F.col("_rank") == 2, F.col("match_weight"))).alias("_second"),
         F.max(F.when(F.col("_rank") == 1, F.col("same_pid"))).alias("_best_by_id"),
-        F.max(F.col("same_pid").cast("int")).alias("_any_by_id"),
+        F.max(named.cast("int")).alias("_any_by_id"),
     )
     close = F.col("_best") - F.col("_second") <= margin
     id_against_rest = (F.col("_any_by_id") == 1) & ~F.col("_best_by_id")
@@ -81,7 +88,7 @@ def _as_xref(df: DataFrame, anchor: str, method: str, probability: F.Column, wei
 
 def assign_persons(
     spine_records: DataFrame, by_pid: DataFrame, residual: DataFrame, accepted: DataFrame, spine: str, review_margin: float | None = None,
-    keep: Callable[[DataFrame], DataFrame] = lambda df: df,
+    keep: Callable[[DataFrame], DataFrame] = lambda df: df, id_agrees_on: str | None = None,
 ) -> DataFrame:
     """record_id, source, anchor_record_id, person_id, match_method, match_probability, match_weight.
 
@@ -89,8 +96,8 @@ def assign_persons(
     their corroborated spine record; the residual (record_id, source: the records Splink scored) take their
     best accepted pair to a spine record, else to a record already placed; records left become new persons,
     clustered among themselves (connected components, anchored at the smallest record_id). A record the data
-    cannot place between two spine candidates (ambiguous_records, with `review_margin`) is never linked by
-    their order: it anchors itself (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
+    cannot place between two spine candidates (ambiguous_records, with `review_margin` and `id_agrees_on`) is
+    never linked by their order: it anchors itself (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
     records (nearly all records) pass straight through. `keep` materialises a frame read several times (the
     job passes a checkpoint; identity by default).
     """
@@ -98,13 +105,13 @@ def assign_persons(
     placed_by_pid = _as_xref(spine_records, "record_id", "pid", one, none).unionByName(
         _as_xref(by_pid, "spine_record_id", "pid", one, none)
     )
-    edges = _scored_edges(accepted, residual)
+    edges = _scored_edges(accepted, residual, *(["comparisons"] if id_agrees_on is not None else []))
     candidates = _ranked_to_spine(edges, spine)
     best = candidates.filter("_rank = 1").drop("_rank")
     if review_margin is None:
         review = best.limit(0)
     else:
-        review = best.join(ambiguous_records(candidates, review_margin), on="record_id", how="left_semi")
+        review = best.join(ambiguous_records(candidates, review_margin, id_agrees_on), on="record_id", how="left_semi")
         best = best.join(review.select("record_id"), on="record_id", how="left_anti")
     probabilistic = best.select(*XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:])
     reviewed = review.select(*XREF_COLUMNS[:2], F.col("record_id").alias("anchor"), F.lit("review").alias("match_method"), *XREF_COLUMNS[4:])

@@ -69,6 +69,10 @@ class Probabilistic(_Strict):
     review_margin: float = Field(
         ge=0, description="A record whose two best accepted registry candidates are this close in match weight is not linked but reviewed"
     )
+    id_conflict_agrees_on: str | None = Field(
+        None, description="A record whose own ID names one accepted spine candidate and its other fields a better one is reviewed only "
+                          "if the ID's candidate also agrees (positive weight) on this comparison; omitted: always reviewed"
+    )
 
 
 class LinkageSettings(_Strict):
@@ -103,6 +107,13 @@ class LinkageSettings(_Strict):
                              "with columns set, omit deterministic and set golden_record: false")
         if self.columns is not None and not {"record_id", "source"} <= set(self.columns):
             raise ValueError("columns must include record_id and source")
+        return self
+
+    @model_validator(mode="after")
+    def _id_conflict_comparison_exists(self) -> LinkageSettings:
+        name = self.probabilistic.id_conflict_agrees_on
+        if name is not None and name not in {c.name for c in self.comparisons}:
+            raise ValueError(f"probabilistic.id_conflict_agrees_on: no comparison named {name!r}")
         return self
 
     @property
