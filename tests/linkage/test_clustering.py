@@ -178,8 +178,9 @@ def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_reco
 
 def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conflict(spark):
     """G carries the ID of R2, a household member born another year: its other fields name R1, which links.
-    H carries the ID of its twin T2 (same birth date): the data cannot choose, so H is reviewed. Without
-    id_agrees_on both are reviewed."""
+    H carries the ID of its twin T2 (same birth date): the data cannot choose, so H is reviewed. K's own ID
+    and birth date name S1, and a sibling's first name on it names S2 within the margin: S1 is settled.
+    Without id_agrees_on, G, H and K are all reviewed."""
     from transforms.linkage.assign import ambiguous_records, spine_candidates
 
     agree, differ = [("birth_date", 1, "exact day", 13.4)], [("birth_date", 0, "else", -5.8)]
@@ -187,11 +188,13 @@ def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conf
         [("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 38.0, False, agree),
          ("mof_welfare:G", "dopa_registry:R2", "mof_welfare", "dopa_registry", 0.99, 12.0, True, differ),
          ("mof_welfare:H", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 51.0, False, agree),
-         ("mof_welfare:H", "dopa_registry:T2", "mof_welfare", "dopa_registry", 1.0, 38.0, True, agree)],
+         ("mof_welfare:H", "dopa_registry:T2", "mof_welfare", "dopa_registry", 1.0, 38.0, True, agree),
+         ("mof_welfare:K", "dopa_registry:S1", "mof_welfare", "dopa_registry", 1.0, 29.0, True, agree),
+         ("mof_welfare:K", "dopa_registry:S2", "mof_welfare", "dopa_registry", 1.0, 25.4, False, differ)],
         PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
-    scored = spark.createDataFrame([("mof_welfare:G", "mof_welfare"), ("mof_welfare:H", "mof_welfare")], "record_id string, source string")
+    scored = spark.createDataFrame([(f"mof_welfare:{k}", "mof_welfare") for k in "GHK"], "record_id string, source string")
     candidates = spine_candidates(accepted, scored, "dopa_registry", "comparisons")
-    reviewed = lambda agrees_on: sorted(r.record_id for r in ambiguous_records(candidates, 1.0, agrees_on).collect())  # noqa: E731
+    reviewed = lambda agrees_on: sorted(r.record_id for r in ambiguous_records(candidates, 8.0, agrees_on).collect())  # noqa: E731
     assert reviewed("birth_date") == ["mof_welfare:H"]
-    assert reviewed(None) == ["mof_welfare:G", "mof_welfare:H"]
+    assert reviewed(None) == ["mof_welfare:G", "mof_welfare:H", "mof_welfare:K"]

@@ -55,7 +55,8 @@ def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | 
 
     With `id_agrees_on` (a comparison; candidates then carry `comparisons`), the ID's candidate counts only if
     it also agrees on that comparison (positive weight): twins share a birth date, so a twin's ID is
-    ambiguous, while another household member's ID with another birth date is a wrong ID on the record."""
+    ambiguous, while another household member's ID with another birth date is a wrong ID on the record. And a
+    best candidate the record's ID names and that agrees on it is settled, however close the second."""
     named = F.col("same_pid")
     if id_agrees_on is not None:
         named = named & F.exists("comparisons", lambda c: (c["comparison"] == id_agrees_on) & (c["match_weight"] > 0))
@@ -65,8 +66,10 @@ def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | 
         F.max(F.when(F.col("_rank") == 2, F.col("match_weight"))).alias("_second"),
         F.max(F.when(F.col("_rank") == 1, F.col("same_pid"))).alias("_best_by_id"),
         F.max(named.cast("int")).alias("_any_by_id"),
+        F.max(F.when(F.col("_rank") == 1, named)).alias("_best_settled"),
     )
-    close = F.col("_best") - F.col("_second") <= margin
+    settled = F.lit(id_agrees_on is not None) & F.coalesce(F.col("_best_settled"), F.lit(False))
+    close = (F.col("_best") - F.col("_second") <= margin) & ~settled
     id_against_rest = (F.col("_any_by_id") == 1) & ~F.col("_best_by_id")
     return per_record.filter((F.col("_n") >= 2) & (close | id_against_rest)).select("record_id")
 
