@@ -19,7 +19,7 @@ def test_link_f1_and_per_source_recall_against_truth(spark, config, pipeline):
     pipeline("link")
     from jobs.evaluate_linkage import quality
 
-    rows, _ = quality(spark, config, "silver")
+    rows, _ = quality(spark, config, load_linkage_settings(), "silver", "silver")
     metrics = {(r.scope, r.scope_value, r.metric): r.value for r in rows.collect()}
     assert metrics[("overall", "all", "f1")] >= 0.995, metrics
     recalls = {source: metrics[("source", source, "recall")] for source in load_linkage_settings().sources}
