@@ -70,7 +70,7 @@ def quality(spark: SparkSession, config: AppConfig, settings: LinkageSettings, d
     records = read_records(spark, settings, database)
     linkage_input = records.join(xref.filter("match_method = 'pid' AND source <> '" + settings.spine + "'").select("record_id"),
                                  on="record_id", how="left_anti").localCheckpoint()
-    candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules, settings.probabilistic.link_type == "link_only")
+    candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules, settings.probabilistic.link_only)
     parts = [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth),
              error_kind_quality(xref, truth, read_errors(spark, config))]
     lookalikes = read_lookalikes(spark, config)

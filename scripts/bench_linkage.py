@@ -90,6 +90,19 @@ def plain_comparisons():
     ]
 
 
+def trained_clusters(linker, u_max_pairs: float, em_rules: list[list[str]], threshold: float):
+    """Plain Splink's whole run on a linker: u by random sampling, one EM round per rule, pairs above 0.5,
+    clusters at `threshold`; a pandas frame of record_id, source, cluster_id (strings)."""
+    from splink import block_on
+
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=1)
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold).as_pandas_dataframe()
+    return clusters[["record_id", "source", "cluster_id"]].astype(str)
+
+
 def plain_splink_duckdb(spark, records, settings):
     """The peer a user with one machine would pick: Splink on DuckDB, the plain comparisons, this project's
     blocking rules (their keys, without the registry-pair exclusion), every record through Splink."""
@@ -106,12 +119,7 @@ def plain_splink_duckdb(spark, records, settings):
         "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in settings.probabilistic.blocking_rules],
         "additional_columns_to_retain": ["source"],
     }, log_level=logging.WARNING)
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"))
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, PLAIN_THRESHOLD).as_pandas_dataframe()
-    clusters = clusters[["record_id", "source", "cluster_id"]].astype(str)
+    clusters = trained_clusters(linker, 1e6, [["birth_date"], ["first_name", "last_name"]], PLAIN_THRESHOLD)
     return spark.createDataFrame(clusters).select("record_id", "source", F.col("cluster_id").alias("person_id"),
                                                   F.lit("probabilistic").alias("match_method"))
 
@@ -174,12 +182,7 @@ def plain_splink_febrl4(a, b, settings):
         "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in prob.blocking_rules],
         "additional_columns_to_retain": ["source"],
     }, log_level=logging.WARNING)
-    linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)
-    for rule in prob.em_blocking_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*rule))
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, prob.threshold_match_probability).as_pandas_dataframe()
-    clusters = clusters[["record_id", "source", "cluster_id"]].astype(str)
+    clusters = trained_clusters(linker, prob.u_max_pairs, prob.em_blocking_rules, prob.threshold_match_probability)
     return clusters.rename(columns={"cluster_id": "person_id"}).assign(match_method="probabilistic")
 
 

@@ -65,11 +65,16 @@ def pairwise_quality(pairs: DataFrame) -> DataFrame:
     )
 
 
-def cluster_quality(xref: DataFrame, truth: DataFrame) -> DataFrame:
-    """Persons split over several clusters and clusters merging several persons."""
-    both = xref.select("record_id", "person_id").join(
+def _with_true_person(xref: DataFrame, truth: DataFrame) -> DataFrame:
+    """record_id, person_id (predicted), true_person_id of every record both sides know."""
+    return xref.select("record_id", "person_id").join(
         truth.select("record_id", F.col("person_id").alias("true_person_id")), on="record_id", how="inner"
     )
+
+
+def cluster_quality(xref: DataFrame, truth: DataFrame) -> DataFrame:
+    """Persons split over several clusters and clusters merging several persons."""
+    both = _with_true_person(xref, truth)
     split = both.groupBy("true_person_id").agg(F.countDistinct("person_id").alias("n")).filter("n > 1").count()
     merged = both.groupBy("person_id").agg(F.countDistinct("true_person_id").alias("n")).filter("n > 1").count()
     spark = xref.sparkSession
@@ -84,9 +89,7 @@ def lookalike_quality(xref: DataFrame, truth: DataFrame, lookalikes: DataFrame) 
     records, and how many of them ended up in one predicted person (none should).
 
     truth: record_id, person_id (true); lookalikes: person_id, lookalike_of, lookalike_kind (the generator's)."""
-    placed = xref.select("record_id", "person_id").join(
-        truth.select("record_id", F.col("person_id").alias("true_person_id")), on="record_id", how="inner"
-    ).select("true_person_id", "person_id").distinct()
+    placed = _with_true_person(xref, truth).select("true_person_id", "person_id").distinct()
     pairs = lookalikes.where(F.col("lookalike_of").isNotNull()).select(
         "lookalike_kind", F.col("person_id").cast("string").alias("a"), F.col("lookalike_of").cast("string").alias("b")
     )
@@ -111,9 +114,7 @@ def error_kind_quality(xref: DataFrame, truth: DataFrame, errors: DataFrame) -> 
     person's records, with at least one of those.
 
     truth: record_id, person_id (true); errors: record_id, error_kind."""
-    both = xref.select("record_id", "person_id").join(
-        truth.select("record_id", F.col("person_id").alias("true_person_id")), on="record_id", how="inner"
-    )
+    both = _with_true_person(xref, truth)
     together = both.groupBy("true_person_id", "person_id").agg(F.count("*").alias("together"))
     best = together.groupBy("true_person_id").agg(F.max("together").alias("best"), F.sum("together").alias("records"))
     placed = both.join(together, ["true_person_id", "person_id"]).join(best, "true_person_id").where("records > 1").select(

@@ -74,6 +74,10 @@ class Probabilistic(_Strict):
                           "if the ID's candidate also agrees (positive weight) on this comparison; omitted: always reviewed"
     )
 
+    @property
+    def link_only(self) -> bool:
+        return self.link_type == "link_only"
+
 
 class LinkageSettings(_Strict):
     spine: str

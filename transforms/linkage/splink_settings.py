@@ -41,8 +41,7 @@ def splink_settings(settings: LinkageSettings) -> dict[str, Any]:
 
 
 def blocking_rules_sql(settings: LinkageSettings) -> list[str]:
-    link_only = settings.probabilistic.link_type == "link_only"
-    return [blocking_rule_sql(keys, link_only) for keys in settings.probabilistic.blocking_rules]
+    return [blocking_rule_sql(keys, settings.probabilistic.link_only) for keys in settings.probabilistic.blocking_rules]
 
 
 def level_labels(settings: LinkageSettings) -> dict[str, dict[int, str]]:
