@@ -68,8 +68,9 @@ def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | 
         F.max(named.cast("int")).alias("_any_by_id"),
         F.max(F.when(F.col("_rank") == 1, named)).alias("_best_settled"),
     )
-    settled = F.lit(id_agrees_on is not None) & F.coalesce(F.col("_best_settled"), F.lit(False))
-    close = (F.col("_best") - F.col("_second") <= margin) & ~settled
+    close = F.col("_best") - F.col("_second") <= margin
+    if id_agrees_on is not None:
+        close = close & ~F.coalesce(F.col("_best_settled"), F.lit(False))
     id_against_rest = (F.col("_any_by_id") == 1) & ~F.col("_best_by_id")
     return per_record.filter((F.col("_n") >= 2) & (close | id_against_rest)).select("record_id")
 
