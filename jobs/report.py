@@ -67,18 +67,19 @@ def dimensions_sql(source: str) -> str:
 
 
 def exclusion_sql(source: str) -> str:
-    """Per province and program: target poor, those not reached, and the exclusion rate in percent.
+    """Per province and program: the eligible BMN-poor (conf/indicators.yaml programs), those not reached,
+    the exclusion rate over the eligible and the inclusion rate (surveyed recipients not eligible), in percent.
 
     The published figures have one program (the welfare card) and count BMN-poor persons who are not
-    verified card holders; gold has every program.
+    verified card holders (every age: TPMAP publishes no age split); gold has every program.
     """
     if source == "gold":
-        return ("SELECT area_code, program, target_poor, target_poor_not_reached AS not_reached, "
-                "100 * target_poor_not_reached / target_poor AS exclusion_rate FROM public.welfare_coverage "
-                "WHERE level = 'province' ORDER BY area_code, program")
-    return ("SELECT province_code AS area_code, 'welfare_card' AS program, poor_jpt_cnt AS target_poor, "
+        return ("SELECT area_code, program, eligible_poor, eligible_poor_not_reached AS not_reached, "
+                "100 * eligible_poor_exclusion_rate AS exclusion_rate, 100 * inclusion_error_rate AS inclusion_rate "
+                "FROM public.welfare_coverage WHERE level = 'province' ORDER BY area_code, program")
+    return ("SELECT province_code AS area_code, 'welfare_card' AS program, poor_jpt_cnt AS eligible_poor, "
             "poor_jpt_cnt - poor_jpt_mofval_cnt AS not_reached, "
-            "100 * (poor_jpt_cnt - poor_jpt_mofval_cnt) / poor_jpt_cnt AS exclusion_rate "
+            "100 * (poor_jpt_cnt - poor_jpt_mofval_cnt) / poor_jpt_cnt AS exclusion_rate, NULL AS inclusion_rate "
             "FROM ref.tpmap2561_province ORDER BY area_code")
 
 
@@ -169,8 +170,8 @@ def exclusion_chart(exclusion: pd.DataFrame):
     for program, rows in exclusion.groupby("program"):
         ax.plot(rows["area_code"], rows["exclusion_rate"], marker="o", linestyle="none", label=program)
     ax.set_xlabel("province code")
-    ax.set_ylabel("% of target poor not reached")
-    ax.set_title("Welfare exclusion by province")
+    ax.set_ylabel("% of eligible BMN-poor not reached")
+    ax.set_title("Welfare exclusion of the eligible poor by province (eligibility: conf/indicators.yaml programs)")
     ax.tick_params(axis="x", labelrotation=90, labelsize=6)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -199,7 +200,7 @@ def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> 
     tables = (
         "<h2>Provinces with the highest target-poor rate</h2>" + top.to_html(index=False, float_format="%.2f", na_rep="-")
         + f"<h2>Districts of province {province}</h2>" + frames["districts"].to_html(index=False, float_format="%.2f", na_rep="-")
-        + "<h2>Welfare exclusion by province and program</h2>" + frames["exclusion"].to_html(index=False, float_format="%.2f", na_rep="-")
+        + "<h2>Welfare exclusion of the eligible poor, and inclusion of the not eligible, by province and program</h2>" + frames["exclusion"].to_html(index=False, float_format="%.2f", na_rep="-")
     )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>TPMAP report</title>'

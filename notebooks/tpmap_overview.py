@@ -65,7 +65,9 @@ dimensions_chart(frames["dimensions"])
 
 # %% [markdown]
 # ## Welfare exclusion by province
-# Share of the target poor that a program does not reach.
+# Share of the BMN-poor eligible for a program (its rule in `conf/indicators.yaml`, `programs`: a child
+# grant is for children under six in poor households, the old-age allowance for persons 60+, ...) that
+# the program does not reach; `inclusion_rate` is the share of surveyed recipients who are not eligible.
 
 # %%
 exclusion_chart(frames["exclusion"])

@@ -32,6 +32,10 @@ def _write(tmp_path, mutate):
     (lambda raw: raw["alkire_foster"].update(k=0), "alkire_foster.k"),
     (lambda raw: raw["alkire_foster"].update(weights={1: 1.0}), "one weight per indicator"),
     (lambda raw: raw["indicators"][0]["deprived"].update(op="between"), "indicators.0"),
+    (lambda raw: raw["programs"]["elderly_allowance"]["eligible"].update(field="income"), "unknown field(s) income"),
+    (lambda raw: raw["programs"].pop("child_grant"), "no eligibility rule for child_grant"),
+    (lambda raw: raw["programs"].update(rice_grant=raw["programs"]["child_grant"]), "programs.rice_grant"),
+    (lambda raw: raw["programs"]["welfare_card"].pop("source"), "programs.welfare_card.source"),
 ])
 def test_bad_catalogue_names_file_key_and_reason(tmp_path, mutate, message):
     path = _write(tmp_path, mutate)

@@ -54,6 +54,20 @@ def test_country_coverage_by_hand(spark, gold, world, program, records):
     assert got["target_poor_not_reached"] == len(target - recipients)
     assert got["recipients_not_poor"] == len((recipients & surveyed) - poor)
     assert got["recipients_not_surveyed"] == len(recipients - surveyed)
+    eligible = {p for p in surveyed if _eligible(program, world, p, p in poor)}
+    assert got["eligible_poor"] == len(eligible & poor) > 0
+    assert got["eligible_poor_not_reached"] == len((eligible & poor) - recipients)
+    assert got["eligible_target_poor_reached"] == len(eligible & target & recipients)
+    assert got["recipients_not_eligible"] == len((recipients & surveyed) - eligible)
+
+
+def _eligible(program, world, person_id, poor):
+    """The programs' rules (conf/indicators.yaml) written again: age on 2018-06-30 from the birth date."""
+    member = next(m for m in world["members"] if m.get("_person_id") == person_id)
+    born, on = member["birth_date"], (2018, 6, 30)
+    age = on[0] - born.year - (on[1:] < (born.month, born.day))
+    return {"welfare_card": age >= 18 and poor, "elderly_allowance": age >= 60,
+            "disability_allowance": bool(member["disabled"]), "child_grant": age <= 5 and poor}[program]
 
 
 def test_coverage_levels_add_up(spark, gold):

@@ -54,5 +54,5 @@ def build_gold(
         inputs["persons"], xref, inputs["mof_welfare"], inputs["dla_elderly"], inputs["dep_disability"],
         inputs["dcy_child_grant"], catalogue.welfare_card_monthly_baht, catalogue.as_of_date, catalogue.age_bands,
     ))
-    cover = coverage.aggregate_coverage(coverage.coverage_facts(programs, coverage.person_survey_status(people)))
+    cover = coverage.aggregate_coverage(coverage.coverage_facts(programs, coverage.person_survey_status(people), catalogue.programs))
     return GoldTables(hh, people, programs.withColumn("person_key", hmac_sha256(F.col("person_id"), secret)), area, cover)

@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "is_true", "is_false", "is_null"]
 LEVELS = ("country", "province", "district", "subdistrict", "village")
+PROGRAMS = ("welfare_card", "elderly_allowance", "disability_allowance", "child_grant")
+Program = Literal["welfare_card", "elderly_allowance", "disability_allowance", "child_grant"]
+# What an eligibility rule may read: per person, in gold's welfare coverage facts.
+ELIGIBILITY_FIELDS = ("age", "is_disabled", "is_poor", "is_target_poor", "surveyed")
 
 
 class _Strict(BaseModel):
@@ -49,6 +53,28 @@ class Population(_Strict):
     age_max: int | None = Field(default=None, ge=0)
     require: list[Condition] = Field(default_factory=list)
     exclude: list[Condition] = Field(default_factory=list)
+
+
+def condition_fields(cond: "Condition") -> set[str]:
+    """Every field a condition reads."""
+    if isinstance(cond, AnyOf):
+        return set().union(*(condition_fields(c) for c in cond.any))
+    if isinstance(cond, AllOf):
+        return set().union(*(condition_fields(c) for c in cond.all))
+    return {cond.field} if isinstance(cond.field, str) else set(cond.field)
+
+
+class ProgramRule(_Strict):
+    label: str
+    source: str = Field(min_length=1, description="The published rule this eligibility follows, and where it is published")
+    eligible: Condition = Field(description=f"Who the program is for, over the person fields {', '.join(ELIGIBILITY_FIELDS)}")
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> "ProgramRule":
+        unknown = sorted(condition_fields(self.eligible) - set(ELIGIBILITY_FIELDS))
+        if unknown:
+            raise ValueError(f"eligibility reads unknown field(s) {', '.join(unknown)}; known: {', '.join(ELIGIBILITY_FIELDS)}")
+        return self
 
 
 class Dimension(_Strict):
@@ -104,6 +130,7 @@ class IndicatorCatalogue(_Strict):
     as_of_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     welfare_card_monthly_baht: int = Field(ge=0)
     age_bands: list[int] = Field(min_length=1)
+    programs: dict[Program, ProgramRule]
 
     @model_validator(mode="after")
     def _consistent(self) -> "IndicatorCatalogue":
@@ -124,6 +151,9 @@ class IndicatorCatalogue(_Strict):
                 raise ValueError("alkire_foster.weights must sum to 1")
         if self.age_bands != sorted(set(self.age_bands)) or self.age_bands[0] != 0:
             raise ValueError("age_bands must start at 0 and increase")
+        missing = [p for p in PROGRAMS if p not in self.programs]
+        if missing:
+            raise ValueError(f"programs: no eligibility rule for {', '.join(missing)}")
         return self
 
     @property

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from transforms.gold.catalogue import PROGRAMS
 from transforms.gold.deprivation import AREA_CODES
-
-PROGRAMS = ("welfare_card", "elderly_allowance", "disability_allowance", "child_grant")
 
 
 def person_ids(records: DataFrame, xref: DataFrame) -> DataFrame:

@@ -8,8 +8,11 @@ hidden is decided by transforms.gold.disclosure, on both tables together:
 - every count column of area_indicators is a unit of its own;
 - in welfare_coverage, target_poor is the same number in the rows of every program, and
   target_poor = target_poor_reached + target_poor_not_reached in each row: so an area's target_poor and
-  the reached / not reached counts of all programs are one unit (hidden together);
-- recipients, recipients_not_poor and recipients_not_surveyed are a unit per program.
+  the reached / not reached counts of all programs are one unit (hidden together), with the eligible
+  poor and eligible target poor counts (their own identities, and equalities the programs' rules make);
+- recipients and its not-poor, not-surveyed and not-eligible counts are a unit per program.
+A unit's lead (target_poor, recipients) is counted as at least 1 in a hidden row, which is conservative
+where it is 0 (an area with eligible poor but no target poor).
 
 Pure: pandas in, pandas out.
 """
@@ -21,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from transforms.gold.catalogue import PROGRAMS
 from transforms.gold.disclosure import AREA_CODES, LEVELS, AreaTree, Unit, primary, protect, single
 
-PROGRAMS = ("welfare_card", "elderly_allowance", "disability_allowance", "child_grant")
 # Ratios hidden when a count they are made of is hidden (num / den gives a count back from the other).
 AREA_RATIOS = {
     "jpt_mofval_pov_rate": ("poor_jpt_mofval_cnt", "housemember_cnt"),
@@ -31,12 +34,30 @@ AREA_RATIOS = {
     "af_a": ("af_poor_persons",),
     "af_m0": ("af_poor_persons", "housemember_cnt"),
 }
-COVERAGE_RATIOS = {"exclusion_error_rate": ("target_poor_not_reached", "target_poor")}
-COVERAGE_TIED = ("target_poor", "target_poor_reached", "target_poor_not_reached")
-COVERAGE_OWN = ("recipients", "recipients_not_poor", "recipients_not_surveyed")
+COVERAGE_RATIOS = {
+    "exclusion_error_rate": ("target_poor_not_reached", "target_poor"),
+    "eligible_poor_exclusion_rate": ("eligible_poor_not_reached", "eligible_poor"),
+    "eligible_target_poor_exclusion_rate": ("eligible_target_poor_not_reached", "eligible_target_poor"),
+    "inclusion_error_rate": ("recipients_not_eligible", "recipients", "recipients_not_surveyed"),
+}
+# Tied to target_poor: by identity in the row (total = reached + not reached), and the eligible counts because
+# some equal a target-poor count by the programs' rules (the card's eligible poor reached are its adult target
+# poor): hidden together, no published cell fills another in.
+COVERAGE_TIED = (
+    "target_poor", "target_poor_reached", "target_poor_not_reached",
+    "eligible_poor", "eligible_poor_reached", "eligible_poor_not_reached",
+    "eligible_target_poor", "eligible_target_poor_reached", "eligible_target_poor_not_reached",
+)
+COVERAGE_OWN = ("recipients", "recipients_not_poor", "recipients_not_surveyed", "recipients_not_eligible")
 COVERAGE_COUNTS = COVERAGE_TIED + COVERAGE_OWN
-# What anyone may assume about a hidden cell: at least 1, except the non-lead columns of a unit, which may be 0.
-HIDDEN_LOWER_BOUND = {"target_poor_reached": 0, "target_poor_not_reached": 0, "recipients_not_poor": 0, "recipients_not_surveyed": 0}
+# Row identities of each program: total = parts.
+COVERAGE_IDENTITIES = (
+    ("target_poor", ("target_poor_reached", "target_poor_not_reached")),
+    ("eligible_poor", ("eligible_poor_reached", "eligible_poor_not_reached")),
+    ("eligible_target_poor", ("eligible_target_poor_reached", "eligible_target_poor_not_reached")),
+)
+# What anyone may assume about a hidden cell: at least 1 for a unit's lead, else 0.
+HIDDEN_LOWER_BOUND = {c: 0 for c in COVERAGE_COUNTS if c not in ("target_poor", "recipients")}
 
 
 @dataclass
@@ -172,7 +193,7 @@ def recoverable(area: pd.DataFrame, coverage: pd.DataFrame, zeros: bool = False)
             published[_cov(column, program)] = np.zeros(tree.size)
             published[_cov(column, program)][rows] = part[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     lower = {_cov(c, p): HIDDEN_LOWER_BOUND.get(c, 1) for p in PROGRAMS for c in COVERAGE_COUNTS}
-    identities = [(_cov("target_poor", p), [_cov("target_poor_reached", p), _cov("target_poor_not_reached", p)]) for p in PROGRAMS]
+    identities = [(_cov(total, p), [_cov(c, p) for c in parts]) for p in PROGRAMS for total, parts in COVERAGE_IDENTITIES]
     values: dict[str, np.ndarray] = {}
     found = recover(tree, published, lower, identities, [[_cov("target_poor", p) for p in PROGRAMS]], values)
     level = np.array([LEVELS[d] for d in tree.depth])
