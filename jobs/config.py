@@ -13,18 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from transforms.conf import CONF_DIR, PROJECT_ROOT, ConfigError  # noqa: F401  (re-exported: jobs import them from here)
+from transforms.conf import Strict, read_yaml, validated
 
 DEV_PSEUDONYM_SECRET = "tpmap-local-development-secret-do-not-use-in-production"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SparkSettings(_Strict):
+class SparkSettings(Strict):
     master: str = Field(description="Spark master when not launched by spark-submit")
     driver_memory: str = Field(description="Driver JVM heap, e.g. 8g (local mode runs executors in the driver)")
     shuffle_partitions: int = Field(gt=0, description="spark.sql.shuffle.partitions")
@@ -32,7 +29,7 @@ class SparkSettings(_Strict):
     extra: dict[str, str] = Field(default_factory=dict, description="Any other Spark settings")
 
 
-class JarSettings(_Strict):
+class JarSettings(Strict):
     packages: list[str] = Field(description="Maven coordinates resolved by Ivy on first start")
     ivy_cache: str = Field(description="Ivy cache folder, reused by every later start")
     local_dir: str | None = Field(
@@ -41,7 +38,7 @@ class JarSettings(_Strict):
     )
 
 
-class PathSettings(_Strict):
+class PathSettings(Strict):
     root: str = Field(description="Base of the relative paths below")
     warehouse: str
     metastore: str
@@ -72,7 +69,7 @@ class PathSettings(_Strict):
 LOCAL_ENV = "local"  # the only environment that may fall back to the development secret
 
 
-class SecretSettings(_Strict):
+class SecretSettings(Strict):
     pseudonym_secret_env: str = Field(description="Environment variable holding the HMAC key for gold pseudonyms")
 
     @model_validator(mode="before")
@@ -86,12 +83,12 @@ class SecretSettings(_Strict):
 Layer = Literal["bronze", "silver", "gold", "public", "ops", "ref"]
 
 
-class LayerRetention(_Strict):
+class LayerRetention(Strict):
     log_days: int = Field(default=30, ge=0, description="delta.logRetentionDuration: how long table history (the log) is kept")
     deleted_file_days: int = Field(default=7, ge=0, description="delta.deletedFileRetentionDuration: how long files no longer in the table are kept before VACUUM removes them")
 
 
-class RetentionSettings(_Strict):
+class RetentionSettings(Strict):
     """Delta history retention per layer (database); `python -m jobs vacuum` applies it."""
 
     bronze: LayerRetention = Field(default_factory=LayerRetention)
@@ -105,12 +102,12 @@ class RetentionSettings(_Strict):
         return getattr(self, layer)
 
 
-class RunAllSettings(_Strict):
+class RunAllSettings(Strict):
     scale: float = Field(gt=0, description="Synthetic population scale used by run-all's generate stage")
     seed: int = Field(ge=0)
 
 
-class CatalogSettings(_Strict):
+class CatalogSettings(Strict):
     """Where the Hive-style catalog lives. embedded: Derby inside the Spark process (paths.metastore; one
     process at a time); server: a metastore database served to many processes (scripts/metastore.sh starts
     Derby's network server); hive: an existing Hive metastore service."""
@@ -128,7 +125,7 @@ class CatalogSettings(_Strict):
         return self
 
 
-class AppConfig(_Strict):
+class AppConfig(Strict):
     env: str
     spark: SparkSettings
     jars: JarSettings
@@ -197,25 +194,11 @@ def load_config(env: str, conf_dir: Path = CONF_DIR, environ: dict[str, str] | N
         raise ConfigError(
             f"unknown environment {env!r}: there is no {path} (known: {', '.join(known_environments(conf_dir)) or 'none'})"
         )
-    raw = _read_yaml(path)
-    raw = _with_catalog_override(_with_path_overrides(raw, environ), environ)
-    try:
-        config = AppConfig.model_validate(raw)
-    except ValidationError as err:
-        raise ConfigError(describe_validation_error(path, err)) from None
+    raw = _with_catalog_override(_with_path_overrides(read_yaml(path, "configuration"), environ), environ)
+    config = validated(path, raw, AppConfig, "configuration")
     if config.env != env:
         raise ConfigError(f"{path}: env: says {config.env!r} but the file is for environment {env!r}")
     return config
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys, found {type(data).__name__}")
-    return data
 
 
 def _with_path_overrides(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
@@ -237,15 +220,3 @@ def _with_catalog_override(raw: dict[str, Any], environ: dict[str, str]) -> dict
     if environ.get("TPMAP_METASTORE_URI"):
         return {**raw, "catalog": {"kind": "hive", "uri": environ["TPMAP_METASTORE_URI"]}}
     return raw
-
-
-def describe_validation_error(path: Path, err: ValidationError, what: str = "configuration") -> str:
-    """One line per problem: the dotted key and the reason, under the file's name."""
-    lines = [f"{path}: invalid {what}"]
-    for problem in err.errors():
-        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-        reason = "missing key" if problem["type"] == "missing" else problem["msg"]
-        if problem["type"] == "extra_forbidden":
-            reason = f"unknown key (not part of the {what} model)"
-        lines.append(f"  {key}: {reason}")
-    return "\n".join(lines)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from jobs.config import CONF_DIR, ConfigError, describe_validation_error
+from jobs.config import CONF_DIR, ConfigError
+from transforms.conf import Strict, load
 
 SOURCES_DIR = CONF_DIR / "sources"
 
@@ -31,11 +31,7 @@ DEFAULT_MAX_FIELD_CHARS = 4000
 PARQUET_TYPES = ("string", "int", "bigint", "double", "boolean", "date", "timestamp")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ColumnContract(_Strict):
+class ColumnContract(Strict):
     name: str = Field(min_length=1, description="Column (CSV header / JSON key / Parquet field) name")
     description: str = Field(min_length=1, description="What the column holds; becomes the bronze column comment")
     required: bool = Field(default=False, description="A row without a value here is quarantined (missing_required)")
@@ -45,7 +41,7 @@ class ColumnContract(_Strict):
     )
 
 
-class SourceContract(_Strict):
+class SourceContract(Strict):
     source: str = Field(description="Source name: the landing folder and the bronze table name")
     description: str = Field(min_length=1)
     format: Literal["csv", "jsonl", "parquet"]
@@ -107,16 +103,7 @@ class SourceContract(_Strict):
 
 def load_contract(path: Path) -> SourceContract:
     """Read and validate one contract file; raise ConfigError naming the file, key and reason."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read the contract: {err}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys")
-    try:
-        contract = SourceContract.model_validate(raw)
-    except ValidationError as err:
-        raise ConfigError(describe_validation_error(path, err, "source contract")) from None
+    contract = load(path, SourceContract, "source contract")
     if contract.source != path.stem:
         raise ConfigError(f"{path}: source: says {contract.source!r} but the file is named for {path.stem!r}")
     return contract

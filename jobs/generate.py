@@ -14,8 +14,6 @@ import time
 import uuid
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -24,6 +22,7 @@ from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
 from jobs.runs import JobRun
 from jobs.spark import Kept
+from transforms.conf import load
 from transforms.generator import sources as src
 from transforms.generator import build as world_build
 from transforms.generator.build import PERSON_COLUMNS, PERSON_EXTRA
@@ -44,14 +43,7 @@ HEADERS = {
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        settings = GeneratorSettings.model_validate(raw)
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read: {err}") from err
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
-        raise ConfigError(f"{path}: {problems}") from err
+    settings = load(path, GeneratorSettings, "generator settings")
     unknown = sorted(set(settings.sources) - set(SOURCES)) + ([settings.redelivery.source] if settings.redelivery.source not in SOURCES else [])
     if unknown:
         raise ConfigError(f"{path}: sources: unknown source(s) {unknown}; known: {list(SOURCES)}")

@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -23,6 +21,7 @@ from jobs.reference import published_comment
 from jobs.runs import JobRun
 from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, share_database
+from transforms.conf import load
 from transforms.gold import areas, coverage, deprivation, privacy
 from transforms.gold.build import GoldTables, build_gold
 from transforms.gold.catalogue import IndicatorCatalogue
@@ -45,19 +44,7 @@ REF_AREAS = ("ref.province", "ref.district", "ref.subdistrict", "ref.village")
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> IndicatorCatalogue:
     """Read and validate the indicator catalogue; ConfigError names the file, key and reason."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read the indicator catalogue: {err}") from None
-    try:
-        return IndicatorCatalogue.model_validate(raw)
-    except ValidationError as err:
-        lines = [f"{path}: invalid indicator catalogue"]
-        for problem in err.errors():
-            key = ".".join(str(p) for p in problem["loc"]) or "(top level)"
-            reason = {"extra_forbidden": "unknown key (not part of the catalogue model)", "missing": "missing key"}.get(problem["type"], problem["msg"])
-            lines.append(f"  {key}: {reason}")
-        raise ConfigError("\n".join(lines)) from None
+    return load(Path(path), IndicatorCatalogue, "indicator catalogue")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,9 +14,7 @@ from datetime import datetime, timezone
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
 from delta.tables import DeltaTable
-from pydantic import ValidationError
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -26,6 +24,7 @@ from jobs.console import say
 from jobs.spark import Kept
 from jobs.runs import JobRun, release_plans
 from jobs.tables import ensure_databases, save_table, table_exists
+from transforms.conf import load
 from transforms.silver.merge import quality_counts, with_merge_roles
 from transforms.silver.pipeline import HOUSEHOLD_COMMENTS, PERSON_SOURCES, standardize_households, standardize_persons
 from transforms.silver.settings import StandardizeSettings
@@ -74,21 +73,7 @@ QUALITY_COMMENTS = {
 
 def load_settings(path: Path = SETTINGS_FILE) -> StandardizeSettings:
     """conf/standardize.yaml as a validated model; ConfigError names the file, key and reason."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err}") from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    try:
-        return StandardizeSettings.model_validate(raw)
-    except ValidationError as err:
-        problems = [
-            f"  {'.'.join(str(p) for p in e['loc']) or '(top level)'}: "
-            f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
-            for e in err.errors()
-        ]
-        raise ConfigError("\n".join([f"{path}: invalid configuration", *problems])) from None
+    return load(path, StandardizeSettings, "standardize settings")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

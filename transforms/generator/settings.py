@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from transforms.conf import Strict
 
 SOURCES = ("dopa_registry", "cdd_bmn", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
 
@@ -14,11 +16,7 @@ NameKind = Literal["tone_mark", "lookalike", "glued_title", "stray_space", "zero
 DateKind = Literal["be_as_ce", "ce_as_be", "day_month_swap", "year_only", "two_digit_year"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Lookalikes(_Strict):
+class Lookalikes(Strict):
     """Different people built to look alike (issue 20): what linkage must never merge. Default: none."""
 
     twins: float = Field(0.0, ge=0, le=1, description="Children listed right after a sibling of the same relation who are that sibling's twin")
@@ -27,7 +25,7 @@ class Lookalikes(_Strict):
     family_phone: float = Field(0.0, ge=0, le=1, description="Households whose members aged 15+ all give one phone")
 
 
-class WorldSettings(_Strict):
+class WorldSettings(Strict):
     registry_persons: int = Field(gt=0, description="Civil-registry persons at scale 1 (survey + not surveyed)")
     bangkok_persons: int = Field(ge=0, description="Bangkok residents at scale 1 (not surveyed)")
     bangkok_household_size: float = Field(gt=1)
@@ -45,14 +43,14 @@ class WorldSettings(_Strict):
     lookalikes: Lookalikes = Field(default_factory=Lookalikes)
 
 
-class BrokenRows(_Strict):
+class BrokenRows(Strict):
     wrong_column_count: int = Field(0, ge=0)
     bad_encoding: int = Field(0, ge=0)
     invalid_json: int = Field(0, ge=0)
     truncated_last_line: bool = False
 
 
-class SourceSettings(_Strict):
+class SourceSettings(Strict):
     pid: dict[PidKind, float] = Field(default_factory=dict, description="Error kinds of the ID and their rates")
     first_name: dict[NameKind, float] = Field(default_factory=dict, description="swapped_names: first name and surname exchanged")
     last_name: dict[NameKind, float] = Field(default_factory=dict, description="as first_name; changed = married surname")
@@ -77,12 +75,12 @@ class SourceSettings(_Strict):
         return self.model_copy(update=fields)
 
 
-class Redelivery(_Strict):
+class Redelivery(Strict):
     source: str
     delivery: str
 
 
-class GeneratorSettings(_Strict):
+class GeneratorSettings(Strict):
     delivery: str
     redelivery: Redelivery
     rows_per_file: int = Field(gt=0)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from transforms.conf import Strict
 
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "is_true", "is_false", "is_null"]
 LEVELS = ("country", "province", "district", "subdistrict", "village")
@@ -14,11 +16,7 @@ Program = Literal["welfare_card", "elderly_allowance", "disability_allowance", "
 ELIGIBILITY_FIELDS = ("age", "is_disabled", "is_poor", "is_target_poor", "surveyed")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Comparison(_Strict):
+class Comparison(Strict):
     field: str | list[str] = Field(description="A member/household field, or fields summed (missing = 0)")
     op: Op
     value: float | int | str | list[str] | None = None
@@ -35,11 +33,11 @@ class Comparison(_Strict):
         return self
 
 
-class AnyOf(_Strict):
+class AnyOf(Strict):
     any: list["Condition"] = Field(min_length=1)
 
 
-class AllOf(_Strict):
+class AllOf(Strict):
     all: list["Condition"] = Field(min_length=1)
 
 
@@ -48,7 +46,7 @@ AnyOf.model_rebuild()
 AllOf.model_rebuild()
 
 
-class Population(_Strict):
+class Population(Strict):
     age_min: int | None = Field(default=None, ge=0)
     age_max: int | None = Field(default=None, ge=0)
     require: list[Condition] = Field(default_factory=list)
@@ -64,7 +62,7 @@ def condition_fields(cond: "Condition") -> set[str]:
     return {cond.field} if isinstance(cond.field, str) else set(cond.field)
 
 
-class ProgramRule(_Strict):
+class ProgramRule(Strict):
     label: str
     source: str = Field(min_length=1, description="The published rule this eligibility follows, and where it is published")
     eligible: Condition = Field(description=f"Who the program is for, over the person fields {', '.join(ELIGIBILITY_FIELDS)}")
@@ -77,12 +75,12 @@ class ProgramRule(_Strict):
         return self
 
 
-class Dimension(_Strict):
+class Dimension(Strict):
     name_th: str
     name_en: str
 
 
-class Indicator(_Strict):
+class Indicator(Strict):
     number: int = Field(ge=1, le=31, description="BMN indicator number")
     dimension: str
     label: str
@@ -111,17 +109,17 @@ class Indicator(_Strict):
         return self
 
 
-class AlkireFoster(_Strict):
+class AlkireFoster(Strict):
     k: float = Field(gt=0, le=1, description="Poverty cutoff on the weighted deprivation score")
     weights: dict[int, float] | None = Field(default=None, description="Per indicator number; null = nested equal")
 
 
-class Suppression(_Strict):
+class Suppression(Strict):
     threshold: int = Field(ge=2, description="Counts 1 .. threshold-1 are hidden in the published tables, at every level")
     k_anonymity: int = Field(default=5, ge=2, description="Smallest group of persons sharing sex, age band and area in a person-grain table")
 
 
-class IndicatorCatalogue(_Strict):
+class IndicatorCatalogue(Strict):
     dimensions: dict[str, Dimension] = Field(min_length=1)
     indicators: list[Indicator] = Field(min_length=1)
     elderly_age_min: int = Field(ge=0)

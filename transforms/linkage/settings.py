@@ -5,16 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from transforms.conf import CONF_DIR, ConfigError
+from transforms.conf import CONF_DIR, Strict, load
 
 SETTINGS_FILE = CONF_DIR / "linkage.yaml"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Strict(Strict):
+    model_config = ConfigDict(populate_by_name=True)  # merged with Strict's: forbid, frozen
 
 
 class Level(_Strict):
@@ -127,16 +126,4 @@ class LinkageSettings(_Strict):
 
 def load_linkage_settings(path: Path = SETTINGS_FILE) -> LinkageSettings:
     """Read and validate the linkage YAML; errors name the file, the key and the reason."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"{path}: cannot read linkage settings: {err}") from err
-    try:
-        return LinkageSettings.model_validate(raw or {})
-    except ValidationError as err:
-        lines = [f"{path}: invalid linkage settings"]
-        for problem in err.errors():
-            key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
-            reason = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
-            lines.append(f"  {key}: {reason}")
-        raise ConfigError("\n".join(lines)) from err
+    return load(path, LinkageSettings, "linkage settings")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from transforms.conf import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BirthYears(_Strict):
+class BirthYears(Strict):
     min_ce: int = Field(ge=1800, le=2100)
     max_ce: int = Field(ge=1800, le=2100)
 
@@ -22,7 +20,7 @@ class BirthYears(_Strict):
         return self
 
 
-class StandardizeSettings(_Strict):
+class StandardizeSettings(Strict):
     titles: dict[str, list[str]] = Field(min_length=1)
     birth_years: BirthYears
     phonetic_engine: Literal["lk82", "udom83", "metasound"]
