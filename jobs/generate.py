@@ -7,6 +7,7 @@ Reads the ref.* tables (load them with the `reference` job first). Rates: conf/g
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
+from jobs.contracts import SourceContract, load_contracts
 from jobs.runs import JobRun
 from jobs.spark import Kept
 from transforms.conf import load
@@ -32,14 +34,6 @@ from transforms.generator.settings import SOURCES, GeneratorSettings
 DESCRIPTION = "Generate the synthetic Thailand: agency deliveries in the landing zone and the truth key"
 SETTINGS_FILE = CONF_DIR / "generator.yaml"
 INDICATORS = world.INDICATORS
-EXTENSIONS = {"dopa_registry": "csv", "cdd_bmn": "jsonl", "mof_welfare": "csv", "dla_elderly": "csv", "dep_disability": "jsonl", "dcy_child_grant": "parquet"}
-CSV_ENCODING = {"dopa_registry": "x-windows-874", "mof_welfare": "UTF-8", "dla_elderly": "UTF-8"}
-PYTHON_ENCODING = {"dopa_registry": "cp874", "mof_welfare": "utf-8-sig", "dla_elderly": "utf-8-sig"}
-HEADERS = {
-    "dopa_registry": "pid,title,first_name,last_name,sex,birth_date,house_code,village_code,subdistrict_code,district_code,province_code,status",
-    "mof_welfare": "application_no,pid,title,first_name,last_name,birth_date,phone,house_no,village_code,subdistrict_code,district_code,province_code,declared_income,status,registered_date",
-    "dla_elderly": "recipient_no,pid,title,first_name,last_name,birth_date,local_office_code,subdistrict_code,district_code,province_code,monthly_amount,paid_month,",
-}
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
@@ -213,6 +207,17 @@ def build_delivery(source: str, everyone: DataFrame, households: DataFrame, memb
     return builder(everyone, rates, seed, keep=keep)
 
 
+@functools.cache
+def contract(source: str) -> SourceContract:
+    """The landing contract a source's files are written to (conf/sources/<source>.yaml): format,
+    encoding, delimiter, header."""
+    return load_contracts()[source]
+
+
+def _header_line(c: SourceContract) -> str:
+    return c.delimiter.join(c.column_names) + (c.delimiter if c.trailing_empty_column else "")
+
+
 def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
     """Deterministic split into files (hash of the record key) and order inside each file."""
     return rows.repartition(files, F.pmod(F.xxhash64(key), F.lit(files))).sortWithinPartitions(key)
@@ -221,17 +226,17 @@ def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
 def _write_parts(source: str, rows: DataFrame, scratch: Path, files: int) -> list[Path]:
     """Write the rows with Spark into a scratch folder; return the part files in order."""
     out = scratch / f"{source}-parts"
-    ext = EXTENSIONS[source]
-    if ext == "csv":
+    c = contract(source)
+    if c.format == "csv":
         first = rows.columns[0]
         _partitioned(rows, first, files).write.options(
-            header=False, encoding=CSV_ENCODING[source], quote='"', escape='"', ignoreLeadingWhiteSpace=False,
+            header=False, encoding=c.java_charset, sep=c.delimiter, quote=c.quote, escape=c.quote, ignoreLeadingWhiteSpace=False,
             ignoreTrailingWhiteSpace=False, nullValue="", emptyValue="", lineSep="\n",
         ).csv(str(out))
-    elif ext == "jsonl":
+    elif c.format == "jsonl":
         _partitioned(rows, "_key", files).select("json").write.text(str(out))
     else:
-        _partitioned(rows, "application_no", files).write.parquet(str(out))
+        _partitioned(rows, c.record_key[0], files).write.parquet(str(out))
     return sorted(p for p in out.iterdir() if p.name.startswith("part-") and not p.name.endswith(".crc"))
 
 
@@ -246,15 +251,16 @@ def _count_lines(path: Path) -> int:
 def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
     """The broken lines appended to a source's first file: (bytes with newline unless truncated, kind)."""
     bad = b"\xfe\xff"  # invalid in UTF-8 and undefined in cp874
-    if EXTENSIONS[source] == "csv":
-        width = HEADERS[source].count(",") + 1
-        enc = PYTHON_ENCODING[source].replace("-sig", "")
-        lines = [((",".join([f"X9{k:04d}"] + ["x"] * (width - 3)) + "\n").encode(enc), "wrong_column_count") for k in range(broken.wrong_column_count)]
-        lines += [(f"X8{k:04d},".encode(enc) + bad + ("," * (width - 2) + "\n").encode(enc), "bad_encoding") for k in range(broken.bad_encoding)]
+    c = contract(source)
+    if c.format == "csv":
+        sep, width = c.delimiter, _header_line(c).count(c.delimiter) + 1
+        enc = c.encoding.replace("-sig", "")
+        lines = [((sep.join([f"X9{k:04d}"] + ["x"] * (width - 3)) + "\n").encode(enc), "wrong_column_count") for k in range(broken.wrong_column_count)]
+        lines += [(f"X8{k:04d}{sep}".encode(enc) + bad + (sep * (width - 2) + "\n").encode(enc), "bad_encoding") for k in range(broken.bad_encoding)]
         if broken.truncated_last_line:
-            lines.append(("X70000,ตัด".encode(enc), "truncated_last_line"))
+            lines.append((f"X70000{sep}ตัด".encode(enc), "truncated_last_line"))
         return lines
-    key = "hh_id" if source == "cdd_bmn" else "card_no"
+    key = c.record_key[0]
     lines = [(f'{{"{key}": "X9{k:04d}", "members": [\n'.encode(), "invalid_json") for k in range(broken.invalid_json)]
     lines += [(f'{{"{key}": "X8{k:04d}", "first_name": "'.encode() + bad + b'"}\n', "bad_encoding") for k in range(broken.bad_encoding)]
     if broken.truncated_last_line:
@@ -270,7 +276,8 @@ def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, land
     staged = scratch / "deliveries" / source
     folder = staged / settings.delivery
     folder.mkdir(parents=True)
-    ext = EXTENSIONS[source]
+    c = contract(source)
+    ext = c.format
     broken = settings.sources[source].broken if source in settings.sources else None
     file_rows, broken_rows = [], []
     for i, part in enumerate(_write_parts(source, rows, scratch, files)):
@@ -282,7 +289,7 @@ def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, land
             shutil.move(part, target)
             data_rows, bad = pq.read_metadata(target).num_rows, []
         else:
-            header = (HEADERS[source] + "\n").encode(PYTHON_ENCODING[source]) if ext == "csv" else b""
+            header = (_header_line(c) + "\n").encode(c.encoding) if ext == "csv" and c.header else b""
             header_lines = 1 if header else 0
             data_rows = _count_lines(part)
             bad = broken_lines(source, broken) if (i == 0 and broken is not None) else []

@@ -4,6 +4,8 @@
     python scripts/bench.py --scales 0.001 0.01            # every stage, each in its own process
     python scripts/bench.py --scales 0.01 --stages standardize link --root /work/s001   # reuse a lakehouse
     python scripts/bench.py --scales 0.001 --run-all       # one `run-all` process (its own start-up costs)
+    python scripts/bench.py --scales 0.01 --master spark://127.0.0.1:7077 --stages reference ingest standardize link indicators \
+        --root /work/c001                                  # each stage through scripts/submit.sh on a cluster
 
 For each scale: a fresh root (`<base>/s<scale>`, or --root to go on with an existing lakehouse), then each
 stage as `python -m jobs <stage>` in its own process (a fresh JVM, so memory is the stage's own), with
@@ -12,7 +14,9 @@ Spark event logs kept under the results folder (open them with a Spark history s
 results.json under `<results>`, by default lakehouse/runs/bench/<time>/): seconds, rows in and out (from
 ops.job_runs, read with DuckDB), rows/s, peak memory of the Python driver and of the JVM, bytes written
 per layer, shuffle bytes written and read (from the event log), and the scaling exponent
-log(t2/t1) / log(S2/S1) between consecutive scales.
+log(t2/t1) / log(S2/S1) between consecutive scales. With --master, each stage goes through
+scripts/submit.sh to that master, and `workers` counts the distinct workers its executors ran on (from the
+executors' log addresses in the event log).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psutil
 import pyarrow as pa
@@ -42,7 +47,7 @@ STAGES = ("reference", "generate", "ingest", "standardize", "link", "indicators"
 LAYERS = ("landing", "truth", "bronze", "silver", "gold", "ops", "ref")
 FIELDS = (
     "scale", "stage", "status", "seconds", "cpu_seconds", "rows_in", "rows_out", "rows_per_s", "driver_peak_mb", "jvm_peak_mb",
-    "bytes_written", "bytes_by_layer", "shuffle_write_bytes", "shuffle_read_bytes", "exponent",
+    "bytes_written", "bytes_by_layer", "shuffle_write_bytes", "shuffle_read_bytes", "executors", "workers", "exponent",
 )  # fmt: skip
 
 
@@ -111,6 +116,21 @@ def shuffle_bytes(event_log_dir: Path) -> tuple[int, int]:
     return written, read
 
 
+def executor_placement(event_log_dir: Path) -> tuple[int, int]:
+    """(executors, distinct workers they ran on) over the event logs: a standalone worker serves its
+    executors' logs from its own web UI, so the log address tells the workers apart on one host."""
+    executors, workers = set(), set()
+    for line in _event_lines(event_log_dir):
+        if '"SparkListenerExecutorAdded"' not in line:
+            continue
+        event = json.loads(line)
+        info = event.get("Executor Info") or {}
+        executors.add((event.get("App ID"), event.get("Executor ID"), info.get("Host")))
+        stdout = (info.get("Log Urls") or {}).get("stdout", "")
+        workers.add(urlsplit(stdout).netloc or info.get("Host"))
+    return len(executors), len(workers)
+
+
 def _event_lines(folder: Path):
     """Lines of Spark's (rolling, zstd-compressed by default) event log files."""
     for log in sorted(p for p in folder.rglob("*") if p.is_file() and p.name.startswith(("events_", "local-", "app-"))):
@@ -133,12 +153,21 @@ def run_counts(root: Path, since: datetime) -> dict[str, tuple[int, int, str]]:
     return {job: (sum(read or []), sum(written or []), status) for job, status, read, written in rows}
 
 
-def run_stage(stage: str, scale: float, seed: int, root: Path, logs: Path, heap: str) -> dict:
-    """One stage as its own `python -m jobs` process; returns its measurements."""
+def stage_command(stage: str, logs: Path, heap: str, master: str | None, executor_memory: str) -> list[str]:
+    """`python -m jobs <stage>`, or with a master the same job through scripts/submit.sh."""
+    if master is None:
+        return [sys.executable, "-m", "jobs", stage]
+    return [str(PROJECT / "scripts" / "submit.sh"), "--master", master, "--driver-memory", heap, "--executor-memory", executor_memory,
+            "--conf", "spark.eventLog.enabled=true", "--conf", f"spark.eventLog.dir={logs.as_uri()}", stage]
+
+
+def run_stage(stage: str, scale: float, seed: int, root: Path, logs: Path, heap: str, master: str | None = None,
+              executor_memory: str = "1g") -> dict:
+    """One stage as its own process (local, or submitted to `master`); returns its measurements."""
     logs.mkdir(parents=True, exist_ok=True)
     conf = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": logs.as_uri(), "spark.driver.memory": heap}
     env = {**os.environ, "TPMAP_ROOT": str(root), "TPMAP_SPARK_CONF": json.dumps(conf)}
-    command = [sys.executable, "-m", "jobs", *(["run-all"] if stage == "run-all" else [stage])]
+    command = stage_command(stage, logs, heap, master, executor_memory)
     if stage in ("generate", "run-all"):
         command += ["--scale", str(scale), "--seed", str(seed)]
     before, since, started = layer_bytes(root), datetime.now().astimezone(), time.monotonic()
@@ -153,6 +182,7 @@ def run_stage(stage: str, scale: float, seed: int, root: Path, logs: Path, heap:
     grown = {layer: after[layer] - before[layer] for layer in after if after[layer] != before[layer]}
     counts = run_counts(root, since).get(stage, (0, 0, "unrecorded"))
     written, read = shuffle_bytes(logs)
+    executors, workers = executor_placement(logs)
     rows = max(counts[0], counts[1])
     return {
         "scale": scale, "stage": stage, "status": "succeeded" if code == 0 else f"failed ({code})",
@@ -160,7 +190,7 @@ def run_stage(stage: str, scale: float, seed: int, root: Path, logs: Path, heap:
         "rows_per_s": round(rows / seconds) if seconds else 0,
         "driver_peak_mb": round(memory.driver_mb), "jvm_peak_mb": round(memory.jvm_mb),
         "bytes_written": sum(max(0, v) for v in grown.values()), "bytes_by_layer": grown,
-        "shuffle_write_bytes": written, "shuffle_read_bytes": read, "exponent": None,
+        "shuffle_write_bytes": written, "shuffle_read_bytes": read, "executors": executors, "workers": workers, "exponent": None,
     }  # fmt: skip
 
 
@@ -176,11 +206,12 @@ def with_exponents(results: list[dict]) -> list[dict]:
 
 
 def print_table(results: list[dict]) -> None:
-    headers = ["scale", "stage", "status", "seconds", "CPU s", "rows in", "rows out", "rows/s", "driver MB", "JVM MB", "written MB", "shuffle MB", "exponent"]
+    headers = ["scale", "stage", "status", "seconds", "CPU s", "rows in", "rows out", "rows/s", "driver MB", "JVM MB", "written MB", "shuffle MB",
+               "executors", "workers", "exponent"]
     lines = [
         [r["scale"], r["stage"], r["status"], f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}", f"{r['rows_in']:,}", f"{r['rows_out']:,}", f"{r['rows_per_s']:,}",
          f"{r['driver_peak_mb']:,}", f"{r['jvm_peak_mb']:,}", f"{r['bytes_written'] / 1e6:,.0f}",
-         f"{(r['shuffle_write_bytes']) / 1e6:,.0f}", "" if r["exponent"] is None else r["exponent"]]
+         f"{(r['shuffle_write_bytes']) / 1e6:,.0f}", r["executors"], r["workers"], "" if r["exponent"] is None else r["exponent"]]
         for r in results
     ]  # fmt: skip
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *lines)]
@@ -207,6 +238,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--root", type=Path, help="go on with this existing lakehouse (one scale only); nothing is removed")
     parser.add_argument("--results", type=Path, help="results folder (default: lakehouse/runs/bench/<time>)")
     parser.add_argument("--heap", default="8g", help="driver heap of each stage's JVM (default 8g)")
+    parser.add_argument("--master", help="submit each stage to this master with scripts/submit.sh (e.g. spark://127.0.0.1:7077)")
+    parser.add_argument("--executor-memory", default="1g", help="heap per executor with --master (default 1g)")
     args = parser.parse_args(argv)
     if args.root and len(args.scales) != 1:
         parser.error("--root takes exactly one --scales value")
@@ -227,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         root.mkdir(parents=True, exist_ok=True)
         for stage in stages:
             print(f"bench: scale {scale:g}, {stage} on {root}", flush=True)
-            result = run_stage(stage, scale, args.seed, root, results_dir / "eventlogs" / f"s{scale:g}" / stage, args.heap)
+            result = run_stage(stage, scale, args.seed, root, results_dir / "eventlogs" / f"s{scale:g}" / stage, args.heap,
+                               args.master, args.executor_memory)
             results.append(result)
             write_results(with_exponents(results), results_dir)
             if not result["status"] == "succeeded":
