@@ -72,9 +72,10 @@ def test_odd_file_and_folder_names_are_read_literally(landing):
 
 
 def test_files_split_into_many_pieces_keep_their_line_numbers(landing, monkeypatch):
-    """Splits of 100 bytes: every file is read in many partitions, lines are still numbered as in the file."""
-    monkeypatch.setitem(ingest.READ_SETTINGS, "spark.sql.files.maxPartitionBytes", "100")
-    monkeypatch.setitem(ingest.READ_SETTINGS, "spark.sql.files.openCostInBytes", "100")
+    """Splits of 400 bytes (a line is about 120): every file is read in many partitions, lines cut by a split
+    boundary, and lines are still numbered as in the file."""
+    monkeypatch.setitem(ingest.READ_SETTINGS, "spark.sql.files.maxPartitionBytes", "400")
+    monkeypatch.setitem(ingest.READ_SETTINGS, "spark.sql.files.openCostInBytes", "400")
     land = landing("dopa_registry")
     lines = [dopa_line(f"31006004{i:05d}") if i % 7 else "broken" for i in range(1, 40)]
     land.write("d1", "one.csv", cp874(DOPA_HEADER, *lines))

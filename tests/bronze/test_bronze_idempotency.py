@@ -51,6 +51,7 @@ def _crash_before_ops(real):
     return record_files
 
 
+@pytest.mark.slow  # an ingest killed and run again, twice (41 s): in make test-slow, so CI
 @pytest.mark.parametrize(
     ("target", "crash", "written"),
     [("_append_once", _crash_before_quarantine, (3, 0)), ("_record_files", _crash_before_ops, (3, 1))],

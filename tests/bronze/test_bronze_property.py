@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ KINDS = {
 }
 
 
+@pytest.mark.slow  # eight ingests of random mixes (76 s): in make test-slow, so CI
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kinds=st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=12), final_newline=st.booleans())
 def test_balance_holds_for_random_mixes(landing, kinds, final_newline):

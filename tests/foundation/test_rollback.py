@@ -27,6 +27,7 @@ def _status(spark, run_id: str) -> str:
     return spark.table("ops.job_runs").where(f"run_id = '{run_id}'").first().status
 
 
+@pytest.mark.slow  # four stages run then rolled back (31 s): in make test-slow, so CI
 def test_runs_rolled_back_newest_first(spark):
     for table in ("silver.rb_people", "gold.rb_made"):
         spark.sql(f"DROP TABLE IF EXISTS {table}")

@@ -141,6 +141,7 @@ def test_registry_records_some_persons_at_another_house_than_they_live_in(spark,
     assert (_written_place(elsewhere).reindex(moved.record_key).values == moved.written_value.values).all()
 
 
+@pytest.mark.slow  # generates two sources again (33 s): in make test-slow, so CI
 def test_same_seed_and_scale_give_identical_files(spark, config, world, tmp_path):
     landing, _ = world
     paths = config.paths.model_copy(update={"landing": str(tmp_path / "landing"), "truth": str(tmp_path / "truth")})

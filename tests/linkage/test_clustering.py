@@ -1,3 +1,4 @@
+import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
@@ -62,6 +63,7 @@ def test_assignment_methods_and_transitive_new_person(spark, make_records):
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+@pytest.mark.slow  # two link runs (33 s): in make test-slow, so CI, not in the fast suite
 def test_person_ids_stable_on_rerun_and_new_delivery(spark, make_records):
     first = _assign(spark, make_records).select("record_id", "person_id")
     again = _assign(spark, make_records).select("record_id", "person_id")
