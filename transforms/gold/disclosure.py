@@ -43,16 +43,19 @@ AREA_CODES = ("province_code", "district_code", "subdistrict_code", "village_cod
 class Unit:
     """Columns hidden together, row by row.
 
-    `lead`: the column whose value ranks complementary candidates (smallest first); a hidden row always
-    has lead >= 1, so its lower bound is 1. The other columns of a unit may be 0 in a hidden row (lower
-    bound 0).
+    `lead`: the column whose value ranks complementary candidates (smallest first). `lead_lower`: what
+    anyone may assume of a hidden lead: 1 when every hidden row has lead >= 1 (the lead is at least every
+    other column of the unit), 0 when a row can be hidden for another column while its lead is 0 (then a
+    row's largest count ranks it, and any row with a positive count may be a complement). The other columns
+    of a unit may be 0 in a hidden row (lower bound 0).
     """
 
     columns: tuple[str, ...]
     lead: str
+    lead_lower: int = 1
 
     def lower_bounds(self) -> np.ndarray:
-        return np.array([1 if c == self.lead else 0 for c in self.columns], dtype=np.int64)
+        return np.array([self.lead_lower if c == self.lead else 0 for c in self.columns], dtype=np.int64)
 
 
 def single(column: str) -> Unit:
@@ -137,7 +140,7 @@ def primary(values: np.ndarray, threshold: int) -> np.ndarray:
 def protect_unit(tree: AreaTree, values: np.ndarray, lead: np.ndarray, lower: np.ndarray, threshold: int) -> np.ndarray:
     """The hidden rows of one unit: primary cells plus complements until the down, sibling and slack rules hold.
 
-    values: rows x columns of the unit (int); lead: the lead column; lower: lower bound per column.
+    values: rows x columns of the unit (int); lead: what ranks complements (see Unit); lower: lower bound per column.
     """
     hidden = primary(values, threshold)
     # Complements: positive lead, smallest first; a leaf whose lead is 1 adds no slack, so it comes last.
@@ -209,7 +212,9 @@ def protect(tree: AreaTree, counts: Mapping[str, np.ndarray], units: Iterable[Un
     masks = {}
     for unit in units:
         values = np.column_stack([np.asarray(counts[c], dtype=np.int64) for c in unit.columns])
-        hidden = protect_unit(tree, values, np.asarray(counts[unit.lead], dtype=np.int64), unit.lower_bounds(), threshold)
+        # Complements are ranked by the lead; where the lead may be 0 beside other counts, by the row's largest.
+        ranking = np.asarray(counts[unit.lead], dtype=np.int64) if unit.lead_lower >= 1 else values.max(axis=1)
+        hidden = protect_unit(tree, values, ranking, unit.lower_bounds(), threshold)
         for column in unit.columns:
             masks[column] = hidden
     return masks

@@ -11,8 +11,8 @@ hidden is decided by transforms.gold.disclosure, on both tables together:
   the reached / not reached counts of all programs are one unit (hidden together), with the eligible
   poor and eligible target poor counts (their own identities, and equalities the programs' rules make);
 - recipients and its not-poor, not-surveyed and not-eligible counts are a unit per program.
-A unit's lead (target_poor, recipients) is counted as at least 1 in a hidden row, which is conservative
-where it is 0 (an area with eligible poor but no target poor).
+A hidden recipients count is at least 1; a hidden target_poor may be 0 (an area with eligible poor and no
+target poor), and is protected as such.
 
 Pure: pandas in, pandas out.
 """
@@ -56,8 +56,9 @@ COVERAGE_IDENTITIES = (
     ("eligible_poor", ("eligible_poor_reached", "eligible_poor_not_reached")),
     ("eligible_target_poor", ("eligible_target_poor_reached", "eligible_target_poor_not_reached")),
 )
-# What anyone may assume about a hidden cell: at least 1 for a unit's lead, else 0.
-HIDDEN_LOWER_BOUND = {c: 0 for c in COVERAGE_COUNTS if c not in ("target_poor", "recipients")}
+# What anyone may assume about a hidden cell: at least 1 for recipients (the lead of its unit, at least every
+# other count of it), else 0 (target_poor may be 0 in a row hidden for the eligible counts tied to it).
+HIDDEN_LOWER_BOUND = {c: 0 for c in COVERAGE_COUNTS if c != "recipients"}
 
 
 @dataclass
@@ -109,7 +110,8 @@ def _counts(tree: AreaTree, area: pd.DataFrame, coverage: pd.DataFrame, area_cou
 def _units(area_counts: list[str]) -> list[Unit]:
     tied = [_cov("target_poor")] + [_cov(c, p) for p in PROGRAMS for c in COVERAGE_TIED[1:]]
     units = [single(c) for c in area_counts]
-    units.append(Unit(tuple(tied), _cov("target_poor")))
+    # An area with eligible poor but no target poor has target_poor 0 in a row hidden for its eligible counts.
+    units.append(Unit(tuple(tied), _cov("target_poor"), lead_lower=0))
     units += [Unit(tuple(_cov(c, p) for c in COVERAGE_OWN), _cov("recipients", p)) for p in PROGRAMS]
     return units
 
