@@ -109,6 +109,7 @@ def test_corrupt_parquet_keeps_its_cause_and_others_load(landing):
     assert_balanced(land)
 
 
+@pytest.mark.slow  # a file removed between listing and reading (19 s): in make test-slow, so CI
 def test_a_file_that_vanishes_after_listing_is_quarantined(landing, monkeypatch):
     land = landing("dopa_registry")
     land.write("d1", "good.csv", cp874(DOPA_HEADER, dopa_line("3100600445635")))
@@ -208,6 +209,7 @@ def test_nul_bytes_and_over_long_fields_have_their_own_reasons(landing):
     assert_balanced(json_land)
 
 
+@pytest.mark.slow  # files missing optional columns (15 s): in make test-slow, so CI
 def test_missing_optional_columns_are_recorded(landing):
     csv_land = landing("dopa_registry")
     header = DOPA_HEADER.replace("title,", "")
@@ -227,6 +229,7 @@ def test_missing_optional_columns_are_recorded(landing):
     assert (files["b.jsonl"].missing_columns, files["b.jsonl"].extra_columns) == (everything_else, ["email"])
 
 
+@pytest.mark.slow  # one batch of files with different headers (14 s): in make test-slow, so CI
 def test_files_with_different_headers_in_one_batch(landing):
     land = landing("dopa_registry")
     columns = DOPA_HEADER.split(",")
