@@ -32,7 +32,8 @@ def _kept(column: str) -> bool:
 
 def _value(column: str, kind: str) -> str:
     quoted = f'"{column}"'
-    return f"CASE WHEN {quoted} = 0 THEN 0 ELSE round({quoted}, 8 - CAST(floor(log10(abs({quoted}))) AS INT)) END" if kind in FLOATS else quoted
+    rounded = f"round({quoted}, 8 - CAST(floor(log10(abs({quoted}))) AS INT))"
+    return f"CASE WHEN {quoted} = 0 OR NOT isfinite({quoted}) THEN {quoted} ELSE {rounded} END" if kind in FLOATS else quoted
 
 
 def table_summary(con, table: str, checksum: bool) -> tuple[int, int | None]:
