@@ -208,10 +208,14 @@ def build_delivery(source: str, everyone: DataFrame, households: DataFrame, memb
 
 
 @functools.cache
+def _contracts() -> dict[str, SourceContract]:
+    return load_contracts()
+
+
 def contract(source: str) -> SourceContract:
     """The landing contract a source's files are written to (conf/sources/<source>.yaml): format,
-    encoding, delimiter, header."""
-    return load_contracts()[source]
+    encoding, delimiter, header (the contracts read once per process)."""
+    return _contracts()[source]
 
 
 def _header_line(c: SourceContract) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Literal, Union, get_args
 
 from pydantic import Field, model_validator
 
@@ -10,8 +10,8 @@ from transforms.conf import Strict
 
 Op = Literal["lt", "le", "gt", "ge", "eq", "ne", "in", "is_true", "is_false", "is_null"]
 LEVELS = ("country", "province", "district", "subdistrict", "village")
-PROGRAMS = ("welfare_card", "elderly_allowance", "disability_allowance", "child_grant")
 Program = Literal["welfare_card", "elderly_allowance", "disability_allowance", "child_grant"]
+PROGRAMS: tuple[str, ...] = get_args(Program)
 # What an eligibility rule may read: per person, in gold's welfare coverage facts.
 ELIGIBILITY_FIELDS = ("age", "is_disabled", "is_poor", "is_target_poor", "surveyed")
 

@@ -137,15 +137,16 @@ def primary(values: np.ndarray, threshold: int) -> np.ndarray:
     return ((values >= 1) & (values < threshold)).any(axis=1)
 
 
-def protect_unit(tree: AreaTree, values: np.ndarray, lead: np.ndarray, lower: np.ndarray, threshold: int) -> np.ndarray:
+def protect_unit(tree: AreaTree, values: np.ndarray, rank_by: np.ndarray, lower: np.ndarray, threshold: int) -> np.ndarray:
     """The hidden rows of one unit: primary cells plus complements until the down, sibling and slack rules hold.
 
-    values: rows x columns of the unit (int); lead: what ranks complements (see Unit); lower: lower bound per column.
+    values: rows x columns of the unit (int); rank_by: what ranks complements, per row (see Unit); lower: lower
+    bound per column.
     """
     hidden = primary(values, threshold)
-    # Complements: positive lead, smallest first; a leaf whose lead is 1 adds no slack, so it comes last.
-    rank = np.where(lead >= 2, lead, np.iinfo(np.int64).max // 2 + lead)
-    candidate = lead >= 1
+    # Complements: positive rank_by, smallest first; a leaf of 1 adds no slack, so it comes last.
+    rank = np.where(rank_by >= 2, rank_by, np.iinfo(np.int64).max // 2 + rank_by)
+    candidate = rank_by >= 1
     parent = np.where(tree.parent >= 0, tree.parent, tree.size)  # the country's "group" is a dummy id
     for _ in range(tree.size + 1):
         added = _down_rule(tree, hidden, parent, rank, candidate)

@@ -56,9 +56,10 @@ COVERAGE_IDENTITIES = (
     ("eligible_poor", ("eligible_poor_reached", "eligible_poor_not_reached")),
     ("eligible_target_poor", ("eligible_target_poor_reached", "eligible_target_poor_not_reached")),
 )
-# What anyone may assume about a hidden cell: at least 1 for recipients (the lead of its unit, at least every
-# other count of it), else 0 (target_poor may be 0 in a row hidden for the eligible counts tied to it).
-HIDDEN_LOWER_BOUND = {c: 0 for c in COVERAGE_COUNTS if c != "recipients"}
+# What anyone may assume about a hidden cell, for protection and attack alike: at least 1 for recipients (the
+# lead of its unit, at least every other count of it), else 0 (target_poor may be 0 in a row hidden for the
+# eligible counts tied to it).
+HIDDEN_LOWER_BOUND = {c: int(c == "recipients") for c in COVERAGE_COUNTS}
 
 
 @dataclass
@@ -110,9 +111,8 @@ def _counts(tree: AreaTree, area: pd.DataFrame, coverage: pd.DataFrame, area_cou
 def _units(area_counts: list[str]) -> list[Unit]:
     tied = [_cov("target_poor")] + [_cov(c, p) for p in PROGRAMS for c in COVERAGE_TIED[1:]]
     units = [single(c) for c in area_counts]
-    # An area with eligible poor but no target poor has target_poor 0 in a row hidden for its eligible counts.
-    units.append(Unit(tuple(tied), _cov("target_poor"), lead_lower=0))
-    units += [Unit(tuple(_cov(c, p) for c in COVERAGE_OWN), _cov("recipients", p)) for p in PROGRAMS]
+    units.append(Unit(tuple(tied), _cov("target_poor"), lead_lower=HIDDEN_LOWER_BOUND["target_poor"]))
+    units += [Unit(tuple(_cov(c, p) for c in COVERAGE_OWN), _cov("recipients", p), lead_lower=HIDDEN_LOWER_BOUND["recipients"]) for p in PROGRAMS]
     return units
 
 
@@ -194,7 +194,7 @@ def recoverable(area: pd.DataFrame, coverage: pd.DataFrame, zeros: bool = False)
         for column in COVERAGE_COUNTS:
             published[_cov(column, program)] = np.zeros(tree.size)
             published[_cov(column, program)][rows] = part[column].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    lower = {_cov(c, p): HIDDEN_LOWER_BOUND.get(c, 1) for p in PROGRAMS for c in COVERAGE_COUNTS}
+    lower = {_cov(c, p): HIDDEN_LOWER_BOUND[c] for p in PROGRAMS for c in COVERAGE_COUNTS}
     identities = [(_cov(total, p), [_cov(c, p) for c in parts]) for p in PROGRAMS for total, parts in COVERAGE_IDENTITIES]
     values: dict[str, np.ndarray] = {}
     found = recover(tree, published, lower, identities, [[_cov("target_poor", p) for p in PROGRAMS]], values)
