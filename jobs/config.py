@@ -30,11 +30,14 @@ class SparkSettings(Strict):
 
 
 class JarSettings(Strict):
-    packages: list[str] = Field(description="Maven coordinates resolved by Ivy on first start")
+    extra_packages: list[str] = Field(
+        default_factory=list,
+        description="Maven coordinates resolved by Ivy besides Delta's, whose coordinate comes from the installed delta-spark",
+    )
     ivy_cache: str = Field(description="Ivy cache folder, reused by every later start")
     local_dir: str | None = Field(
         default=None,
-        description="Folder of pre-fetched jars (scripts/fetch_jars.sh); when it holds jars they are used instead of packages",
+        description="Folder of pre-fetched jars (scripts/fetch_jars.sh); when it holds the installed delta-spark's jar, used instead of Ivy",
     )
 
 

@@ -7,6 +7,7 @@ leaves master, resources and jars to spark-submit and only adds the catalog sett
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -34,6 +35,19 @@ def launched_by_spark_submit() -> bool:
     return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
+def delta_package() -> str:
+    """The Maven coordinate of the Delta jar matching the installed delta-spark and pyspark, derived the way
+    delta-spark's own configure_spark_with_delta_pip derives it: a hand-written pin could drift from the
+    Python package it must equal."""
+    spark = ".".join(importlib.metadata.version("pyspark").split(".")[:2])
+    return f"io.delta:delta-spark_{spark}_2.13:{importlib.metadata.version('delta-spark')}"
+
+
+def jar_packages(config: AppConfig) -> list[str]:
+    """Delta's coordinate first, then any others the environment config names."""
+    return [delta_package(), *config.jars.extra_packages]
+
+
 def local_jars(config: AppConfig) -> list[str]:
     """Delta's jars already on this machine: pre-fetched (jars.local_dir), else the ones an earlier start's
     Ivy resolution retrieved for the configured packages; an empty list when neither is there.
@@ -44,10 +58,11 @@ def local_jars(config: AppConfig) -> list[str]:
     if config.jars.local_dir:
         folder = Path(config.jars.local_dir).expanduser()
         jars = sorted(str(p) for p in folder.glob("*.jar"))
-        if any("delta-spark" in Path(j).name for j in jars):
+        _, artifact, version = delta_package().split(":")
+        if f"{artifact}-{version}.jar" in {Path(j).name for j in jars}:  # as Maven copies it; another release is not used
             return jars
     retrieved = Path(config.jars.ivy_cache).expanduser() / "jars"
-    wanted = [retrieved / name for package in config.jars.packages for name in _ivy_jar_names(package)]
+    wanted = [retrieved / name for package in jar_packages(config) for name in _ivy_jar_names(package)]
     return [str(p) for p in wanted] if wanted and all(p.is_file() for p in wanted) else []
 
 
@@ -128,7 +143,7 @@ def local_settings(config: AppConfig) -> dict[str, str]:
         settings["spark.driver.extraClassPath"] = client
     jars = local_jars(config)
     if not jars:
-        settings["spark.jars.packages"] = ",".join(config.jars.packages)
+        settings["spark.jars.packages"] = ",".join(jar_packages(config))
         settings["spark.jars.ivy"] = str(Path(config.jars.ivy_cache).expanduser())
     similarity = splink_similarity_jar()
     if similarity:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from jobs.catalog_lock import lock_path
 from jobs.config import AppConfig, ConfigError, load_config
-from jobs.spark import catalog_settings, derby_client_jar, local_jars, local_settings, splink_similarity_jar
+from jobs.spark import catalog_settings, derby_client_jar, jar_packages, local_jars, local_settings, splink_similarity_jar
 
 # spark-submit options rather than --conf settings, so they are left out of the --conf list.
 _JAR_KEYS = ("spark.jars", "spark.jars.packages", "spark.jars.ivy")
@@ -38,7 +38,7 @@ def jar_flags(config: AppConfig) -> list[str]:
     jars = local_jars(config)
     flags: list[str] = []
     if not jars:
-        flags += ["--packages", ",".join(config.jars.packages)]
+        flags += ["--packages", ",".join(jar_packages(config))]
         flags += ["--conf", f"spark.jars.ivy={Path(config.jars.ivy_cache).expanduser()}"]
     similarity = splink_similarity_jar()
     if similarity:

@@ -3,7 +3,8 @@
 # cannot reach Maven Central. The session factory uses the folder (jars.local_dir) when it holds them.
 set -euo pipefail
 dest="${1:-$HOME/.cache/tpmap-lakehouse/jars}"
-artifact="${DELTA_ARTIFACT:-io.delta:delta-spark_4.2_2.13:4.4.0}"
+# The coordinate matching the installed delta-spark, unless DELTA_ARTIFACT names another.
+artifact="${DELTA_ARTIFACT:-$("$(dirname "$0")/../.venv/bin/python" -c 'from jobs.spark import delta_package; print(delta_package())')}"
 mkdir -p "$dest"
 mvn -q dependency:get -Dartifact="$artifact"
 mvn -q dependency:copy -Dartifact="$artifact" -DoutputDirectory="$dest"

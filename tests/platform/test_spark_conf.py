@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.spark import catalog_settings
+import importlib.metadata
+
+from jobs.spark import catalog_settings, delta_package, local_jars
 from jobs.spark_conf import flags, tool_settings
 
 
@@ -43,4 +45,22 @@ def test_jars_come_as_packages_or_jars_flags(config):
     words = flags(config, "submit", "local[*]")
     assert "--packages" in words or "--jars" in words
     if "--packages" in words:
-        assert words[words.index("--packages") + 1] == ",".join(config.jars.packages)
+        assert words[words.index("--packages") + 1] == ",".join([delta_package(), *config.jars.extra_packages])
+
+
+def test_delta_coordinate_follows_the_installed_packages(monkeypatch):
+    versions = {"pyspark": "4.2.0", "delta-spark": "4.4.0"}
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: versions[name])
+    assert delta_package() == "io.delta:delta-spark_4.2_2.13:4.4.0"
+    versions.update({"pyspark": "4.3.1", "delta-spark": "4.6.0"})
+    assert delta_package() == "io.delta:delta-spark_4.3_2.13:4.6.0"
+
+
+def test_prefetched_jars_of_another_delta_release_are_not_used(config, tmp_path):
+    _, artifact, version = delta_package().split(":")
+    (tmp_path / "ivy").mkdir()
+    (tmp_path / f"{artifact}-0.0.1.jar").write_bytes(b"")
+    pinned = config.model_copy(update={"jars": config.jars.model_copy(update={"local_dir": str(tmp_path), "ivy_cache": str(tmp_path / "ivy")})})
+    assert local_jars(pinned) == []
+    (tmp_path / f"{artifact}-{version}.jar").write_bytes(b"")
+    assert str(tmp_path / f"{artifact}-{version}.jar") in local_jars(pinned)
