@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-slow test-crash clean
+.PHONY: setup run lint test test-slow test-crash clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 ## Run the whole pipeline end to end on the embedded default (local Spark, Delta warehouse in lakehouse/).
 run: setup
 	$(BIN)/python -m jobs run-all
+
+## Lint and format check (ruff, configured in pyproject.toml); `ruff format .` and `ruff check --fix .` repair most findings.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## Run the test suite (everything but the end-to-end runs marked slow or crash: about 15-17 minutes on 2 cores).
 test: setup

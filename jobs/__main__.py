@@ -92,7 +92,7 @@ def run_one(config, args: argparse.Namespace) -> int:
     except ConfigError as err:  # found only once Spark ran (e.g. a table's setting): still a configuration error
         say(f"{args.job} failed after {time.monotonic() - started:.1f} s: configuration error: {err}")
         return 2
-    except Exception as err:  # the run is recorded as failed; tell the operator in one line and exit non-zero
+    except Exception as err:  # noqa: BLE001 - the run is recorded as failed; tell the operator in one line and exit non-zero
         say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {failure_line(err, job_run)}")
         return 1
     say(f"{args.job} finished in {time.monotonic() - started:.1f} s; wrote {job_run.rows_written}")
@@ -103,8 +103,9 @@ def recorded_arguments(module, args: argparse.Namespace) -> dict:
     """The arguments as ops.job_runs keeps them: a job's PERSONAL_ARGUMENTS (which may hold a citizen ID)
     cut to the part before the first ':' (a record id's source)."""
     personal = getattr(module, "PERSONAL_ARGUMENTS", ())
-    return {k: (f"{str(v).split(':')[0]}:<not recorded>" if k in personal and v is not None else v)
-            for k, v in vars(args).items() if k != "job"}
+    return {
+        k: (f"{str(v).split(':')[0]}:<not recorded>" if k in personal and v is not None else v) for k, v in vars(args).items() if k != "job"
+    }
 
 
 if __name__ == "__main__":

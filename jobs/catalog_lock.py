@@ -15,7 +15,7 @@ import json
 import os
 import socket
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jobs.config import AppConfig
@@ -36,7 +36,7 @@ def lock_path(config: AppConfig) -> Path:
 
 def holder_record(name: str) -> dict:
     """What the lock file says about its holder (no personal data: a job name, a pid, a host, a time)."""
-    return {"holder": name, "pid": os.getpid(), "host": socket.gethostname(), "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return {"holder": name, "pid": os.getpid(), "host": socket.gethostname(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def hold_catalog(config: AppConfig, name: str) -> Path:

@@ -15,8 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from transforms.conf import CONF_DIR, PROJECT_ROOT, ConfigError  # noqa: F401  (re-exported: jobs import them from here)
-from transforms.conf import Strict, read_yaml, validated
+from transforms.conf import CONF_DIR, PROJECT_ROOT, ConfigError, Strict, read_yaml, validated
 
 DEV_PSEUDONYM_SECRET = "tpmap-local-development-secret-do-not-use-in-production"
 
@@ -79,7 +78,9 @@ class SecretSettings(Strict):
     @classmethod
     def _no_allow_dev_secret(cls, data: Any) -> Any:
         if isinstance(data, dict) and "allow_dev_secret" in data:
-            raise ValueError(f"allow_dev_secret is no longer read: only the environment named {LOCAL_ENV!r} may use the development secret; remove the key")
+            raise ValueError(
+                f"allow_dev_secret is no longer read: only the environment named {LOCAL_ENV!r} may use the development secret; remove the key"
+            )
         return data
 
 
@@ -88,7 +89,11 @@ Layer = Literal["bronze", "silver", "gold", "public", "ops", "ref"]
 
 class LayerRetention(Strict):
     log_days: int = Field(default=30, ge=0, description="delta.logRetentionDuration: how long table history (the log) is kept")
-    deleted_file_days: int = Field(default=7, ge=0, description="delta.deletedFileRetentionDuration: how long files no longer in the table are kept before VACUUM removes them")
+    deleted_file_days: int = Field(
+        default=7,
+        ge=0,
+        description="delta.deletedFileRetentionDuration: how long files no longer in the table are kept before VACUUM removes them",
+    )
 
 
 class RetentionSettings(Strict):
@@ -116,11 +121,14 @@ class CatalogSettings(Strict):
     Derby's network server); hive: an existing Hive metastore service."""
 
     kind: Literal["embedded", "server", "hive"] = "embedded"
-    url: str | None = Field(default=None, description="server: JDBC URL of the metastore database, e.g. jdbc:derby://127.0.0.1:1527//srv/tpmap/metastore;create=true")
+    url: str | None = Field(
+        default=None,
+        description="server: JDBC URL of the metastore database, e.g. jdbc:derby://127.0.0.1:1527//srv/tpmap/metastore;create=true",
+    )
     uri: str | None = Field(default=None, description="hive: thrift URI of the Hive metastore, e.g. thrift://metastore.example:9083")
 
     @model_validator(mode="after")
-    def _address_given(self) -> "CatalogSettings":
+    def _address_given(self) -> CatalogSettings:
         if self.kind == "server" and not (self.url or "").startswith("jdbc:derby://"):
             raise ValueError("kind server needs url: jdbc:derby://host:port/<database path>;create=true")
         if self.kind == "hive" and not (self.uri or "").startswith("thrift://"):
@@ -194,9 +202,7 @@ def load_config(env: str, conf_dir: Path = CONF_DIR, environ: dict[str, str] | N
     environ = dict(os.environ) if environ is None else environ
     path = conf_dir / f"{env}.yaml"
     if not path.is_file():
-        raise ConfigError(
-            f"unknown environment {env!r}: there is no {path} (known: {', '.join(known_environments(conf_dir)) or 'none'})"
-        )
+        raise ConfigError(f"unknown environment {env!r}: there is no {path} (known: {', '.join(known_environments(conf_dir)) or 'none'})")
     raw = _with_catalog_override(_with_path_overrides(read_yaml(path, "configuration"), environ), environ)
     config = validated(path, raw, AppConfig, "configuration")
     if config.env != env:

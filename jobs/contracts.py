@@ -49,9 +49,7 @@ class SourceContract(Strict):
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     quote: str = Field(default='"', min_length=1, max_length=1)
     header: bool = Field(default=True, description="CSV only: the first line names the columns")
-    trailing_empty_column: bool = Field(
-        default=False, description="CSV only: lines end with an extra empty, unnamed column (Excel export)"
-    )
+    trailing_empty_column: bool = Field(default=False, description="CSV only: lines end with an extra empty, unnamed column (Excel export)")
     record_key: list[str] = Field(min_length=1, description="Columns that identify a record (natural key)")
     max_field_chars: int = Field(
         default=DEFAULT_MAX_FIELD_CHARS,
@@ -112,4 +110,3 @@ def load_contract(path: Path) -> SourceContract:
 def load_contracts(sources_dir: Path = SOURCES_DIR) -> dict[str, SourceContract]:
     """Every contract in conf/sources/, by source name."""
     return {p.stem: load_contract(p) for p in sorted(sources_dir.glob("*.yaml"))}
-

@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from delta.tables import DeltaTable
@@ -51,8 +51,10 @@ PERSON_SOURCES = ("dopa_registry", "cdd_bmn_member", "mof_welfare", "dla_elderly
 # Bronze columns that hold a person's own ID, per source (the registry's record key is the ID itself).
 BRONZE_PID = {"dopa_registry": "pid", "mof_welfare": "pid", "dla_elderly": "pid", "dep_disability": "pid", "dcy_child_grant": "child_pid"}
 # Fields that name another person: cleared, not deleted (the child's grant record stays).
-MOTHER = {"bronze": ("mother_pid", "mother_first_name", "mother_last_name"),
-          "silver": ("mother_pid", "mother_pid_valid", "mother_first_name", "mother_last_name")}
+MOTHER = {
+    "bronze": ("mother_pid", "mother_first_name", "mother_last_name"),
+    "silver": ("mother_pid", "mother_pid_valid", "mother_first_name", "mother_last_name"),
+}
 BRONZE_ROW = ["_delivery", "_source_file", "_line_number"]
 
 ERASURES_COMMENTS = {
@@ -106,7 +108,7 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     secret = config.pseudonym_secret()
     ensure_databases(spark)
     requests: Requests = args.requests
-    erased_at = datetime.now(timezone.utc)
+    erased_at = datetime.now(UTC)
     subjects = spark.createDataFrame([(r.pid,) for r in requests.items], "pid string")
     removed: dict[str, int] = {}
     dbs = Databases(*(getattr(args, f"{layer}_db", layer) for layer in ("bronze", "silver", "gold", "public")))
@@ -115,11 +117,24 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
         recompute_gold(spark, config, dbs, job_run)
     for table, rows in removed.items():
         job_run.wrote(table, rows)
-    purge_after = erased_at + timedelta(days=max(config.retention.of(layer).deleted_file_days for layer in ("bronze", "silver", "gold", "public", "ops")))
-    audit = [(str(uuid.uuid4()), r.pid, r.reason, erased_at, purge_after, found.get(r.pid, False), removed, job_run.run_id) for r in requests.items]
+    purge_after = erased_at + timedelta(
+        days=max(config.retention.of(layer).deleted_file_days for layer in ("bronze", "silver", "gold", "public", "ops"))
+    )
+    audit = [
+        (str(uuid.uuid4()), r.pid, r.reason, erased_at, purge_after, found.get(r.pid, False), removed, job_run.run_id)
+        for r in requests.items
+    ]
     df = spark.createDataFrame(audit, ERASURES_SCHEMA).withColumn("subject_key", hmac_sha256(F.col("subject_key"), secret))
-    job_run.wrote(ERASURES_TABLE, save_table(df.select(*ERASURES_COMMENTS), ERASURES_TABLE, ERASURES_COMMENTS, mode="append",
-                                             table_comment="One row per PDPA erasure request: keyed hash of the ID, when, why, rows removed"))
+    job_run.wrote(
+        ERASURES_TABLE,
+        save_table(
+            df.select(*ERASURES_COMMENTS),
+            ERASURES_TABLE,
+            ERASURES_COMMENTS,
+            mode="append",
+            table_comment="One row per PDPA erasure request: keyed hash of the ID, when, why, rows removed",
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,11 +145,18 @@ class Databases:
     public: str = "public"
 
 
-ERASURES_SCHEMA = T.StructType([
-    T.StructField("erasure_id", T.StringType()), T.StructField("subject_key", T.StringType()), T.StructField("reason", T.StringType()),
-    T.StructField("erased_at", T.TimestampType()), T.StructField("purge_after", T.TimestampType()), T.StructField("found", T.BooleanType()),
-    T.StructField("rows_removed", T.MapType(T.StringType(), T.LongType())), T.StructField("run_id", T.StringType()),
-])
+ERASURES_SCHEMA = T.StructType(
+    [
+        T.StructField("erasure_id", T.StringType()),
+        T.StructField("subject_key", T.StringType()),
+        T.StructField("reason", T.StringType()),
+        T.StructField("erased_at", T.TimestampType()),
+        T.StructField("purge_after", T.TimestampType()),
+        T.StructField("found", T.BooleanType()),
+        T.StructField("rows_removed", T.MapType(T.StringType(), T.LongType())),
+        T.StructField("run_id", T.StringType()),
+    ]
+)
 
 
 def erase_subjects(spark: SparkSession, dbs: Databases, subjects: DataFrame, pids: list[str], removed: dict[str, int]) -> dict[str, bool]:
@@ -163,8 +185,7 @@ def purge_deletion_vectors(spark: SparkSession, tables: set[str]) -> None:
 def subject_records(spark: SparkSession, silver: str, subjects: DataFrame) -> DataFrame:
     """record_id, source, record_key, person_id, first_name, last_name, subject_pid of every silver
     record that is the subject's: linked to their person, or carrying their ID. Materialised (small)."""
-    persons = (spark.table(f"{silver}.person").join(subjects, on="pid", how="inner")
-               .select("person_id", F.col("pid").alias("subject_pid")))
+    persons = spark.table(f"{silver}.person").join(subjects, on="pid", how="inner").select("person_id", F.col("pid").alias("subject_pid"))
     linked = spark.table(f"{silver}.person_xref").join(persons, on="person_id", how="inner").select("record_id", "person_id", "subject_pid")
     parts = []
     for source in PERSON_SOURCES:
@@ -173,8 +194,11 @@ def subject_records(spark: SparkSession, silver: str, subjects: DataFrame) -> Da
             continue
         rows = spark.table(table).select("record_id", "source", "record_key", "pid", "first_name", "last_name")
         by_link = rows.join(linked, on="record_id", how="inner").drop("pid")
-        by_pid = (rows.join(subjects.withColumnRenamed("pid", "subject_pid"), rows["pid"] == F.col("subject_pid"), how="inner")
-                  .drop("pid").withColumn("person_id", F.lit(None).cast("string")))
+        by_pid = (
+            rows.join(subjects.withColumnRenamed("pid", "subject_pid"), rows["pid"] == F.col("subject_pid"), how="inner")
+            .drop("pid")
+            .withColumn("person_id", F.lit(None).cast("string"))
+        )
         parts.append(by_link.unionByName(by_pid))
     records = parts[0]
     for part in parts[1:]:
@@ -211,7 +235,9 @@ def erase_bronze(spark: SparkSession, bronze: str, records: DataFrame, subjects:
             continue
         key = contracts[source].record_key[0]
         bronze_rows = spark.table(table)
-        by_key = bronze_rows.join(records.where(F.col("source") == source).select(F.col("record_key").alias(key)).distinct(), on=key, how="inner")
+        by_key = bronze_rows.join(
+            records.where(F.col("source") == source).select(F.col("record_key").alias(key)).distinct(), on=key, how="inner"
+        )
         by_pid = bronze_rows.join(subjects, pid_digits(bronze_rows[pid_column]) == subjects["pid"], how="inner").drop(subjects["pid"])
         rows = by_key.select(*BRONZE_ROW).unionByName(by_pid.select(*BRONZE_ROW)).distinct().localCheckpoint()
         removed[table] = _merge_delete(table, rows, " AND ".join(f"t.{c} = s.{c}" for c in BRONZE_ROW))
@@ -219,8 +245,9 @@ def erase_bronze(spark: SparkSession, bronze: str, records: DataFrame, subjects:
     erase_bmn_members(spark, f"{bronze}.cdd_bmn", records, subjects, removed, contracts["cdd_bmn"].column_names)
 
 
-def clear_mothers(spark: SparkSession, table: str, subjects: DataFrame, columns: tuple[str, ...], removed: dict[str, int],
-                  hashed: list[str] | None = None) -> None:
+def clear_mothers(
+    spark: SparkSession, table: str, subjects: DataFrame, columns: tuple[str, ...], removed: dict[str, int], hashed: list[str] | None = None
+) -> None:
     """Clear the mother's ID and name in child records that name the subject as mother (bronze: and rehash)."""
     if not table_exists(spark, table):
         return
@@ -235,18 +262,30 @@ def clear_mothers(spark: SparkSession, table: str, subjects: DataFrame, columns:
     if cleared.isEmpty():
         return
     updates = {c: f"s.{c}" for c in (*columns, *(["_row_hash"] if hashed else []))}
-    (DeltaTable.forName(spark, table).alias("t").merge(cleared.alias("s"), " AND ".join(f"t.{c} = s.{c}" for c in key))
-     .whenMatchedUpdate(set=updates).execute())
+    (
+        DeltaTable.forName(spark, table)
+        .alias("t")
+        .merge(cleared.alias("s"), " AND ".join(f"t.{c} = s.{c}" for c in key))
+        .whenMatchedUpdate(set=updates)
+        .execute()
+    )
     removed[f"{table} (mother cleared)"] = cleared.count()
 
 
-def erase_bmn_members(spark: SparkSession, table: str, records: DataFrame, subjects: DataFrame, removed: dict[str, int], columns: list[str]) -> None:
+def erase_bmn_members(
+    spark: SparkSession, table: str, records: DataFrame, subjects: DataFrame, removed: dict[str, int], columns: list[str]
+) -> None:
     """Rewrite the member list of each BMN household that lists the subject (by member record or ID)."""
     if not table_exists(spark, table):
         return
-    members = (records.where(F.col("source") == "cdd_bmn_member")
-               .select(F.regexp_extract("record_key", r"^(.*)-(\d+)$", 1).alias("hh_id"),
-                       F.regexp_extract("record_key", r"^(.*)-(\d+)$", 2).cast("int").alias("member_no")).collect())
+    members = (
+        records.where(F.col("source") == "cdd_bmn_member")
+        .select(
+            F.regexp_extract("record_key", r"^(.*)-(\d+)$", 1).alias("hh_id"),
+            F.regexp_extract("record_key", r"^(.*)-(\d+)$", 2).cast("int").alias("member_no"),
+        )
+        .collect()
+    )
     numbers: dict[str, set[int]] = {}
     for m in members:
         numbers.setdefault(m.hh_id, set()).add(m.member_no)
@@ -266,10 +305,20 @@ def erase_bmn_members(spark: SparkSession, table: str, records: DataFrame, subje
     if not changed:
         return
     updates = spark.createDataFrame(changed, households.select(*BRONZE_ROW, "members").schema)
-    rewritten = (households.drop("members").join(updates, on=BRONZE_ROW, how="inner")
-                 .select(*households.columns).transform(bronze_transforms.with_row_hash(columns)).localCheckpoint())
-    (DeltaTable.forName(spark, table).alias("t").merge(rewritten.alias("s"), " AND ".join(f"t.{c} = s.{c}" for c in BRONZE_ROW))
-     .whenMatchedUpdate(set={"members": "s.members", "_row_hash": "s._row_hash"}).execute())
+    rewritten = (
+        households.drop("members")
+        .join(updates, on=BRONZE_ROW, how="inner")
+        .select(*households.columns)
+        .transform(bronze_transforms.with_row_hash(columns))
+        .localCheckpoint()
+    )
+    (
+        DeltaTable.forName(spark, table)
+        .alias("t")
+        .merge(rewritten.alias("s"), " AND ".join(f"t.{c} = s.{c}" for c in BRONZE_ROW))
+        .whenMatchedUpdate(set={"members": "s.members", "_row_hash": "s._row_hash"})
+        .execute()
+    )
     removed[f"{table} (members removed)"] = count
 
 
@@ -282,26 +331,41 @@ def erase_quarantine(spark: SparkSession, bronze: str, pids: list[str], names: l
     removed[table] = _merge_delete(table, hits, " AND ".join(f"t.{c} <=> s.{c}" for c in key))
 
 
-def erase_silver(spark: SparkSession, silver: str, records: DataFrame, subjects: DataFrame, persons: DataFrame, removed: dict[str, int]) -> None:
+def erase_silver(
+    spark: SparkSession, silver: str, records: DataFrame, subjects: DataFrame, persons: DataFrame, removed: dict[str, int]
+) -> None:
     record_ids = records.select("record_id").distinct().localCheckpoint()
-    bmn = (records.where(F.col("source") == "cdd_bmn_member")
-           .select(F.regexp_extract("record_key", r"^(.*)-(\d+)$", 1).alias("hh_id"), "record_id").distinct()
-           .groupBy("hh_id").agg(F.count(F.lit(1)).alias("removed")).localCheckpoint())
+    bmn = (
+        records.where(F.col("source") == "cdd_bmn_member")
+        .select(F.regexp_extract("record_key", r"^(.*)-(\d+)$", 1).alias("hh_id"), "record_id")
+        .distinct()
+        .groupBy("hh_id")
+        .agg(F.count(F.lit(1)).alias("removed"))
+        .localCheckpoint()
+    )
     for source in PERSON_SOURCES:
         removed[f"{silver}.{source}"] = _merge_delete(f"{silver}.{source}", record_ids, "t.record_id = s.record_id")
     if table_exists(spark, f"{silver}.cdd_bmn") and not bmn.isEmpty():
-        (DeltaTable.forName(spark, f"{silver}.cdd_bmn").alias("t").merge(bmn.alias("s"), "t.hh_id = s.hh_id")
-         .whenMatchedUpdate(set={"member_count": "greatest(t.member_count - s.removed, 0)"}).execute())
+        (
+            DeltaTable.forName(spark, f"{silver}.cdd_bmn")
+            .alias("t")
+            .merge(bmn.alias("s"), "t.hh_id = s.hh_id")
+            .whenMatchedUpdate(set={"member_count": "greatest(t.member_count - s.removed, 0)"})
+            .execute()
+        )
         removed[f"{silver}.cdd_bmn (member_count)"] = bmn.count()
     clear_mothers(spark, f"{silver}.dcy_child_grant", subjects, MOTHER["silver"], removed)
     pairs = record_ids.select(F.col("record_id").alias("r"))
-    removed[f"{silver}.link_pairs"] = (_merge_delete(f"{silver}.link_pairs", pairs, "t.record_id_l = s.r")
-                                       + _merge_delete(f"{silver}.link_pairs", pairs, "t.record_id_r = s.r"))
-    removed["ops.link_review"] = (_merge_delete("ops.link_review", pairs, "t.record_id = s.r")
-                                  + _merge_delete("ops.link_review", pairs, "t.candidate_record_id = s.r"))
+    removed[f"{silver}.link_pairs"] = _merge_delete(f"{silver}.link_pairs", pairs, "t.record_id_l = s.r") + _merge_delete(
+        f"{silver}.link_pairs", pairs, "t.record_id_r = s.r"
+    )
+    removed["ops.link_review"] = _merge_delete("ops.link_review", pairs, "t.record_id = s.r") + _merge_delete(
+        "ops.link_review", pairs, "t.candidate_record_id = s.r"
+    )
     removed[f"{silver}.person"] = _merge_delete(f"{silver}.person", persons, "t.person_id = s.person_id")
-    removed[f"{silver}.person_xref"] = (_merge_delete(f"{silver}.person_xref", record_ids, "t.record_id = s.record_id")
-                                        + _merge_delete(f"{silver}.person_xref", persons, "t.person_id = s.person_id"))
+    removed[f"{silver}.person_xref"] = _merge_delete(f"{silver}.person_xref", record_ids, "t.record_id = s.record_id") + _merge_delete(
+        f"{silver}.person_xref", persons, "t.person_id = s.person_id"
+    )
 
 
 def redact_job_runs(spark: SparkSession, pids: list[str], removed: dict[str, int]) -> None:
@@ -312,14 +376,25 @@ def redact_job_runs(spark: SparkSession, pids: list[str], removed: dict[str, int
     runs = spark.table(table)
     hit = F.lit(False)
     for pid in pids:
-        hit = hit | F.coalesce(F.col("arguments").contains(pid), F.lit(False)) | F.coalesce(F.col("error_message").contains(pid), F.lit(False))
+        hit = (
+            hit
+            | F.coalesce(F.col("arguments").contains(pid), F.lit(False))
+            | F.coalesce(F.col("error_message").contains(pid), F.lit(False))
+        )
     rows = runs.where(hit).select("run_id", "job", "arguments", "error_message").collect()
     if not rows:
         return
-    fixed = spark.createDataFrame([(r.run_id, r.job, redact(r.arguments, pids), redact(r.error_message, pids)) for r in rows],
-                                  "run_id string, job string, arguments string, error_message string")
-    (DeltaTable.forName(spark, table).alias("t").merge(fixed.alias("s"), "t.run_id = s.run_id AND t.job = s.job")
-     .whenMatchedUpdate(set={"arguments": "s.arguments", "error_message": "s.error_message"}).execute())
+    fixed = spark.createDataFrame(
+        [(r.run_id, r.job, redact(r.arguments, pids), redact(r.error_message, pids)) for r in rows],
+        "run_id string, job string, arguments string, error_message string",
+    )
+    (
+        DeltaTable.forName(spark, table)
+        .alias("t")
+        .merge(fixed.alias("s"), "t.run_id = s.run_id AND t.job = s.job")
+        .whenMatchedUpdate(set={"arguments": "s.arguments", "error_message": "s.error_message"})
+        .execute()
+    )
     removed[f"{table} (ID redacted)"] = len(rows)
 
 

@@ -10,20 +10,27 @@ error kind (truth/errors), the records carrying it and the share that reached th
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jobs import link
 from jobs.config import AppConfig
 from jobs.console import say
-from jobs import link
 from jobs.link import read_records
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table
 from transforms.linkage.blocking import candidate_pairs
-from transforms.linkage.evaluation import blocking_quality, cluster_quality, error_kind_quality, labelled_pairs, lookalike_quality, pairwise_quality
+from transforms.linkage.evaluation import (
+    blocking_quality,
+    cluster_quality,
+    error_kind_quality,
+    labelled_pairs,
+    lookalike_quality,
+    pairwise_quality,
+)
 from transforms.linkage.settings import LinkageSettings
 
 DESCRIPTION = "Measure linkage against the generator's truth (pairwise P/R/F1, split/merged persons, blocking)"
@@ -68,11 +75,16 @@ def quality(spark: SparkSession, config: AppConfig, settings: LinkageSettings, d
     xref = spark.table(f"{output}.person_xref").localCheckpoint()
     pairs = labelled_pairs(xref, truth).localCheckpoint()
     records = read_records(spark, settings, database)
-    linkage_input = records.join(xref.filter("match_method = 'pid' AND source <> '" + settings.spine + "'").select("record_id"),
-                                 on="record_id", how="left_anti").localCheckpoint()
+    linkage_input = records.join(
+        xref.filter("match_method = 'pid' AND source <> '" + settings.spine + "'").select("record_id"), on="record_id", how="left_anti"
+    ).localCheckpoint()
     candidates = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules, settings.probabilistic.link_only)
-    parts = [pairwise_quality(pairs), cluster_quality(xref, truth), blocking_quality(linkage_input, candidates, truth),
-             error_kind_quality(xref, truth, read_errors(spark, config))]
+    parts = [
+        pairwise_quality(pairs),
+        cluster_quality(xref, truth),
+        blocking_quality(linkage_input, candidates, truth),
+        error_kind_quality(xref, truth, read_errors(spark, config)),
+    ]
     lookalikes = read_lookalikes(spark, config)
     if lookalikes is not None:
         parts.append(lookalike_quality(xref, truth, lookalikes))
@@ -86,12 +98,23 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     settings, database, output = link.linkage_options(args)
     rows, link_run_id = quality(spark, config, settings, database, output)
     out = rows.select(
-        F.lit(job_run.run_id).alias("run_id"), F.lit(link_run_id).cast("string").alias("link_run_id"),
-        F.lit(datetime.now(timezone.utc)).alias("evaluated_at"), "scope", "scope_value", "metric", "value",
+        F.lit(job_run.run_id).alias("run_id"),
+        F.lit(link_run_id).cast("string").alias("link_run_id"),
+        F.lit(datetime.now(UTC)).alias("evaluated_at"),
+        "scope",
+        "scope_value",
+        "metric",
+        "value",
     )
-    job_run.wrote(TABLE, save_table(out, TABLE, COMMENTS, mode="append",
-                                    table_comment="Linkage quality against the generator's truth, one row per metric"))
-    for row in spark.table(TABLE).filter(F.col("run_id") == job_run.run_id).filter(
-        "scope IN ('overall', 'clusters', 'blocking', 'lookalike') OR metric IN ('f1', 'recall')"
-    ).orderBy("scope", "scope_value", "metric").collect():
+    job_run.wrote(
+        TABLE,
+        save_table(out, TABLE, COMMENTS, mode="append", table_comment="Linkage quality against the generator's truth, one row per metric"),
+    )
+    for row in (
+        spark.table(TABLE)
+        .filter(F.col("run_id") == job_run.run_id)
+        .filter("scope IN ('overall', 'clusters', 'blocking', 'lookalike') OR metric IN ('f1', 'recall')")
+        .orderBy("scope", "scope_value", "metric")
+        .collect()
+    ):
         say(f"{row.scope:9} {row.scope_value:16} {row.metric:26} {row.value}")

@@ -41,8 +41,10 @@ def explanation(spark: SparkSession, record_id: str, database: str = "silver") -
     ]
     person = spark.table(f"{database}.person").filter(F.col("person_id") == mine.person_id).first()
     if person is not None:
-        lines.append(f"golden: {person.first_name} {person.last_name}, born {person.birth_date}, sex {person.sex}, "
-                     f"village {person.village_code}; {person.record_count} records from {', '.join(person.sources)}")
+        lines.append(
+            f"golden: {person.first_name} {person.last_name}, born {person.birth_date}, sex {person.sex}, "
+            f"village {person.village_code}; {person.record_count} records from {', '.join(person.sources)}"
+        )
     members = [r.record_id for r in xref.filter(F.col("person_id") == mine.person_id).select("record_id").collect()]
     lines.append(f"records of the person: {', '.join(sorted(members))}")
     pairs = (

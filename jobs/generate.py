@@ -25,10 +25,10 @@ from jobs.contracts import SourceContract, load_contracts
 from jobs.runs import JobRun
 from jobs.spark import Kept
 from transforms.conf import load
-from transforms.generator import sources as src
 from transforms.generator import build as world_build
-from transforms.generator.build import PERSON_COLUMNS, PERSON_EXTRA
+from transforms.generator import sources as src
 from transforms.generator import world
+from transforms.generator.build import PERSON_COLUMNS, PERSON_EXTRA
 from transforms.generator.settings import SOURCES, GeneratorSettings
 
 DESCRIPTION = "Generate the synthetic Thailand: agency deliveries in the landing zone and the truth key"
@@ -38,7 +38,9 @@ INDICATORS = world.INDICATORS
 
 def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
     settings = load(path, GeneratorSettings, "generator settings")
-    unknown = sorted(set(settings.sources) - set(SOURCES)) + ([settings.redelivery.source] if settings.redelivery.source not in SOURCES else [])
+    unknown = sorted(set(settings.sources) - set(SOURCES)) + (
+        [settings.redelivery.source] if settings.redelivery.source not in SOURCES else []
+    )
     if unknown:
         raise ConfigError(f"{path}: sources: unknown source(s) {unknown}; known: {list(SOURCES)}")
     return settings
@@ -47,11 +49,22 @@ def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scale", dest="scale", type=float, default=0.001, help="population scale (1 = all of Thailand, ~66M persons)")
     parser.add_argument("--seed", dest="seed", type=int, default=2561, help="random seed")
-    parser.add_argument("--error-scale", dest="error_scale", type=float, default=1.0,
-                        help="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test")
-    parser.add_argument("--source", dest="source", action="append", choices=None, help=f"source to write (repeatable; default all): {', '.join(SOURCES)}")
-    parser.add_argument("--force", dest="force", action="store_true",
-                        help="write beside deliveries generate did not write (it never removes or writes into them)")
+    parser.add_argument(
+        "--error-scale",
+        dest="error_scale",
+        type=float,
+        default=1.0,
+        help="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test",
+    )
+    parser.add_argument(
+        "--source", dest="source", action="append", choices=None, help=f"source to write (repeatable; default all): {', '.join(SOURCES)}"
+    )
+    parser.add_argument(
+        "--force",
+        dest="force",
+        action="store_true",
+        help="write beside deliveries generate did not write (it never removes or writes into them)",
+    )
 
 
 def validate(args: argparse.Namespace) -> None:
@@ -121,7 +134,10 @@ def check_landing(landing: Path, force: bool, targets: list[Path]) -> list[Path]
 
 def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[str]) -> list[Path]:
     """The delivery folders a run writes."""
-    names = lambda s: [settings.delivery] + ([settings.redelivery.delivery] if settings.redelivery.source == s else [])  # noqa: E731
+
+    def names(s):
+        return [settings.delivery] + ([settings.redelivery.delivery] if settings.redelivery.source == s else [])
+
     return [landing / s / d for s in sources for d in names(s)]
 
 
@@ -197,13 +213,21 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
 # ---------------------------------------------------------------- deliveries
 
 
-def build_delivery(source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int, keep: src.Keep) -> src.Delivery:
+def build_delivery(
+    source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int, keep: src.Keep
+) -> src.Delivery:
     """`keep` holds the source's records (with their errors' columns): its files, truth records and truth
     errors are all taken from them, so the source's plan runs once."""
     rates = settings.sources[source].rates() if source in settings.sources else {}
     if source == "cdd_bmn":
         return src.cdd_bmn(members, households, rates, seed, keep=keep)
-    builder = {"dopa_registry": src.dopa_registry, "mof_welfare": src.mof_welfare, "dla_elderly": src.dla_elderly, "dep_disability": src.dep_disability, "dcy_child_grant": src.dcy_child_grant}[source]
+    builder = {
+        "dopa_registry": src.dopa_registry,
+        "mof_welfare": src.mof_welfare,
+        "dla_elderly": src.dla_elderly,
+        "dep_disability": src.dep_disability,
+        "dcy_child_grant": src.dcy_child_grant,
+    }[source]
     return builder(everyone, rates, seed, keep=keep)
 
 
@@ -234,8 +258,16 @@ def _write_parts(source: str, rows: DataFrame, scratch: Path, files: int) -> lis
     if c.format == "csv":
         first = rows.columns[0]
         _partitioned(rows, first, files).write.options(
-            header=False, encoding=c.java_charset, sep=c.delimiter, quote=c.quote, escape=c.quote, ignoreLeadingWhiteSpace=False,
-            ignoreTrailingWhiteSpace=False, nullValue="", emptyValue="", lineSep="\n",
+            header=False,
+            encoding=c.java_charset,
+            sep=c.delimiter,
+            quote=c.quote,
+            escape=c.quote,
+            ignoreLeadingWhiteSpace=False,
+            ignoreTrailingWhiteSpace=False,
+            nullValue="",
+            emptyValue="",
+            lineSep="\n",
         ).csv(str(out))
     elif c.format == "jsonl":
         _partitioned(rows, "_key", files).select("json").write.text(str(out))
@@ -259,8 +291,14 @@ def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
     if c.format == "csv":
         sep, width = c.delimiter, _header_line(c).count(c.delimiter) + 1
         enc = c.encoding.replace("-sig", "")
-        lines = [((sep.join([f"X9{k:04d}"] + ["x"] * (width - 3)) + "\n").encode(enc), "wrong_column_count") for k in range(broken.wrong_column_count)]
-        lines += [(f"X8{k:04d}{sep}".encode(enc) + bad + (sep * (width - 2) + "\n").encode(enc), "bad_encoding") for k in range(broken.bad_encoding)]
+        lines = [
+            ((sep.join([f"X9{k:04d}"] + ["x"] * (width - 3)) + "\n").encode(enc), "wrong_column_count")
+            for k in range(broken.wrong_column_count)
+        ]
+        lines += [
+            (f"X8{k:04d}{sep}".encode(enc) + bad + (sep * (width - 2) + "\n").encode(enc), "bad_encoding")
+            for k in range(broken.bad_encoding)
+        ]
         if broken.truncated_last_line:
             lines.append((f"X70000{sep}ตัด".encode(enc), "truncated_last_line"))
         return lines
@@ -272,7 +310,9 @@ def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
     return lines
 
 
-def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun, about: dict) -> tuple[list[dict], list[dict]]:
+def write_source(
+    source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun, about: dict
+) -> tuple[list[dict], list[dict]]:
     """Write one source's deliveries (staged in scratch, then published in place of generate's own earlier
     ones); return (truth/files rows, truth/broken_rows rows)."""
     total = rows.count()
@@ -303,9 +343,26 @@ def write_source(source: str, rows: DataFrame, settings: GeneratorSettings, land
                 for text, _ in bad:
                     out.write(text)
             for k, (_, kind) in enumerate(bad):
-                broken_rows.append({"source": source, "delivery": settings.delivery, "file": name, "line_number": header_lines + data_rows + k + 1, "kind": kind})
+                broken_rows.append(
+                    {
+                        "source": source,
+                        "delivery": settings.delivery,
+                        "file": name,
+                        "line_number": header_lines + data_rows + k + 1,
+                        "kind": kind,
+                    }
+                )
             data_rows += len(bad)
-        file_rows.append({"source": source, "delivery": settings.delivery, "file": name, "data_rows": data_rows, "broken_rows": len(bad), "duplicate_of": None})
+        file_rows.append(
+            {
+                "source": source,
+                "delivery": settings.delivery,
+                "file": name,
+                "data_rows": data_rows,
+                "broken_rows": len(bad),
+                "duplicate_of": None,
+            }
+        )
         job_run.wrote(f"{source}/{settings.delivery}/{name}", data_rows)
     shutil.rmtree(scratch / f"{source}-parts")  # Spark's output, moved or copied into the delivery: ours, in a folder of this run
     _write_marker(folder, [f["file"] for f in file_rows], {**about, "source": source, "delivery": settings.delivery})
@@ -338,11 +395,26 @@ def write_source_truth(truth: str, delivery: src.Delivery) -> None:
     _by_source(delivery.errors, f"{truth}/errors")
 
 
-def write_truth(spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, files: list[dict], broken: list[dict], job_run: JobRun) -> None:
+def write_truth(
+    spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, files: list[dict], broken: list[dict], job_run: JobRun
+) -> None:
     """Persons, households and the files' accounting (records and errors were written with each source)."""
     everyone.select(*PERSON_COLUMNS, *PERSON_EXTRA).write.mode("overwrite").parquet(f"{truth}/persons")
-    hh_columns = ["hh_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "size", "latent_poverty", "poverty_correlation", "is_poor"]
-    households.select(*hh_columns, *[F.col(f"d{n}").cast("boolean").alias(f"deprived_ind{n}") for n in INDICATORS]).write.mode("overwrite").parquet(f"{truth}/households")
+    hh_columns = [
+        "hh_id",
+        "house_code",
+        "village_code",
+        "subdistrict_code",
+        "district_code",
+        "province_code",
+        "size",
+        "latent_poverty",
+        "poverty_correlation",
+        "is_poor",
+    ]
+    households.select(*hh_columns, *[F.col(f"d{n}").cast("boolean").alias(f"deprived_ind{n}") for n in INDICATORS]).write.mode(
+        "overwrite"
+    ).parquet(f"{truth}/households")
     _by_source(spark.createDataFrame(files, FILES_SCHEMA), f"{truth}/files")
     if broken:
         _by_source(spark.createDataFrame(broken, BROKEN_SCHEMA), f"{truth}/broken_rows")
@@ -373,7 +445,9 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     everyone, households, members = build_world(spark, settings, args.scale, args.seed)
     job_run.read("ref.tpmap2561_village", spark.table("ref.tpmap2561_village").count())
     job_run.timed("world", time.monotonic() - started)
-    say(f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s")
+    say(
+        f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s"
+    )
     files, broken = [], []
     try:
         for number, source in enumerate(chosen, start=1):
@@ -387,7 +461,9 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
             broken += b
             job_run.timed(source, time.monotonic() - started)
             rows = sum(r["data_rows"] for r in f if r["duplicate_of"] is None)
-            say(f"generate: source {number}/{len(chosen)} {source}: {rows:,} rows in {len(f)} file(s), {job_run.phase_seconds[source]:.1f} s")
+            say(
+                f"generate: source {number}/{len(chosen)} {source}: {rows:,} rows in {len(f)} file(s), {job_run.phase_seconds[source]:.1f} s"
+            )
         started = time.monotonic()
         write_truth(spark, truth, everyone, households, files, broken, job_run)
         job_run.timed("truth", time.monotonic() - started)

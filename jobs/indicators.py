@@ -102,7 +102,7 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     gold = build_gold(inputs, area_names(spark), catalogue, secret, keep=kept)
     try:
         write_gold(gold, catalogue, job_run, gold_db)
-    except Exception as err:  # Spark may print the plan, and the plan holds the HMAC key's padded bytes
+    except Exception as err:  # noqa: BLE001 - Spark may print the plan, and the plan holds the HMAC key's padded bytes
         raise RuntimeError(redacted(f"{type(err).__name__}: {err}", secret)) from None
     finally:
         kept.release()
@@ -133,9 +133,13 @@ def publish(spark: SparkSession, catalogue: IndicatorCatalogue, job_run: JobRun,
     leaks = privacy.recoverable(published.area_indicators, published.welfare_coverage)
     if len(leaks):
         raise DisclosureError(f"{len(leaks)} hidden cell(s) could be computed back, e.g. {leaks.iloc[0].to_dict()}: nothing published")
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS {public_db} COMMENT 'Published figures: disclosure-controlled area tables for analysts and the public'")
-    note = (f"Counts 1-{threshold - 1} are hidden (null) at every level, with complementary cells hidden so that no "
-            "hidden count can be computed from a parent and its visible children; rates made of a hidden count are null")
+    spark.sql(
+        f"CREATE DATABASE IF NOT EXISTS {public_db} COMMENT 'Published figures: disclosure-controlled area tables for analysts and the public'"
+    )
+    note = (
+        f"Counts 1-{threshold - 1} are hidden (null) at every level, with complementary cells hidden so that no "
+        "hidden count can be computed from a parent and its visible children; rates made of a hidden count are null"
+    )
     tables = {
         "area_indicators": (published.area_indicators, area_comments(catalogue), "TPMAP figures per area at every level. " + note),
         "welfare_coverage": (published.welfare_coverage, coverage.COVERAGE_COMMENTS, "Welfare coverage per area and program. " + note),
@@ -145,8 +149,13 @@ def publish(spark: SparkSession, catalogue: IndicatorCatalogue, job_run: JobRun,
         df = spark.createDataFrame(_with_nulls(frame[schema.fieldNames()]), schema)
         job_run.wrote(f"{public_db}.{name}", save_table(df, f"{public_db}.{name}", comments, table_comment=description))
     summary = published.hidden.assign(run_id=job_run.run_id, database=public_db)
-    save_table(spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]), "ops.disclosure", DISCLOSURE_COMMENTS, mode="append",
-               table_comment="Cells hidden per published table and level, per indicators run")
+    save_table(
+        spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]),
+        "ops.disclosure",
+        DISCLOSURE_COMMENTS,
+        mode="append",
+        table_comment="Cells hidden per published table and level, per indicators run",
+    )
     for view in ("v_area_indicators", "v_welfare_coverage"):
         spark.sql(f"DROP VIEW IF EXISTS {gold_db}.{view}")
     for database in (public_db, "ref"):
@@ -172,16 +181,36 @@ DISCLOSURE_COMMENTS = {
 def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun, database: str = "gold") -> None:
     hh_comments = deprivation.household_comments(catalogue)
     tables = [
-        ("gold.household_deprivation", gold.household_deprivation, hh_comments,
-         "Per surveyed household and round: TPMAP indicator applicability and deprivation, dimensions, BMN-poor"),
-        ("gold.person_poverty", gold.person_poverty.select(*person_poverty_columns(gold.person_poverty)), {**hh_comments, **PERSON_COMMENTS},
-         "Per surveyed person: household poverty flags, welfare found through the linkage, target poor"),
-        ("gold.person_welfare", gold.person_welfare.select(*PERSON_WELFARE_COMMENTS), PERSON_WELFARE_COMMENTS,
-         "Per linked person: welfare programs received and the monthly total"),
-        ("gold.area_indicators", gold.area_indicators.select(*area_columns(catalogue)), area_comments(catalogue),
-         f"TPMAP figures per area at every level from one ROLLUP; Alkire-Foster weights {catalogue.af_weights()}"),
-        ("gold.welfare_coverage", gold.welfare_coverage.select(*coverage.COVERAGE_COMMENTS), coverage.COVERAGE_COMMENTS,
-         "Welfare coverage per area, level and program: exclusion and inclusion errors"),
+        (
+            "gold.household_deprivation",
+            gold.household_deprivation,
+            hh_comments,
+            "Per surveyed household and round: TPMAP indicator applicability and deprivation, dimensions, BMN-poor",
+        ),
+        (
+            "gold.person_poverty",
+            gold.person_poverty.select(*person_poverty_columns(gold.person_poverty)),
+            {**hh_comments, **PERSON_COMMENTS},
+            "Per surveyed person: household poverty flags, welfare found through the linkage, target poor",
+        ),
+        (
+            "gold.person_welfare",
+            gold.person_welfare.select(*PERSON_WELFARE_COMMENTS),
+            PERSON_WELFARE_COMMENTS,
+            "Per linked person: welfare programs received and the monthly total",
+        ),
+        (
+            "gold.area_indicators",
+            gold.area_indicators.select(*area_columns(catalogue)),
+            area_comments(catalogue),
+            f"TPMAP figures per area at every level from one ROLLUP; Alkire-Foster weights {catalogue.af_weights()}",
+        ),
+        (
+            "gold.welfare_coverage",
+            gold.welfare_coverage.select(*coverage.COVERAGE_COMMENTS),
+            coverage.COVERAGE_COMMENTS,
+            "Welfare coverage per area, level and program: exclusion and inclusion errors",
+        ),
     ]
     for table, df, comments, description in tables:
         table = table.replace("gold.", f"{database}.", 1)
@@ -256,14 +285,16 @@ def area_comments(catalogue: IndicatorCatalogue) -> dict[str, str]:
 
     comments = dict(_AREA_HEAD)
     comments.update({snake_name(p): published_comment(p) for p in _published(catalogue)})
-    comments.update({
-        "rank_in_parent": "Rank among areas with the same parent by target-poor rate (1 = highest rate)",
-        "af_k": "Alkire-Foster poverty cutoff k (catalogue)",
-        "af_poor_persons": "Persons in Alkire-Foster-poor households (q)",
-        "af_h": "Alkire-Foster headcount ratio H = q / persons surveyed",
-        "af_a": "Alkire-Foster intensity A = mean deprivation score of the AF-poor",
-        "af_m0": "Alkire-Foster adjusted headcount M0 = H x A",
-    })
+    comments.update(
+        {
+            "rank_in_parent": "Rank among areas with the same parent by target-poor rate (1 = highest rate)",
+            "af_k": "Alkire-Foster poverty cutoff k (catalogue)",
+            "af_poor_persons": "Persons in Alkire-Foster-poor households (q)",
+            "af_h": "Alkire-Foster headcount ratio H = q / persons surveyed",
+            "af_a": "Alkire-Foster intensity A = mean deprivation score of the AF-poor",
+            "af_m0": "Alkire-Foster adjusted headcount M0 = H x A",
+        }
+    )
     return comments
 
 

@@ -21,13 +21,13 @@ import csv
 import hashlib
 import json
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import reduce
 from pathlib import Path
-from collections.abc import Iterator, Sequence
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -189,8 +189,8 @@ class FileRecord:
     extra_columns: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     file_reason: str | None = None
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    ended_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    ended_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     seconds: float = 0.0
 
     @classmethod
@@ -429,7 +429,14 @@ class Batch:
     def metadata(self) -> str:
         """The commits' userMetadata: what the next run needs to finish the batch if this one dies first."""
         unreadable = [
-            {"path": f.path, "delivery": f.delivery, "file": f.file, "size": f.size_bytes, "modified": f.modified_at.isoformat(), "reason": r}
+            {
+                "path": f.path,
+                "delivery": f.delivery,
+                "file": f.file,
+                "size": f.size_bytes,
+                "modified": f.modified_at.isoformat(),
+                "reason": r,
+            }
             for f, r in self.unreadable
         ]
         return json.dumps(
@@ -587,8 +594,10 @@ def _new_batches(
     claimed = {p.file.path for batch, _ in pending for p in batch.files} | {f.path for batch, _ in pending for f, _ in batch.unreadable}
     planned, unplannable = _planned(spark, lfs, contract, [f for f in new if f.path not in claimed])
     unreadable = [(f, why) for f, why in unreadable + unplannable if f.path not in claimed]
-    now = datetime.now(timezone.utc)
-    batches = [Batch(contract.source, planned[i : i + MAX_FILES_PER_BATCH], [], run_id, now) for i in range(0, len(planned), MAX_FILES_PER_BATCH)]
+    now = datetime.now(UTC)
+    batches = [
+        Batch(contract.source, planned[i : i + MAX_FILES_PER_BATCH], [], run_id, now) for i in range(0, len(planned), MAX_FILES_PER_BATCH)
+    ]
     return batches + ([Batch(contract.source, [], unreadable, run_id, now)] if unreadable else [])
 
 
@@ -621,14 +630,18 @@ def _typed_parquet(
             except Exception as err:  # noqa: BLE001 - this file's problem; another with the same schema may read
                 failed.append((p.file, f"not a readable Parquet file: {root_cause(err)}"))
                 continue
-            layouts[p.layout.parquet_schema] = _parquet_layout(contract, p.layout, {f.name: f.dataType.simpleString() for f in schema.fields})
+            layouts[p.layout.parquet_schema] = _parquet_layout(
+                contract, p.layout, {f.name: f.dataType.simpleString() for f in schema.fields}
+            )
         typed.append(replace(p, layout=layouts[p.layout.parquet_schema]))
     return typed, failed
 
 
 def _parquet_layout(contract: SourceContract, layout: Layout, types: dict[str, str]) -> Layout:
     missing = [c for c in contract.required_columns if c not in types]
-    mistyped = [f"{c.name} is {types[c.name]}, contract says {c.type}" for c in contract.columns if c.name in types and types[c.name] != c.type]
+    mistyped = [
+        f"{c.name} is {types[c.name]}, contract says {c.type}" for c in contract.columns if c.name in types and types[c.name] != c.type
+    ]
     whole_file = None
     if missing or mistyped:
         parts = [f"required column(s) {', '.join(missing)} missing"] if missing else []
@@ -731,12 +744,12 @@ def ingest_batch(
     spark: SparkSession, contract: SourceContract, batch: Batch, job_run: JobRun, committed: dict[str, int] | None = None
 ) -> list[FileRecord]:
     """Read a batch once to classify, then write its bad rows and its good rows (each at most once per batch)."""
-    started, started_at = time.monotonic(), datetime.now(timezone.utc)
+    started, started_at = time.monotonic(), datetime.now(UTC)
     reader = BatchReader(spark, contract, batch)
     try:
         with _timed(job_run, "scan"):
             stats = reader.scan()
-    except Exception as err:  # noqa: BLE001 - nothing is written yet: the caller retries the files one by one
+    except Exception as err:  # nothing is written yet: the caller retries the files one by one
         raise BatchReadError(root_cause(err)) from err
     records = [reader.record(p, stats.get(p.file.path, FileStats()), batch.batch_id) for p in batch.files]
     records += [FileRecord.for_file(f, QUARANTINED_FILE, batch.batch_id, file_reason=why) for f, why in batch.unreadable]
@@ -751,21 +764,25 @@ def ingest_batch(
     if bronze_table not in committed:
         with _timed(job_run, "write bronze"):
             try:
-                committed[bronze_table] = _append_once(spark, reader.bronze_rows(stats, by_line), bronze_table, _bronze_comments(contract), batch)
-            except Exception as err:  # noqa: BLE001 - nothing committed: the caller retries the files one by one
+                committed[bronze_table] = _append_once(
+                    spark, reader.bronze_rows(stats, by_line), bronze_table, _bronze_comments(contract), batch
+                )
+            except Exception as err:  # nothing committed: the caller retries the files one by one
                 if batch.app_id in ingest_commits(spark, bronze_table, limit=10):
                     raise
                 raise BatchReadError(root_cause(err)) from err
     if expected[QUARANTINE_TABLE] and QUARANTINE_TABLE not in committed:
         with _timed(job_run, "write quarantine"):
-            committed[QUARANTINE_TABLE] = _append_once(spark, reader.quarantine_rows(stats, by_line), QUARANTINE_TABLE, QUARANTINE_COMMENTS, batch)
+            committed[QUARANTINE_TABLE] = _append_once(
+                spark, reader.quarantine_rows(stats, by_line), QUARANTINE_TABLE, QUARANTINE_COMMENTS, batch
+            )
     for table, rows in expected.items():
         if committed.get(table, 0) != rows:
             raise IngestBalanceError(
                 f"batch {batch.app_id} of {batch.source}: expected {rows} rows in {table} but the commit wrote {committed.get(table, 0)}"
             )
         job_run.wrote(table, rows)
-    ended_at, seconds = datetime.now(timezone.utc), round(time.monotonic() - started, 3)
+    ended_at, seconds = datetime.now(UTC), round(time.monotonic() - started, 3)
     for record in records:
         job_run.read(f"{record.source}:{record.delivery}/{record.file}", record.rows_read)
         record.started_at, record.ended_at, record.seconds = started_at, ended_at, seconds
@@ -860,7 +877,9 @@ class BatchReader:
             code.alias("code"),
             (F.lit(False) if layout.whole_file else code.isNotNull()).alias("listed"),
             (F.when(good, bronze.json_key_mask(self.contract.column_names)) if json_rows else F.lit(None)).cast("long").alias("key_mask"),
-            (F.when(good, bronze.json_extra_keys(self.contract.column_names)) if json_rows else F.lit(None)).cast("array<string>").alias("extra_keys"),
+            (F.when(good, bronze.json_extra_keys(self.contract.column_names)) if json_rows else F.lit(None))
+            .cast("array<string>")
+            .alias("extra_keys"),
         ]
 
     # pass 2 and 3 -----------------------------------------------------------------------------------------
@@ -912,19 +931,25 @@ class BatchReader:
                 good = lines.join(F.broadcast(self._bad_lines(stats)), on=["file_path", "_block", "_index"], how="left_anti")
                 good = self._decoded(layout, self._numbered(good, stats))
             else:
-                good = self._classify(layout, self._decoded(layout, self._numbered(lines, stats)), None).where(F.col("_reason_code").isNull())
+                good = self._classify(layout, self._decoded(layout, self._numbered(lines, stats)), None).where(
+                    F.col("_reason_code").isNull()
+                )
             parts.append(self._contract_columns(layout, good))
         if not parts:
             return self.spark.createDataFrame([], bronze_schema(contract))
-        return reduce(DataFrame.unionByName, parts).transform(bronze.with_row_hash(contract.column_names)).select(
-            *contract.column_names,
-            "_extra",
-            "_source_file",
-            "_delivery",
-            F.col("line_number").cast("long").alias("_line_number"),
-            F.lit(self.batch.ingested_at).cast("timestamp").alias("_ingested_at"),
-            F.lit(self.batch.batch_id).alias("_batch_id"),
-            "_row_hash",
+        return (
+            reduce(DataFrame.unionByName, parts)
+            .transform(bronze.with_row_hash(contract.column_names))
+            .select(
+                *contract.column_names,
+                "_extra",
+                "_source_file",
+                "_delivery",
+                F.col("line_number").cast("long").alias("_line_number"),
+                F.lit(self.batch.ingested_at).cast("timestamp").alias("_ingested_at"),
+                F.lit(self.batch.batch_id).alias("_batch_id"),
+                "_row_hash",
+            )
         )
 
     # reading --------------------------------------------------------------------------------------------
@@ -955,7 +980,9 @@ class BatchReader:
 
     def _numbered(self, lines: DataFrame, stats: dict[str, FileStats]) -> DataFrame:
         """Lines with `line_number`, `_delivery`, `_source_file` and `_cut_line` of their file (a broadcast join)."""
-        return lines.join(F.broadcast(self._split_table(stats)), on=["file_path", "_block"], how="inner").transform(bronze.with_line_numbers)
+        return lines.join(F.broadcast(self._split_table(stats)), on=["file_path", "_block"], how="inner").transform(
+            bronze.with_line_numbers
+        )
 
     def _classify(self, layout: Layout, lines: DataFrame, cut: Column | None) -> DataFrame:
         contract = self.contract

@@ -11,13 +11,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import argparse
 import json
 import logging
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 from pyspark import StorageLevel
@@ -45,7 +44,7 @@ XREF_COMMENTS = {
     "source": "Source of the record",
     "person_id": "Person the record belongs to (P + hash of the anchor record id; stable across runs)",
     "match_method": "pid (corroborated ID or registry record), probabilistic (Splink), review (two registry candidates too close "
-                    "to choose between: its own person until reviewed, see ops.link_review) or new_person",
+    "to choose between: its own person until reviewed, see ops.link_review) or new_person",
     "match_probability": "Probability of the deciding pair (1.0 for pid; best pair in cluster for new_person)",
     "match_weight": "Splink match weight of the deciding pair (null for pid)",
     "run_id": "The link run that decided it (ops.job_runs)",
@@ -69,7 +68,7 @@ PERSON_COMMENTS = {
 REVIEW_TABLE = "ops.link_review"
 REVIEW_COMMENTS = {
     "record_id": "Record not linked: its two best registry candidates scored within the review margin, or its own ID names one "
-                 "and its other fields another",
+    "and its other fields another",
     "source": "Source of the record",
     "candidate_rank": "1 or 2: the candidate's place by match probability, then weight",
     "same_pid": "The candidate gives the record's citizen ID",
@@ -113,12 +112,14 @@ def read_records(spark: SparkSession, settings: LinkageSettings, database: str, 
         raise ValueError(f"link: silver table(s) missing: {', '.join(f'{database}.{m}' for m in missing)}")
     frames = [spark.table(f"{database}.{s}") for s in settings.sources]
     if job_run is not None:
-        for source, frame in zip(settings.sources, frames):
+        for source, frame in zip(settings.sources, frames, strict=True):
             job_run.read(f"{database}.{source}", frame.count())
     return with_blocking_keys(union_canonical(frames, settings.columns), settings.spine, settings.derived_keys)
 
 
-def score_pairs(spark: SparkSession, linkage_input: DataFrame, residual: int, settings: LinkageSettings, run_dir: Path, job_run: JobRun) -> DataFrame:
+def score_pairs(
+    spark: SparkSession, linkage_input: DataFrame, residual: int, settings: LinkageSettings, run_dir: Path, job_run: JobRun
+) -> DataFrame:
     """Train the model in DuckDB on (a sample of) the linkage input, save it as JSON, and score every candidate
     pair with Splink on Spark; return the pairs above the floor weight."""
     from splink import Linker, SparkAPI
@@ -194,19 +195,30 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     left = counts.get(False, 0)
     total = sum(rows for name, rows in job_run.rows_read.items() if name.startswith(f"{database}."))  # Delta's own counts
     job_run.timed("pid pass and blocking", time.monotonic() - started)
-    say(f"link: {total:,} records, {by_pid.count():,} linked by ID, {left:,} left for Splink "
+    say(
+        f"link: {total:,} records, {by_pid.count():,} linked by ID, {left:,} left for Splink "
         f"with the {counts.get(True, 0):,} spine records they share a blocking key with "
-        f"({job_run.phase_seconds['pid pass and blocking']:.1f} s)")
+        f"({job_run.phase_seconds['pid pass and blocking']:.1f} s)"
+    )
 
     started = time.monotonic()
     pairs = score_pairs(spark, linkage_input, left, settings, run_dir, job_run) if left else empty_pairs(spark)
     shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)
     threshold = settings.probabilistic.threshold_match_probability
     pairs = pairs.withColumns({"accepted": F.col("match_probability") >= threshold, "run_id": F.lit(job_run.run_id)})
-    job_run.wrote(f"{output}.link_pairs", save_table(pairs, f"{output}.link_pairs", PAIRS_COMMENTS,
-        table_comment="Scored candidate pairs of the latest link run, with Splink waterfall data"))
+    job_run.wrote(
+        f"{output}.link_pairs",
+        save_table(
+            pairs,
+            f"{output}.link_pairs",
+            PAIRS_COMMENTS,
+            table_comment="Scored candidate pairs of the latest link run, with Splink waterfall data",
+        ),
+    )
     job_run.timed("scoring", time.monotonic() - started - job_run.phase_seconds.get("training", 0.0))
-    say(f"link: {job_run.rows_written[f'{output}.link_pairs']:,} pairs scored on Spark and saved in {job_run.phase_seconds['scoring']:.1f} s")
+    say(
+        f"link: {job_run.rows_written[f'{output}.link_pairs']:,} pairs scored on Spark and saved in {job_run.phase_seconds['scoring']:.1f} s"
+    )
 
     accepted = spark.table(f"{output}.link_pairs").filter("accepted")
     scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")
@@ -214,24 +226,49 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     agrees_on = settings.probabilistic.id_conflict_agrees_on
     candidates = spine_candidates(accepted, scored, settings.spine, "comparisons")
     review = review_rows(candidates, ambiguous_records(candidates, margin, agrees_on)).withColumn("run_id", F.lit(job_run.run_id))
-    reviewed = save_table(review, REVIEW_TABLE, REVIEW_COMMENTS,
-                          table_comment="Records of the latest link run left for clerical review, with their two registry candidates")
+    reviewed = save_table(
+        review,
+        REVIEW_TABLE,
+        REVIEW_COMMENTS,
+        table_comment="Records of the latest link run left for clerical review, with their two registry candidates",
+    )
     job_run.wrote(REVIEW_TABLE, reviewed)
-    say(f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two spine candidates within {margin} "
-        "match weight, or one named by the record's ID and a better one by its other fields)")
+    say(
+        f"link: {reviewed // 2:,} records left for clerical review in {REVIEW_TABLE} (two spine candidates within {margin} "
+        "match weight, or one named by the record's ID and a better one by its other fields)"
+    )
     xref = (
-        assign_persons(spine.select("record_id", "source"), by_pid, scored, accepted, settings.spine, margin, keep=_checkpointed,
-                       id_agrees_on=agrees_on)
+        assign_persons(
+            spine.select("record_id", "source"),
+            by_pid,
+            scored,
+            accepted,
+            settings.spine,
+            margin,
+            keep=_checkpointed,
+            id_agrees_on=agrees_on,
+        )
         .drop("anchor_record_id")
         .withColumn("run_id", F.lit(job_run.run_id))
     )
-    job_run.wrote(f"{output}.person_xref", save_table(xref, f"{output}.person_xref", XREF_COMMENTS,
-        table_comment="Every silver person record -> person_id, with how it was matched"))
+    job_run.wrote(
+        f"{output}.person_xref",
+        save_table(
+            xref, f"{output}.person_xref", XREF_COMMENTS, table_comment="Every silver person record -> person_id, with how it was matched"
+        ),
+    )
 
     if settings.golden_record:
         # The few records without a registry anchor are read twice; each read would otherwise scan every source table.
         persons = golden_persons(spark.table(f"{output}.person_xref"), records, settings.spine, settings.sources, keep=_checkpointed)
-        job_run.wrote(f"{output}.person", save_table(persons.select(*PERSON_COMMENTS), f"{output}.person", PERSON_COMMENTS,
-            table_comment="One row per person with the golden record (registry first, then agreement and recency)"))
+        job_run.wrote(
+            f"{output}.person",
+            save_table(
+                persons.select(*PERSON_COMMENTS),
+                f"{output}.person",
+                PERSON_COMMENTS,
+                table_comment="One row per person with the golden record (registry first, then agreement and recency)",
+            ),
+        )
     matches.unpersist()
     say(f"link: model saved to {run_dir / MODEL_FILE}")

@@ -54,7 +54,12 @@ _PATTERNS = [
     (re.compile(r"indicator(\d+)\.CNT"), "persons in households failing BMN indicator {}"),
     (re.compile(r"poor\.JPT\.MOFval\.ind(\d+)\.CNT"), "target poor deprived in BMN indicator {}"),
 ]
-AREA_ID_COLUMNS = {"province_ID": "province_code", "amphur_ID": "district_code", "tumbol_ID": "subdistrict_code", "village_ID": "village_id"}
+AREA_ID_COLUMNS = {
+    "province_ID": "province_code",
+    "amphur_ID": "district_code",
+    "tumbol_ID": "subdistrict_code",
+    "village_ID": "village_id",
+}
 
 
 def snake_name(published: str) -> str:
@@ -157,7 +162,7 @@ def published_figures(level: str) -> pa.Table:
 def _read_figures(relative: str) -> pa.Table:
     ratios = ("happiness", "JPT.MOFval.pov.rate")
     path = REFERENCE_DIR / relative
-    with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")) as handle:
+    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as handle:
         header = handle.readline().rstrip("\n").split(",")
     types = {c: pa.string() if c in AREA_ID_COLUMNS else pa.float64() if c in ratios else pa.int64() for c in header}
     return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
@@ -204,7 +209,9 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
     district_frame, village_frame = districts(), villages()
     _area_table(spark, provinces(), "ref.province", "Provinces", job_run)
     _area_table(spark, district_frame, "ref.district", "Districts", job_run)
-    _area_table(spark, subdistricts(district_frame, village_frame), "ref.subdistrict", "Subdistricts and survey pseudo-subdistricts", job_run)
+    _area_table(
+        spark, subdistricts(district_frame, village_frame), "ref.subdistrict", "Subdistricts and survey pseudo-subdistricts", job_run
+    )
     _area_table(spark, village_frame, "ref.village", "BMN villages", job_run)
     for level in LEVELS:
         _figures_table(spark, level, job_run)

@@ -34,8 +34,12 @@ SOURCES = ("gold", "ref")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", choices=SOURCES, default="gold",
-                        help="gold: this pipeline's published figures, public.* (default); ref: the published TPMAP 2561 figures")
+    parser.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="gold",
+        help="gold: this pipeline's published figures, public.* (default); ref: the published TPMAP 2561 figures",
+    )
     parser.add_argument("--province", default=None, help="province code for the district map (default: the highest rate)")
     parser.add_argument("--output", default=None, help="HTML file to write (default: <runs>/report/tpmap_report.html)")
 
@@ -47,16 +51,21 @@ def validate(args: argparse.Namespace) -> None:
 
 # --- queries: one SQL statement per figure, for gold or for the published reference -------------------
 
+
 def area_sql(source: str, level: str, parent: str | None = None) -> str:
     """Areas of one level with name, persons surveyed, target poor and the target-poor rate."""
     if source == "gold":
         where = f"level = '{level}'" + (f" AND parent_code = '{parent}'" if parent else "")
-        return ("SELECT area_code, name_th, name_en, housemember_cnt AS persons, poor_jpt_mofval_cnt AS target_poor, "
-                f"jpt_mofval_pov_rate AS rate FROM public.area_indicators WHERE {where} ORDER BY area_code")
+        return (
+            "SELECT area_code, name_th, name_en, housemember_cnt AS persons, poor_jpt_mofval_cnt AS target_poor, "
+            f"jpt_mofval_pov_rate AS rate FROM public.area_indicators WHERE {where} ORDER BY area_code"
+        )
     where = f"WHERE substring(t.{level}_code, 1, {len(parent)}) = '{parent}' " if parent else ""
-    return (f"SELECT t.{level}_code AS area_code, a.name_th, a.name_en, t.housemember_cnt AS persons, "
-            f"t.poor_jpt_mofval_cnt AS target_poor, t.jpt_mofval_pov_rate AS rate FROM ref.tpmap2561_{level} t "
-            f"LEFT JOIN ref.{level} a ON a.{level}_code = t.{level}_code {where}ORDER BY area_code")
+    return (
+        f"SELECT t.{level}_code AS area_code, a.name_th, a.name_en, t.housemember_cnt AS persons, "
+        f"t.poor_jpt_mofval_cnt AS target_poor, t.jpt_mofval_pov_rate AS rate FROM ref.tpmap2561_{level} t "
+        f"LEFT JOIN ref.{level} a ON a.{level}_code = t.{level}_code {where}ORDER BY area_code"
+    )
 
 
 def dimensions_sql(source: str) -> str:
@@ -74,13 +83,17 @@ def exclusion_sql(source: str) -> str:
     verified card holders (every age: TPMAP publishes no age split); gold has every program.
     """
     if source == "gold":
-        return ("SELECT area_code, program, eligible_poor, eligible_poor_not_reached AS not_reached, "
-                "100 * eligible_poor_exclusion_rate AS exclusion_rate, 100 * inclusion_error_rate AS inclusion_rate "
-                "FROM public.welfare_coverage WHERE level = 'province' ORDER BY area_code, program")
-    return ("SELECT province_code AS area_code, 'welfare_card' AS program, poor_jpt_cnt AS eligible_poor, "
-            "poor_jpt_cnt - poor_jpt_mofval_cnt AS not_reached, "
-            "100 * (poor_jpt_cnt - poor_jpt_mofval_cnt) / poor_jpt_cnt AS exclusion_rate, NULL AS inclusion_rate "
-            "FROM ref.tpmap2561_province ORDER BY area_code")
+        return (
+            "SELECT area_code, program, eligible_poor, eligible_poor_not_reached AS not_reached, "
+            "100 * eligible_poor_exclusion_rate AS exclusion_rate, 100 * inclusion_error_rate AS inclusion_rate "
+            "FROM public.welfare_coverage WHERE level = 'province' ORDER BY area_code, program"
+        )
+    return (
+        "SELECT province_code AS area_code, 'welfare_card' AS program, poor_jpt_cnt AS eligible_poor, "
+        "poor_jpt_cnt - poor_jpt_mofval_cnt AS not_reached, "
+        "100 * (poor_jpt_cnt - poor_jpt_mofval_cnt) / poor_jpt_cnt AS exclusion_rate, NULL AS inclusion_rate "
+        "FROM ref.tpmap2561_province ORDER BY area_code"
+    )
 
 
 def _frame(engine, sql: str) -> pd.DataFrame:
@@ -106,6 +119,7 @@ def load_frames(engine, source: str, province: str | None = None) -> dict[str, p
 
 
 # --- drawing: matplotlib only, polygons straight from GeoJSON -----------------------------------------
+
 
 def geo_features(level: str) -> list[dict]:
     """Boundary features of `province` or `district`, each with its DOPA code under `code` (TH37 -> 37)."""
@@ -142,16 +156,21 @@ def draw_choropleth(ax, features: list[dict], values: dict[str, float], title: s
 
 def province_map(provinces: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(6, 9))
-    draw_choropleth(ax, geo_features("province"), dict(zip(provinces["area_code"], provinces["rate"])),
-                    "Target-poor rate by province")
+    draw_choropleth(
+        ax, geo_features("province"), dict(zip(provinces["area_code"], provinces["rate"], strict=True)), "Target-poor rate by province"
+    )
     return fig
 
 
 def district_map(districts: pd.DataFrame, province: str):
     features = [f for f in geo_features("district") if f["code"].startswith(province)]
     fig, ax = plt.subplots(figsize=(6, 6))
-    draw_choropleth(ax, features, dict(zip(districts["area_code"], districts["rate"])),
-                    f"Target-poor rate by district, province {province}")
+    draw_choropleth(
+        ax,
+        features,
+        dict(zip(districts["area_code"], districts["rate"], strict=True)),
+        f"Target-poor rate by district, province {province}",
+    )
     return fig
 
 
@@ -180,6 +199,7 @@ def exclusion_chart(exclusion: pd.DataFrame):
 
 # --- the HTML file --------------------------------------------------------------------------------------
 
+
 def png_data_uri(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
@@ -198,9 +218,12 @@ def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> 
     top = frames["provinces"].sort_values("rate", ascending=False, na_position="last").head(15)
     sections = "".join(f'<h2>{html.escape(name)}</h2><img alt="{html.escape(name)}" src="{uri}">' for name, uri in images.items())
     tables = (
-        "<h2>Provinces with the highest target-poor rate</h2>" + top.to_html(index=False, float_format="%.2f", na_rep="-")
-        + f"<h2>Districts of province {province}</h2>" + frames["districts"].to_html(index=False, float_format="%.2f", na_rep="-")
-        + "<h2>Welfare exclusion of the eligible poor, and inclusion of the not eligible, by province and program</h2>" + frames["exclusion"].to_html(index=False, float_format="%.2f", na_rep="-")
+        "<h2>Provinces with the highest target-poor rate</h2>"
+        + top.to_html(index=False, float_format="%.2f", na_rep="-")
+        + f"<h2>Districts of province {province}</h2>"
+        + frames["districts"].to_html(index=False, float_format="%.2f", na_rep="-")
+        + "<h2>Welfare exclusion of the eligible poor, and inclusion of the not eligible, by province and program</h2>"
+        + frames["exclusion"].to_html(index=False, float_format="%.2f", na_rep="-")
     )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>TPMAP report</title>'
@@ -214,8 +237,13 @@ def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> 
 def latest_run_note(spark: SparkSession, source: str) -> str:
     if source == "ref":
         return "Published TPMAP 2561 figures."
-    row = (spark.table("ops.job_runs").where("job = 'indicators' AND status = 'succeeded'")
-           .orderBy("ended_at", ascending=False).select("run_id", "ended_at").first())
+    row = (
+        spark.table("ops.job_runs")
+        .where("job = 'indicators' AND status = 'succeeded'")
+        .orderBy("ended_at", ascending=False)
+        .select("run_id", "ended_at")
+        .first()
+    )
     return f"Indicators run {row['run_id']} finished {row['ended_at']}." if row else "No recorded indicators run."
 
 

@@ -76,9 +76,13 @@ def refuse_unless_undoable(target, run_id: str) -> None:
 def changed_since(spark: SparkSession, start: datetime) -> list[str]:
     """The Delta tables of the project's databases with a commit at or after `start` (views, other formats
     and the never-restored tables left out); only these need their history read."""
-    return [name for database in DATABASES if spark.catalog.databaseExists(database)
-            for name, location in delta_tables(spark, database)
-            if name not in NEVER_RESTORED and _last_commit(spark, name, location) >= start.timestamp()]
+    return [
+        name
+        for database in DATABASES
+        if spark.catalog.databaseExists(database)
+        for name, location in delta_tables(spark, database)
+        if name not in NEVER_RESTORED and _last_commit(spark, name, location) >= start.timestamp()
+    ]
 
 
 def delta_tables(spark: SparkSession, database: str) -> list[tuple[str, str]]:
@@ -101,7 +105,9 @@ def _last_commit(spark: SparkSession, table: str, location: str) -> float:
     return spark.sql(f"DESCRIBE DETAIL {table}").first().lastModified.timestamp()
 
 
-def commit_phases(history: list[tuple[int, datetime]], window: tuple[datetime, datetime], neutral: list[tuple[datetime, datetime]]) -> dict[str, list[int]]:
+def commit_phases(
+    history: list[tuple[int, datetime]], window: tuple[datetime, datetime], neutral: list[tuple[datetime, datetime]]
+) -> dict[str, list[int]]:
     """A table's versions committed before, during and after the run's window; commits inside the windows
     of rolled-back runs and of rollbacks are not counted as after (their changes are gone, or undo)."""
     start, end = window

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from delta.tables import DeltaTable
@@ -71,6 +71,7 @@ JOB_RUNS_COMMENTS = {
 
 ABANDONED = "its process ended without recording an outcome (killed, out of memory, or the machine stopped)"
 
+
 @dataclass
 class JobRun:
     """Counts a running job reports; recorded in ops.job_runs when it starts and when it ends."""
@@ -79,7 +80,7 @@ class JobRun:
     arguments: dict
     parent_run_id: str | None = None
     run_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     rows_read: dict[str, int] = field(default_factory=dict)
     rows_written: dict[str, int] = field(default_factory=dict)
     # Seconds per phase of a long job (world, each source, ...), for progress lines and benchmarks; not recorded.
@@ -216,7 +217,7 @@ def process_alive(pid: int) -> bool:
 
 
 def _row(run: JobRun, status: str, error: str | None, seconds: float | None) -> tuple:
-    ended = datetime.now(timezone.utc) if seconds is not None else None
+    ended = datetime.now(UTC) if seconds is not None else None
     return (
         run.run_id, run.job, json.dumps(run.arguments, default=str, sort_keys=True), run.started_at, ended,
         round(seconds, 3) if seconds is not None else None, status, run.rows_read, run.rows_written,

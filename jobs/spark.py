@@ -131,7 +131,8 @@ def local_settings(config: AppConfig) -> dict[str, str]:
     derby_home = str(Path(config.paths.resolved("metastore")).parent)
     settings = {
         "spark.driver.memory": config.spark.driver_memory,
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={derby_home}" + (f" -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}" if LOG_CONFIG.is_file() else ""),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={derby_home}"
+        + (f" -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}" if LOG_CONFIG.is_file() else ""),
         "spark.ui.enabled": str(config.spark.ui_enabled).lower(),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(config.spark.shuffle_partitions),
@@ -163,7 +164,7 @@ def environment_settings(environ: dict[str, str] | None = None) -> dict[str, str
     except json.JSONDecodeError as err:
         raise ConfigError(f"TPMAP_SPARK_CONF is not a JSON object of Spark settings: {err}") from None
     if not isinstance(settings, dict):
-        raise ConfigError("TPMAP_SPARK_CONF must be a JSON object such as {\"spark.eventLog.enabled\": \"true\"}")
+        raise ConfigError('TPMAP_SPARK_CONF must be a JSON object such as {"spark.eventLog.enabled": "true"}')
     return {str(k): str(v) for k, v in settings.items()}
 
 

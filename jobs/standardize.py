@@ -9,9 +9,9 @@ gets, per source and batch, the rows and how many rows had each issue.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from delta.tables import DeltaTable
@@ -21,8 +21,8 @@ from pyspark.sql import functions as F
 
 from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
 from jobs.console import say
-from jobs.spark import Kept
 from jobs.runs import JobRun, release_plans
+from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.conf import load
 from transforms.silver.merge import quality_counts, with_merge_roles
@@ -172,7 +172,7 @@ def standardize_source(
         finally:
             roles.unpersist()
             kept.release()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     done = spark.createDataFrame(
         [(source, b["_batch_id"], int(b.rows), job_run.run_id, now) for b in batches],
         "source string, batch_id string, rows long, run_id string, standardized_at timestamp",

@@ -29,8 +29,12 @@ DELTA_SAFETY_HOURS = 168  # Delta refuses a shorter VACUUM retention unless its 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", action="append", choices=LAYERS, help="layer (database) to vacuum; repeatable (default: all)")
-    parser.add_argument("--retain-hours", type=float, default=None,
-                        help="keep files removed from tables for this many hours instead of the layer's deleted_file_days")
+    parser.add_argument(
+        "--retain-hours",
+        type=float,
+        default=None,
+        help="keep files removed from tables for this many hours instead of the layer's deleted_file_days",
+    )
     parser.add_argument("--full", action="store_true", help="list every table folder (also removes files no commit referenced); slower")
 
 
@@ -79,7 +83,9 @@ def vacuum_table(spark: SparkSession, table: str, hours: float | None, full: boo
     return int((last["operationMetrics"] or {}).get("numDeletedFiles", 0)) if last["operation"] == "VACUUM END" else 0
 
 
-def vacuum_database(spark: SparkSession, database: str, retention: LayerRetention, hours: float | None = None, full: bool = False) -> dict[str, int]:
+def vacuum_database(
+    spark: SparkSession, database: str, retention: LayerRetention, hours: float | None = None, full: bool = False
+) -> dict[str, int]:
     """Retention properties on every Delta table of the database, then VACUUM; {table: files deleted}."""
     settings = {
         "spark.databricks.delta.vacuum.logging.enabled": "true",
@@ -102,6 +108,8 @@ def vacuum_database(spark: SparkSession, database: str, retention: LayerRetentio
 
 def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
     for layer in getattr(args, "layer", None) or LAYERS:
-        deleted = vacuum_database(spark, layer, config.retention.of(layer), getattr(args, "retain_hours", None), getattr(args, "full", False))
+        deleted = vacuum_database(
+            spark, layer, config.retention.of(layer), getattr(args, "retain_hours", None), getattr(args, "full", False)
+        )
         for table, files in deleted.items():
             job_run.wrote(f"{table} (files deleted)", files)

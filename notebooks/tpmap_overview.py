@@ -32,6 +32,7 @@ ROOT = Path.cwd() if (Path.cwd() / "jobs").is_dir() else Path.cwd().parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 from duckdb_query import ANALYST_DATABASES, connect, default_warehouse
+
 from jobs.report import dimensions_chart, district_map, exclusion_chart, load_frames, province_map
 
 published = connect(default_warehouse(), ANALYST_DATABASES)

@@ -146,8 +146,7 @@ def run_counts(root: Path, since: datetime) -> dict[str, tuple[int, int, str]]:
         return {}
     con = connect(warehouse)
     rows = con.execute(
-        "SELECT job, status, map_values(rows_read), map_values(rows_written) FROM ops.job_runs "
-        "WHERE started_at >= ? ORDER BY started_at",
+        "SELECT job, status, map_values(rows_read), map_values(rows_written) FROM ops.job_runs WHERE started_at >= ? ORDER BY started_at",
         [since],
     ).fetchall()
     return {job: (sum(read or []), sum(written or []), status) for job, status, read, written in rows}
@@ -157,12 +156,25 @@ def stage_command(stage: str, logs: Path, heap: str, master: str | None, executo
     """`python -m jobs <stage>`, or with a master the same job through scripts/submit.sh."""
     if master is None:
         return [sys.executable, "-m", "jobs", stage]
-    return [str(PROJECT / "scripts" / "submit.sh"), "--master", master, "--driver-memory", heap, "--executor-memory", executor_memory,
-            "--conf", "spark.eventLog.enabled=true", "--conf", f"spark.eventLog.dir={logs.as_uri()}", stage]
+    return [
+        str(PROJECT / "scripts" / "submit.sh"),
+        "--master",
+        master,
+        "--driver-memory",
+        heap,
+        "--executor-memory",
+        executor_memory,
+        "--conf",
+        "spark.eventLog.enabled=true",
+        "--conf",
+        f"spark.eventLog.dir={logs.as_uri()}",
+        stage,
+    ]
 
 
-def run_stage(stage: str, scale: float, seed: int, root: Path, logs: Path, heap: str, master: str | None = None,
-              executor_memory: str = "1g") -> dict:
+def run_stage(
+    stage: str, scale: float, seed: int, root: Path, logs: Path, heap: str, master: str | None = None, executor_memory: str = "1g"
+) -> dict:
     """One stage as its own process (local, or submitted to `master`); returns its measurements."""
     logs.mkdir(parents=True, exist_ok=True)
     conf = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": logs.as_uri(), "spark.driver.memory": heap}
@@ -206,17 +218,32 @@ def with_exponents(results: list[dict]) -> list[dict]:
 
 
 def print_table(results: list[dict]) -> None:
-    headers = ["scale", "stage", "status", "seconds", "CPU s", "rows in", "rows out", "rows/s", "driver MB", "JVM MB", "written MB", "shuffle MB",
-               "executors", "workers", "exponent"]
+    headers = [
+        "scale",
+        "stage",
+        "status",
+        "seconds",
+        "CPU s",
+        "rows in",
+        "rows out",
+        "rows/s",
+        "driver MB",
+        "JVM MB",
+        "written MB",
+        "shuffle MB",
+        "executors",
+        "workers",
+        "exponent",
+    ]
     lines = [
         [r["scale"], r["stage"], r["status"], f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}", f"{r['rows_in']:,}", f"{r['rows_out']:,}", f"{r['rows_per_s']:,}",
          f"{r['driver_peak_mb']:,}", f"{r['jvm_peak_mb']:,}", f"{r['bytes_written'] / 1e6:,.0f}",
          f"{(r['shuffle_write_bytes']) / 1e6:,.0f}", r["executors"], r["workers"], "" if r["exponent"] is None else r["exponent"]]
         for r in results
     ]  # fmt: skip
-    widths = [max(len(str(x)) for x in column) for column in zip(headers, *lines)]
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *lines, strict=True)]
     for line in [headers, ["-" * w for w in widths], *lines]:
-        print("  ".join(str(x).rjust(w) for x, w in zip(line, widths)), flush=True)
+        print("  ".join(str(x).rjust(w) for x, w in zip(line, widths, strict=True)), flush=True)
 
 
 def write_results(results: list[dict], folder: Path) -> None:
@@ -229,7 +256,9 @@ def write_results(results: list[dict], folder: Path) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[1], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     parser.add_argument("--scales", type=float, nargs="+", default=[0.001, 0.01])
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES), help="stages to run, in pipeline order (default: all)")
     parser.add_argument("--run-all", action="store_true", help="one `run-all` process per scale instead of one process per stage")
@@ -260,8 +289,16 @@ def main(argv: list[str] | None = None) -> int:
         root.mkdir(parents=True, exist_ok=True)
         for stage in stages:
             print(f"bench: scale {scale:g}, {stage} on {root}", flush=True)
-            result = run_stage(stage, scale, args.seed, root, results_dir / "eventlogs" / f"s{scale:g}" / stage, args.heap,
-                               args.master, args.executor_memory)
+            result = run_stage(
+                stage,
+                scale,
+                args.seed,
+                root,
+                results_dir / "eventlogs" / f"s{scale:g}" / stage,
+                args.heap,
+                args.master,
+                args.executor_memory,
+            )
             results.append(result)
             write_results(with_exponents(results), results_dir)
             if not result["status"] == "succeeded":

@@ -82,16 +82,26 @@ def measure(scale: float, seed: int) -> dict:
     landing_bytes = sum(f.stat().st_size for f in Path(config.paths.resolved("landing")).rglob("*") if f.is_file())
     peak = sum(_peak_rss_mb(p) for p in [me, *me.children(recursive=True)])
     spark.stop()
-    return {"scale": scale, "seconds": total, "cpu_seconds": _cpu_seconds(me) - cpu_started, "phases": run.phase_seconds, "phase_cpu": phase_cpu,
-            "rows": rows, "peak_mb": peak, "landing_bytes": landing_bytes}
+    return {
+        "scale": scale,
+        "seconds": total,
+        "cpu_seconds": _cpu_seconds(me) - cpu_started,
+        "phases": run.phase_seconds,
+        "phase_cpu": phase_cpu,
+        "rows": rows,
+        "peak_mb": peak,
+        "landing_bytes": landing_bytes,
+    }
 
 
 def report(result: dict) -> None:
     phases, rows = result["phases"], result["rows"]
     landing_rows = sum(v for k, v in rows.items() if k not in ("truth", "world"))
-    print(f"\nscale {result['scale']}: {result['seconds']:.1f} s in total ({result['cpu_seconds']:.1f} CPU s), {landing_rows:,} landing rows "
-          f"({landing_rows / result['seconds']:,.0f} rows/s), {result['landing_bytes'] / 1e9:.2f} GB of landing files, "
-          f"peak memory {result['peak_mb']:,.0f} MB (driver + JVM)")
+    print(
+        f"\nscale {result['scale']}: {result['seconds']:.1f} s in total ({result['cpu_seconds']:.1f} CPU s), {landing_rows:,} landing rows "
+        f"({landing_rows / result['seconds']:,.0f} rows/s), {result['landing_bytes'] / 1e9:.2f} GB of landing files, "
+        f"peak memory {result['peak_mb']:,.0f} MB (driver + JVM)"
+    )
     print(f"  {'phase':<18} {'seconds':>9} {'CPU s':>9} {'rows':>14} {'rows/s':>10}")
     for phase, seconds in phases.items():
         count = rows.get(phase, 0)
@@ -115,7 +125,10 @@ def main() -> None:
         root = tempfile.mkdtemp(prefix=f"tpmap-bench-generate-{scale}-")
         child = subprocess.run(
             [sys.executable, __file__, "--json", "--scales", str(scale), "--seed", str(args.seed)],
-            env={**os.environ, "TPMAP_ROOT": root}, stdout=subprocess.PIPE, text=True, check=False,
+            env={**os.environ, "TPMAP_ROOT": root},
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
         )
         lines = [line for line in child.stdout.splitlines() if line.startswith("RESULT ")]
         if child.returncode != 0 or not lines:

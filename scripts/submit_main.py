@@ -9,6 +9,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jobs.__main__ import main  # noqa: E402  (needs the path set above)
+from jobs.__main__ import main
 
 sys.exit(main())

@@ -28,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jobs.config import load_config  # noqa: E402
-from jobs.spark import LOG_CONFIG, local_jars  # noqa: E402
-from jobs.spark_conf import flags  # noqa: E402
-from jobs.tables import SHARED_DATABASES, secure_lakehouse  # noqa: E402
+from jobs.config import load_config
+from jobs.spark import LOG_CONFIG, local_jars
+from jobs.spark_conf import flags
+from jobs.tables import SHARED_DATABASES, secure_lakehouse
 
 AUTH_SOURCE = Path(__file__).resolve().parent / "thrift_auth" / "PasswordFileAuthenticator.java"
 AUTH_CLASS = "tpmap.PasswordFileAuthenticator"
@@ -46,7 +46,9 @@ def pyspark_jars() -> Path:
 def compile_authenticator(state: Path) -> Path:
     """DIR/auth with the compiled class (javac from the JDK; Janino, shipped with Spark, without one)."""
     out = state / "auth"
-    if (out / "tpmap" / "PasswordFileAuthenticator.class").is_file() and (out / "tpmap" / "PasswordFileAuthenticator.class").stat().st_mtime >= AUTH_SOURCE.stat().st_mtime:
+    if (out / "tpmap" / "PasswordFileAuthenticator.class").is_file() and (
+        out / "tpmap" / "PasswordFileAuthenticator.class"
+    ).stat().st_mtime >= AUTH_SOURCE.stat().st_mtime:
         return out
     out.mkdir(parents=True, exist_ok=True)
     classpath = f"{pyspark_jars()}/*"
@@ -123,8 +125,12 @@ def role_flags(role: str, state: Path, tool: str, run_as: str | None) -> list[st
         secure_lakehouse(config)  # private folders closed, public and ref readable by the server's user
         state.mkdir(parents=True, exist_ok=True)
         (state / "register.sql").write_text(register_sql(warehouse), encoding="utf-8")
-        words = _replace(words, "spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={state / 'metastore_db'};create=true")
-        java_options = f"-Dderby.system.home={state}" + (f" -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}" if LOG_CONFIG.is_file() else "")
+        words = _replace(
+            words, "spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={state / 'metastore_db'};create=true"
+        )
+        java_options = f"-Dderby.system.home={state}" + (
+            f" -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}" if LOG_CONFIG.is_file() else ""
+        )
         words = _replace(words, "spark.driver.extraJavaOptions", java_options)
         words = _replace(words, "spark.sql.runSQLOnFiles", "false")
         words = _replace(words, "spark.driver.memory", "2g")
@@ -134,7 +140,12 @@ def role_flags(role: str, state: Path, tool: str, run_as: str | None) -> list[st
         auth = compile_authenticator(state)
         classpath = next((w.split("=", 1)[1] for w in words if w.startswith("spark.driver.extraClassPath=")), "")
         words = _replace(words, "spark.driver.extraClassPath", ":".join(p for p in (classpath, str(auth)) if p))
-        words += ["--hiveconf", "hive.server2.authentication=CUSTOM", "--hiveconf", f"hive.server2.custom.authentication.class={AUTH_CLASS}"]
+        words += [
+            "--hiveconf",
+            "hive.server2.authentication=CUSTOM",
+            "--hiveconf",
+            f"hive.server2.custom.authentication.class={AUTH_CLASS}",
+        ]
     if run_as:
         user = pwd.getpwnam(run_as)
         for root, dirs, files in os.walk(state):

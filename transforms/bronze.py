@@ -148,7 +148,7 @@ def _too_long(values: Mapping[str, tuple[Column, int]], of_line: bool = True) ->
         failed = failed | F.coalesce(is_over, F.lit(False))
     described = [
         F.when(is_over, F.concat(F.lit(f"{name} ("), F.length(value.cast("string")).cast("string"), F.lit(f" > {limit})")))
-        for (name, (value, limit)), is_over in zip(values.items(), over.values())
+        for (name, (value, limit)), is_over in zip(values.items(), over.values(), strict=True)
     ]
     reason = F.concat(F.lit("field(s) longer than allowed, in characters: "), F.concat_ws(", ", *described))
     return ((F.length(F.col("text")) > F.lit(floor)) & failed if of_line else failed), reason
@@ -164,7 +164,10 @@ def _map_too_long(limits: Mapping[str, int], default_limit: int) -> tuple[Column
 
     over = F.filter(F.map_entries(F.col("_map")), lambda e: F.length(e["value"]) > limit(e["key"]))
     described = F.transform(
-        over, lambda e: F.concat(e["key"], F.lit(" ("), F.length(e["value"]).cast("string"), F.lit(" > "), limit(e["key"]).cast("string"), F.lit(")"))
+        over,
+        lambda e: F.concat(
+            e["key"], F.lit(" ("), F.length(e["value"]).cast("string"), F.lit(" > "), limit(e["key"]).cast("string"), F.lit(")")
+        ),
     )
     failed = (F.length(F.col("text")) > F.lit(floor)) & (F.size(over) > 0)
     return failed, F.concat(F.lit("field(s) longer than allowed, in characters: "), F.array_join(described, ", "))
@@ -340,9 +343,7 @@ def select_csv_columns(
 
     def transform(df: DataFrame) -> DataFrame:
         position = {name: i for i, name in reversed(list(enumerate(header)))}
-        values = [
-            (F.col(f"_fields._c{position[c]}") if c in position else F.lit(None).cast("string")).alias(c) for c in columns
-        ]
+        values = [(F.col(f"_fields._c{position[c]}") if c in position else F.lit(None).cast("string")).alias(c) for c in columns]
         last = len(header) - 1
         extras = [
             (name, F.col(f"_fields._c{i}"))

@@ -56,9 +56,9 @@ def with_derived_per_distinct(*derivations: PerDistinct) -> Transform:
         if clash:
             raise ValueError(f"output column(s) {', '.join(clash)} already exist")
         keys = [f"_distinct_key_{i}" for i in range(len(derivations))]
-        keyed = df.withColumns({key: _hash_of(d.inputs) for key, d in zip(keys, derivations)})
+        keyed = df.withColumns({key: _hash_of(d.inputs) for key, d in zip(keys, derivations, strict=True)})
         out = keyed
-        for key, d in zip(keys, derivations):
+        for key, d in zip(keys, derivations, strict=True):
             table = keyed.select(key, *d.inputs).dropDuplicates([key]).transform(d.derive).select(key, *d.outputs)
             out = out.join(F.broadcast(table), on=key, how="left").drop(key)
         return out

@@ -30,7 +30,9 @@ _THAI_NAMED = rf"^([0-9]{{1,2}})\s*({_MONTH_NAMES})\s*([0-9]{{4}}|[0-9]{{2}})$" 
 def _day_month_year(text: Column) -> Column:
     """array<int>(day, month, year) from whichever format matches, else null (each regex tried once)."""
     months = F.create_map(*[F.lit(x) for name, number in THAI_MONTHS.items() for x in (name, str(number))])
-    named = F.concat_ws("|", F.regexp_extract(text, _THAI_NAMED, 1), months[F.regexp_extract(text, _THAI_NAMED, 2)], F.regexp_extract(text, _THAI_NAMED, 3))
+    named = F.concat_ws(
+        "|", F.regexp_extract(text, _THAI_NAMED, 1), months[F.regexp_extract(text, _THAI_NAMED, 2)], F.regexp_extract(text, _THAI_NAMED, 3)
+    )
     canonical = F.when(text.rlike(_THAI_NAMED), named)
     for regex, replacement in reversed(_FORMATS):
         canonical = F.when(text.rlike(regex), F.regexp_replace(text, regex, replacement)).otherwise(canonical)
@@ -66,12 +68,15 @@ def parse_thai_date(raw: Column, era: str, min_year_ce: int, max_year_ce: int, p
 
 def _date_from_parts(p: Column, era: str, min_year_ce: int, max_year_ce: int, past: bool) -> Column:
     day, month, short_year = p["day"], p["month"], p["year"]
-    plausible = lambda y: y.between(min_year_ce, max_year_ce)  # noqa: E731
+
+    def plausible(y):
+        return y.between(min_year_ce, max_year_ce)
+
     two_digit = short_year < 100
     latest = short_year + (2500 if era == "BE" else 2000)
     to_ce = (lambda y: y - BE_OFFSET) if era == "BE" else (lambda y: y)
     # A birth is not in the future: its century is bounded by today as well as by the window.
-    century_ok = (lambda y: plausible(y) & (y <= F.year(F.current_date()))) if past else plausible  # noqa: E731
+    century_ok = (lambda y: plausible(y) & (y <= F.year(F.current_date()))) if past else plausible
     year = F.when(two_digit, F.when(century_ok(to_ce(latest)), latest).otherwise(latest - 100)).otherwise(short_year)
     promised = to_ce(year)
     other = year if era == "BE" else year - BE_OFFSET

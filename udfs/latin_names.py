@@ -23,9 +23,7 @@ CONSONANT = "\u0e01-\u0e2e"
 LEADING_VOWEL = "เแโไใ"
 FOLLOWING_VOWEL = "\u0e30-\u0e39\u0e47"  # vowels written after, above or below the consonant
 # Initial clusters Thai reads as one (ประ pra, เกรียง kriang, ขวัญ khwan); ศร/สร/ซร are read s (ศรี si).
-CLUSTERS = (
-    {a + "ร" for a in "กขคตปพบดฟท"} | {a + "ล" for a in "กขคปพผบฟ"} | {a + "ว" for a in "กขค"} | {"ศร", "สร", "ซร"}
-)
+CLUSTERS = {a + "ร" for a in "กขคตปพบดฟท"} | {a + "ล" for a in "กขคปพผบฟ"} | {a + "ว" for a in "กขค"} | {"ศร", "สร", "ซร"}
 CLUSTER_LETTER = {"ร": "r", "ล": "l", "ว": "w"}
 SONORANT = "งญนมยรลว"
 
@@ -118,13 +116,15 @@ def romanize_thai(thai: str) -> str:
 # simplify: applied in order to the lowercased Latin letters; each collapses spellings of one Thai sound.
 SIMPLIFY_RULES = (
     (r"tch", "t"),  # ช final then initial: Petch phet, Patcharin phat-rin (royin)
-    (r"uck", "ak"), (r"ck", "k"),  # Yingluck, Nongluck: English "uck" for ลักษณ์ lak
+    (r"uck", "ak"),
+    (r"ck", "k"),  # Yingluck, Nongluck: English "uck" for ลักษณ์ lak
     (r"(?<=[aeiou])r(?![aeiou])", ""),  # r after a vowel, not before one, is silent: Somporn, Chalerm, Ornuma
     (r"sh|ch|j", "c"),  # ช จ ฉ: Shinawatra, Chaidee, Jaidee
     (r"([ptk])h", r"\1"),  # aspiration dropped: ph/p, th/t, kh/k
     (r"v", "w"),  # Vichai, Veerapong
     (r"sr", "s"),  # ศรี: Sri (common), Si (RTGS)
-    (r"uea", "ua"), (r"ue", "u"),  # เ-ือ, -ือ, -ึ: royin rueang, Ruang
+    (r"uea", "ua"),
+    (r"ue", "u"),  # เ-ือ, -ือ, -ึ: royin rueang, Ruang
     (r"ee|ea", "i"),  # -ี: Malee, mali
     (r"oo|ou", "u"),  # -ู/-ุ: Boonmee, bunmi
     (r"oe", "e"),  # เ-อ/เ-ิ: Charoen, Chalerm
@@ -132,7 +132,10 @@ SIMPLIFY_RULES = (
     (r"(?<=[aeiou])y(?![aeiou])", "i"),  # Somchay
     (r"(?<=[aeiou])w(?![aeiou])", "o"),  # -ว final: Kaew, kaeo
     (r"h$", ""),  # Prayuth, Suwith
-    (r"[cdsj]$", "t"), (r"b$", "p"), (r"l$", "n"), (r"(?<!n)g$", "k"),  # final sounds: Amnaj, Prapas, Kamol
+    (r"[cdsj]$", "t"),
+    (r"b$", "p"),
+    (r"l$", "n"),
+    (r"(?<!n)g$", "k"),  # final sounds: Amnaj, Prapas, Kamol
     # The unwritten a between two syllables, which royin omits and clerks spell or not: รัตนา ratna,
     # Rattana; ณัฐพล natphon, Nattapon. Dropped on both sides.
     (r"(?<=[aeiou])([^aeiou])\1?a(?=[^aeiou][aeiou])", r"\1"),

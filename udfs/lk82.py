@@ -56,7 +56,10 @@ def _rest_codes(rest: Column) -> Column:
 
 def _after_first(text: Column) -> Column:
     """The letters step 6 did not code: from the 2nd (consonant first) or the 3rd (vowel first) on."""
-    tail = lambda start: F.substring(text, start, 1 << 30)  # noqa: E731
+
+    def tail(start):
+        return F.substring(text, start, 1 << 30)
+
     return F.when(F.substring(text, 1, 1).between("ก", "ฮ"), tail(2)).otherwise(tail(3))
 
 

@@ -7,7 +7,6 @@ from pyspark.sql import functions as F
 
 from udfs.thai_names import thai_digits_to_arabic
 
-
 # Excel's rendering of a 13-digit number: mantissa digits, optional fraction, exponent.
 _SCIENTIFIC = r"^([0-9])\.?([0-9]*)[eE]\+?([0-9]{1,2})$"
 # A spreadsheet's text marks around an ID: a leading apostrophe, quotes (straight or curly), ="..." formulas.
@@ -54,7 +53,9 @@ def pid_issue(raw: Column, digits: Column | None = None) -> Column:
 def pid_checksum_ok(pid: Column) -> Column:
     """d13 = (11 - (sum_{i=1..12} (14-i)*d_i) mod 11) mod 10; null when pid is null."""
     # Twelve terms spelled out (not a higher-order function) so the expression compiles to plain code.
-    weighted = sum((F.lit(14 - i) * F.substring(pid, i, 1).cast("int") for i in range(2, 13)), F.lit(13) * F.substring(pid, 1, 1).cast("int"))
+    weighted = sum(
+        (F.lit(14 - i) * F.substring(pid, i, 1).cast("int") for i in range(2, 13)), F.lit(13) * F.substring(pid, 1, 1).cast("int")
+    )
     return (F.lit(11) - weighted % 11) % 10 == F.substring(pid, 13, 1).cast("int")
 
 

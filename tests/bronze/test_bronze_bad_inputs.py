@@ -24,7 +24,12 @@ def test_cp874_thai_values_are_decoded_and_kept_as_delivered(landing):
     land = landing("dopa_registry")
     land.write("2018-06-30", "dopa.csv", cp874(DOPA_HEADER, dopa_line("3100600445635"), dopa_line("1234545678781", "สมหญิง", "รักไทย")))
     land.ingest()
-    rows = land.bronze().orderBy("_line_number").select("pid", "first_name", "last_name", "_line_number", "_delivery", "_source_file").collect()
+    rows = (
+        land.bronze()
+        .orderBy("_line_number")
+        .select("pid", "first_name", "last_name", "_line_number", "_delivery", "_source_file")
+        .collect()
+    )
     assert [tuple(r) for r in rows] == [
         ("3100600445635", "สมชาย", "ใจดี", 2, "2018-06-30", "dopa.csv"),
         ("1234545678781", "สมหญิง", "รักไทย", 3, "2018-06-30", "dopa.csv"),
@@ -141,7 +146,13 @@ def test_excel_trailing_empty_column_is_expected(landing):
     land.write("d1", "dla.csv", ("\ufeff" + header + "\r\n" + line + "\r\n").encode("utf-8"))
     land.ingest()
     row = land.bronze().first()
-    assert (row.recipient_no, row.pid, row.monthly_amount, row.paid_month, row._extra) == ("R1", "3.10060044563E+12", "1,000", "2561-06", {})
+    assert (row.recipient_no, row.pid, row.monthly_amount, row.paid_month, row._extra) == (
+        "R1",
+        "3.10060044563E+12",
+        "1,000",
+        "2561-06",
+        {},
+    )
     assert land.files().first().extra_columns == []
 
 
@@ -201,7 +212,10 @@ def test_landing_listing_hashes_streamed_bytes_and_skips_hidden_files(spark, tmp
         (tmp_path / "src" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "src" / name).write_bytes(data)
     got = [(f.delivery, f.file, f.checksum, f.size_bytes, f.ends_with_newline) for f in list_landing_files(spark, str(tmp_path), "src")]
-    sha = lambda name: hashlib.sha256(files[name]).hexdigest()  # noqa: E731
+
+    def sha(name):
+        return hashlib.sha256(files[name]).hexdigest()
+
     assert got == [
         ("", "top.csv", sha("top.csv"), 2, True),
         ("d1", "a.csv", sha("d1/a.csv"), 20, True),

@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import functions as F
+from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
 
 from jobs import ingest
-from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
 
 
 def files_by_name(land) -> dict:
@@ -82,7 +82,9 @@ def test_files_split_into_many_pieces_keep_their_line_numbers(landing, monkeypat
     land.write("d1", "two.csv", cp874(DOPA_HEADER, *lines[:5], final_newline=False))
     land.ingest()
     got = sorted((r._source_file, r._line_number, r.pid) for r in land.bronze().collect())
-    expected = [("one.csv", i + 1, f"31006004{i:05d}") for i in range(1, 40) if i % 7] + [("two.csv", i + 1, f"31006004{i:05d}") for i in range(1, 6)]
+    expected = [("one.csv", i + 1, f"31006004{i:05d}") for i in range(1, 40) if i % 7] + [
+        ("two.csv", i + 1, f"31006004{i:05d}") for i in range(1, 6)
+    ]
     assert got == sorted(expected)
     assert land.quarantined() == sorted(("one.csv", i + 1, "wrong_column_count") for i in range(1, 40) if i % 7 == 0)
     assert_balanced(land)
@@ -187,7 +189,16 @@ def test_python_dict_and_other_lenient_json_is_invalid(landing):
 def test_nul_bytes_and_over_long_fields_have_their_own_reasons(landing):
     csv_land = landing("dopa_registry")
     long_name = "ก" * 4001
-    csv_land.write("d1", "dopa.csv", cp874(DOPA_HEADER, dopa_line("3100600445635"), dopa_line("1234545678781", first="สม\x00ชาย"), dopa_line("3300100123456", first=long_name)))
+    csv_land.write(
+        "d1",
+        "dopa.csv",
+        cp874(
+            DOPA_HEADER,
+            dopa_line("3100600445635"),
+            dopa_line("1234545678781", first="สม\x00ชาย"),
+            dopa_line("3300100123456", first=long_name),
+        ),
+    )
     csv_land.ingest()
     assert csv_land.quarantined() == [("dopa.csv", 3, "nul_byte"), ("dopa.csv", 4, "field_too_long")]
     reasons = {r.line_number: r.reason for r in csv_land.quarantine().collect()}
@@ -224,7 +235,21 @@ def test_missing_optional_columns_are_recorded(landing):
     json_land.write("d2", "b.jsonl", b'{"card_no": "D3", "pid": "3", "phone": "0", "email": "e"}\n')
     json_land.ingest()
     files = files_by_name(json_land)
-    everything_else = ["title", "first_name", "last_name", "sex", "birth_date", "disability_type", "card_issued_date", "card_expiry_date", "allowance_monthly", "village_code", "subdistrict_code", "district_code", "province_code"]
+    everything_else = [
+        "title",
+        "first_name",
+        "last_name",
+        "sex",
+        "birth_date",
+        "disability_type",
+        "card_issued_date",
+        "card_expiry_date",
+        "allowance_monthly",
+        "village_code",
+        "subdistrict_code",
+        "district_code",
+        "province_code",
+    ]
     assert files["a.jsonl"].missing_columns == everything_else
     assert (files["b.jsonl"].missing_columns, files["b.jsonl"].extra_columns) == (everything_else, ["email"])
 

@@ -20,10 +20,7 @@ def test_generated_world_matches_truth_of_broken_rows(spark, config, pipeline):
     truth = config.paths.resolved("truth")
     truth_files = spark.read.parquet(f"{truth}/files").where(F.col("source").isin(sources)).collect()
     truth_broken = spark.read.parquet(f"{truth}/broken_rows").where(F.col("source").isin(sources))
-    recorded = {
-        (r.source, r.delivery, r.file): r
-        for r in spark.table(ingest.FILES_TABLE).where(F.col("source").isin(sources)).collect()
-    }
+    recorded = {(r.source, r.delivery, r.file): r for r in spark.table(ingest.FILES_TABLE).where(F.col("source").isin(sources)).collect()}
     assert truth_files, "the generator wrote no files"
     originals = set()
     for expected in truth_files:
@@ -39,9 +36,7 @@ def test_generated_world_matches_truth_of_broken_rows(spark, config, pipeline):
         assert got.rows_read == got.rows_loaded + got.rows_quarantined, key
 
     expected_lines = sorted(
-        (r.source, r.delivery, r.file, r.line_number, r.kind)
-        for r in truth_broken.collect()
-        if (r.source, r.delivery, r.file) in originals
+        (r.source, r.delivery, r.file, r.line_number, r.kind) for r in truth_broken.collect() if (r.source, r.delivery, r.file) in originals
     )
     got_lines = sorted(
         (r.source, r.delivery, r.file, r.line_number, r.reason_code)

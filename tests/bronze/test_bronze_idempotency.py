@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from pyspark.sql import functions as F
+from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
 
 from jobs import ingest
-from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
 
 
 def _version(spark, table: str) -> int:

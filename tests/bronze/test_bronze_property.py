@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from test_bronze_bad_inputs import DOPA_HEADER, dopa_line
 
 # kind -> (bytes of a line, expected reason code or None when it loads)

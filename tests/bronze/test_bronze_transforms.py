@@ -35,9 +35,7 @@ def test_csv_field_count_respects_quotes(spark):
 
 
 def test_csv_problems_first_reason_wins(spark):
-    df = spark.createDataFrame(
-        [(2, "1,x"), (3, "\ufffd,x,y"), (4, ",x"), (5, "1,x,y"), (6, "1")], "line_number long, text string"
-    )
+    df = spark.createDataFrame([(2, "1,x"), (3, "\ufffd,x,y"), (4, ",x"), (5, "1,x,y"), (6, "1")], "line_number long, text string")
     result = (
         df.transform(bronze.with_csv_fields(2, ",", '"'))
         .transform(bronze.with_csv_problems(2, {"id": 0}, unterminated_last=F.col("line_number") == 6))
@@ -106,12 +104,24 @@ def test_json_is_strict_and_one_object_per_line(spark):
 
 
 def test_json_problems_nul_escape_long_values_and_keys(spark):
-    lines = ['{"id": "A", "x": "ok"}', '{"id": "B", "x": "a\\u0000b"}', '{"id": "C", "x": "' + "y" * 30 + '"}', '{"id": "D", "note": "' + "y" * 30 + '"}', '{"x": "1"}']
+    lines = [
+        '{"id": "A", "x": "ok"}',
+        '{"id": "B", "x": "a\\u0000b"}',
+        '{"id": "C", "x": "' + "y" * 30 + '"}',
+        '{"id": "D", "note": "' + "y" * 30 + '"}',
+        '{"x": "1"}',
+    ]
     df = spark.createDataFrame(list(enumerate(lines, start=1)), "line_number long, text string")
     result = (
         df.transform(bronze.with_json_fields)
         .transform(bronze.with_json_problems(["id"], {"id": 5, "x": 40}, default_limit=20))
-        .select("line_number", "_reason_code", "_reason", bronze.json_key_mask(["id", "x", "y"]).alias("mask"), bronze.json_extra_keys(["id", "x"]).alias("extra"))
+        .select(
+            "line_number",
+            "_reason_code",
+            "_reason",
+            bronze.json_key_mask(["id", "x", "y"]).alias("mask"),
+            bronze.json_extra_keys(["id", "x"]).alias("extra"),
+        )
     )
     expected = spark.createDataFrame(
         [

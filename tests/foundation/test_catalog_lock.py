@@ -26,7 +26,9 @@ def _env(root: Path) -> dict:
 
 
 def _holder(root: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD], cwd=PROJECT_ROOT, env=_env(root), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD], cwd=PROJECT_ROOT, env=_env(root), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "held"
     return proc
 
@@ -35,7 +37,9 @@ def test_a_second_job_is_refused_at_once_naming_the_holder(tmp_path):
     holder = _holder(tmp_path)
     try:
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "jobs", "standardize"], cwd=PROJECT_ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "jobs", "standardize"], cwd=PROJECT_ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=60
+        )
         seconds = time.monotonic() - started
     finally:
         holder.kill()

@@ -95,7 +95,10 @@ def test_catalog_kinds_and_their_settings(conf_dir):
 
     embedded = load_config("local", conf_dir=conf_dir, environ={"TPMAP_ROOT": "/data/lh"})
     assert embedded.catalog.kind == "embedded"
-    assert metastore_settings(embedded)["spark.hadoop.javax.jdo.option.ConnectionURL"] == "jdbc:derby:;databaseName=/data/lh/metastore_db;create=true"
+    assert (
+        metastore_settings(embedded)["spark.hadoop.javax.jdo.option.ConnectionURL"]
+        == "jdbc:derby:;databaseName=/data/lh/metastore_db;create=true"
+    )
 
     url = "jdbc:derby://127.0.0.1:1527//srv/tpmap/metastore_db;create=true"
     served = load_config("local", conf_dir=conf_dir, environ={"TPMAP_CATALOG_URL": url})

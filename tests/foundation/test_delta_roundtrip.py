@@ -89,4 +89,10 @@ def test_a_committed_table_missing_from_the_catalog_is_registered_not_deleted(sp
 
     save_table(_people(spark, [("2", 40)]), "ops.lost_entry", {"pid": "an id", "age": "an age"}, mode="append")
 
-    assert_df_equality(spark.table("ops.lost_entry"), _people(spark, [("1", 30), ("2", 40)]), ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
+    assert_df_equality(
+        spark.table("ops.lost_entry"),
+        _people(spark, [("1", 30), ("2", 40)]),
+        ignore_row_order=True,
+        ignore_nullable=True,
+        ignore_metadata=True,
+    )

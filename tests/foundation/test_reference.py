@@ -3,9 +3,15 @@
 from jobs.tables import column_comments
 
 REF_TABLES = [
-    "ref.province", "ref.district", "ref.subdistrict", "ref.village",
-    "ref.tpmap2561_country", "ref.tpmap2561_province", "ref.tpmap2561_district",
-    "ref.tpmap2561_subdistrict", "ref.tpmap2561_village",
+    "ref.province",
+    "ref.district",
+    "ref.subdistrict",
+    "ref.village",
+    "ref.tpmap2561_country",
+    "ref.tpmap2561_province",
+    "ref.tpmap2561_district",
+    "ref.tpmap2561_subdistrict",
+    "ref.tpmap2561_village",
 ]
 
 
@@ -53,9 +59,7 @@ def test_published_country_figures_match_the_check_values(spark, reference_table
 
 
 def test_every_reference_column_has_a_comment(spark, reference_tables):
-    undocumented = [
-        f"{table}.{column}" for table in REF_TABLES for column, comment in column_comments(spark, table).items() if not comment
-    ]
+    undocumented = [f"{table}.{column}" for table in REF_TABLES for column, comment in column_comments(spark, table).items() if not comment]
     assert undocumented == []
     assert "households surveyed" in column_comments(spark, "ref.tpmap2561_province")["household_cnt"]
 
@@ -66,6 +70,6 @@ def test_villages_group_the_published_ids_under_their_8_digit_code():
     frame = villages()
     assert len(frame) == 82389 and frame["tpmap_village_ids"].map(len).sum() == 84090
     assert frame["village_code"].is_unique and frame["village_code"].is_monotonic_increasing
-    assert all(i.startswith(c) for c, ids in zip(frame["village_code"], frame["tpmap_village_ids"]) for i in ids)
+    assert all(i.startswith(c) for c, ids in zip(frame["village_code"], frame["tpmap_village_ids"], strict=True) for i in ids)
     row = frame.set_index("village_code").loc["14060102"]
     assert (row["moo"], row["village_name"], row["tpmap_village_ids"]) == ("02", "เลนเหนือ", ["1406010201", "1406010202"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,7 +26,7 @@ def test_a_run_is_recorded_as_running_while_it_runs(spark):
 
 
 def test_running_rows_of_other_processes_become_abandoned(spark, monkeypatch):
-    dead = JobRun("unit-killed", {}, started_at=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    dead = JobRun("unit-killed", {}, started_at=datetime(2026, 1, 1, tzinfo=UTC))
     row = list(_row(dead, "running", None, None))
     row[11] = 2**22 + 12345  # a pid above Linux's default pid_max: no such process
     _append(spark, tuple(row))

@@ -69,6 +69,11 @@ def test_a_path_that_cannot_be_written_fails_before_spark(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     env = {**os.environ, "TPMAP_RUNS": str(blocker / "runs")}
-    result = subprocess.run([sys.executable, "-m", "jobs", "reference"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs", "reference"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == f"configuration error: paths.runs: {blocker / 'runs'} cannot be written ({blocker} is not a folder this user may write)"
+    assert (
+        result.stderr.strip()
+        == f"configuration error: paths.runs: {blocker / 'runs'} cannot be written ({blocker} is not a folder this user may write)"
+    )

@@ -63,10 +63,17 @@ def test_error_scale_multiplies_error_rates_only():
     assert bmn3.birth_date["year_only"] == pytest.approx(bmn.birth_date["year_only"] * 3)
     mof, mof3 = settings.sources["mof_welfare"], tripled.sources["mof_welfare"]
     assert (mof3.shared_phone, mof3.duplicate, mof3.moved_address) == (
-        pytest.approx(mof.shared_phone * 3), pytest.approx(mof.duplicate * 3), pytest.approx(mof.moved_address * 3))
+        pytest.approx(mof.shared_phone * 3),
+        pytest.approx(mof.duplicate * 3),
+        pytest.approx(mof.moved_address * 3),
+    )
     assert tripled.sources["dcy_child_grant"].pid["missing"] == 1.0  # 0.6 x 3, capped
     elderly, elderly3 = settings.sources["dla_elderly"], tripled.sources["dla_elderly"]
-    assert (elderly3.take_up, elderly3.scientific_notation, elderly3.broken) == (elderly.take_up, elderly.scientific_notation, elderly.broken)
+    assert (elderly3.take_up, elderly3.scientific_notation, elderly3.broken) == (
+        elderly.take_up,
+        elderly.scientific_notation,
+        elderly.broken,
+    )
     assert settings.with_error_scale(1.0) == settings
 
 

@@ -159,7 +159,16 @@ def national_rates(households: list[dict]) -> pd.DataFrame:
     for n in INDICATORS:
         published = float(country[f"indicator{n}.CNT"]) / float(country[f"indicator{n}.ALL"])
         ours = deprived[n] / applies[n] if applies[n] else float("nan")
-        rows.append({"indicator": n, "ALL": applies[n], "CNT": deprived[n], "ours": ours, "published": published, "relative_error": ours / published - 1})
+        rows.append(
+            {
+                "indicator": n,
+                "ALL": applies[n],
+                "CNT": deprived[n],
+                "ours": ours,
+                "published": published,
+                "relative_error": ours / published - 1,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -208,7 +217,9 @@ def test_national_indicator_rates_match_published(calibration_world, survey):
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(
             table.assign(
-                ours=table["ours"].map("{:.3%}".format), published=table["published"].map("{:.3%}".format), relative_error=table["relative_error"].map("{:+.1%}".format)
+                ours=table["ours"].map("{:.3%}".format),
+                published=table["published"].map("{:.3%}".format),
+                relative_error=table["relative_error"].map("{:+.1%}".format),
             ).to_string(index=False)
         )
     outside = table[checked & (table["relative_error"].abs() > TOLERANCE)]
@@ -222,7 +233,11 @@ def test_province_target_poor_rates_rank_like_published(calibration_world):
     surveyed = persons[persons["surveyed"]]
     target = surveyed["is_poor"] & (surveyed["welfare_status"] == "verified")
     ours = (target.groupby(surveyed["province_code"]).mean() * 100).rename("ours")
-    published = pd.read_csv(PUBLISHED / "province_target_poor.csv", dtype={"province_ID": str}).set_index("province_ID")["JPT.MOFval.pov.rate"].rename("published")
+    published = (
+        pd.read_csv(PUBLISHED / "province_target_poor.csv", dtype={"province_ID": str})
+        .set_index("province_ID")["JPT.MOFval.pov.rate"]
+        .rename("published")
+    )
     both = pd.concat([ours, published], axis=1, join="inner")
     assert len(both) >= 70, f"only {len(both)} provinces in common"
     rho = spearman(both["ours"], both["published"])
@@ -240,17 +255,24 @@ def test_bmn_poor_share_tracks_published_poor_counts(calibration_world):
     persons = pd.read_parquet(truth / "persons", columns=["province_code", "surveyed", "is_poor"])
     surveyed = persons[persons["surveyed"]]
     ours = surveyed["is_poor"].groupby(surveyed["province_code"]).mean().rename("ours")
-    read = lambda name: pd.read_csv(PUBLISHED / name, dtype={"province_ID": str})  # noqa: E731
+
+    def read(name):
+        return pd.read_csv(PUBLISHED / name, dtype={"province_ID": str})
+
     members = read("province_common.csv").set_index("province_ID")["HOUSEMEMBER_CNT"]
     published = (read("province_target_poor.csv").set_index("province_ID")["poor.JPT.CNT"] / members).rename("published")
     national_published = read("country_target_poor.csv")["poor.JPT.CNT"].iloc[0] / read("country_common.csv")["HOUSEMEMBER_CNT"].iloc[0]
     national = surveyed["is_poor"].mean()
     households = pd.read_parquet(truth / "households", columns=["is_poor"])["is_poor"].mean()
-    households_published = read("country_target_poor.csv")["poor.household.CNT"].iloc[0] / read("country_common.csv")["household.CNT"].iloc[0]
+    households_published = (
+        read("country_target_poor.csv")["poor.household.CNT"].iloc[0] / read("country_common.csv")["household.CNT"].iloc[0]
+    )
     both = pd.concat([ours, published], axis=1, join="inner")
     rho = spearman(both["ours"], both["published"])
-    print(f"\nBMN-poor households {households:.2%} (published {households_published:.2%}), persons {national:.2%} "
-          f"(published {national_published:.2%}); province Spearman {rho:.3f} over {len(both)} provinces")
+    print(
+        f"\nBMN-poor households {households:.2%} (published {households_published:.2%}), persons {national:.2%} "
+        f"(published {national_published:.2%}); province Spearman {rho:.3f} over {len(both)} provinces"
+    )
     assert abs(households / households_published - 1) <= TOLERANCE
     assert abs(national / national_published - 1) <= TOLERANCE
     assert len(both) >= 70 and rho >= MIN_SPEARMAN
@@ -268,8 +290,14 @@ def test_household_structure_matches_published(survey):
     country = pd.read_csv(PUBLISHED / "country_common.csv").iloc[0]
     table = national_rates(households).set_index("indicator")
     persons = sum(len(hh["members"]) for hh in households)
-    rows = [{"figure": f"indicator{n}.ALL", "ours": table.loc[n, "ALL"] / persons, "published": country[f"indicator{n}.ALL"] / country["HOUSEMEMBER_CNT"]}
-            for n in STRUCTURE_INDICATORS]
+    rows = [
+        {
+            "figure": f"indicator{n}.ALL",
+            "ours": table.loc[n, "ALL"] / persons,
+            "published": country[f"indicator{n}.ALL"] / country["HOUSEMEMBER_CNT"],
+        }
+        for n in STRUCTURE_INDICATORS
+    ]
     elderly = sum(_age(m) >= 60 for hh in households for m in hh["members"])
     rows.append({"figure": "ELDERLY_CNT", "ours": elderly / persons, "published": country["ELDERLY_CNT"] / country["HOUSEMEMBER_CNT"]})
     shares = pd.DataFrame(rows).assign(relative_error=lambda t: t["ours"] / t["published"] - 1)
@@ -277,10 +305,14 @@ def test_household_structure_matches_published(survey):
     outside = shares[shares["relative_error"].abs() > TOLERANCE]
     assert outside.empty, f"household structure outside ±{TOLERANCE:.0%} of published:\n{outside.to_string(index=False)}"
 
-    by_province = pd.DataFrame(
-        [(hh["province_code"], len(hh["members"]), sum(_age(m) >= 60 for m in hh["members"])) for hh in households],
-        columns=["province", "persons", "elderly"],
-    ).groupby("province").sum()
+    by_province = (
+        pd.DataFrame(
+            [(hh["province_code"], len(hh["members"]), sum(_age(m) >= 60 for m in hh["members"])) for hh in households],
+            columns=["province", "persons", "elderly"],
+        )
+        .groupby("province")
+        .sum()
+    )
     ours = (by_province["elderly"] / by_province["persons"]).rename("ours")
     published = pd.read_csv(PUBLISHED / "province_common.csv", dtype={"province_ID": str}).set_index("province_ID")
     both = pd.concat([ours, (published["ELDERLY_CNT"] / published["HOUSEMEMBER_CNT"]).rename("published")], axis=1, join="inner")

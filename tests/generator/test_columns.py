@@ -23,7 +23,13 @@ def test_check_digit_matches_the_formula(spark):
 
 
 def test_thai_dates_with_errors(spark):
-    rows = [(dt.date(1967, 5, 12), None), (dt.date(1967, 5, 12), "be_as_ce"), (dt.date(1967, 5, 12), "day_month_swap"), (dt.date(1967, 5, 12), "year_only"), (dt.date(1967, 5, 12), "two_digit_year")]
+    rows = [
+        (dt.date(1967, 5, 12), None),
+        (dt.date(1967, 5, 12), "be_as_ce"),
+        (dt.date(1967, 5, 12), "day_month_swap"),
+        (dt.date(1967, 5, 12), "year_only"),
+        (dt.date(1967, 5, 12), "two_digit_year"),
+    ]
     df = spark.createDataFrame(rows, "d date, e string")
     got = df.select(
         thai_date(F.col("d"), F.col("e"), "dd/mm/yyyy").alias("a"),
@@ -48,8 +54,11 @@ def test_injected_thai_digit_ids_and_swapped_names(spark):
     (one truth row, under first_name); a record whose two names are equal cannot be swapped."""
     columns = "record_key string, pid string, title string, first_name string, last_name string, birth_date date, other_pid string, other_first_name string, maiden_name string"
     df = spark.createDataFrame(
-        [("k1", "1100100000018", "นาย", "สมชาย", "ใจดี", dt.date(1967, 5, 12), None, None, "ใจดี"),
-         ("k2", "3300100123451", "นาง", "น้อย", "น้อย", dt.date(1980, 1, 2), None, None, "น้อย")], columns,
+        [
+            ("k1", "1100100000018", "นาย", "สมชาย", "ใจดี", dt.date(1967, 5, 12), None, None, "ใจดี"),
+            ("k2", "3300100123451", "นาง", "น้อย", "น้อย", dt.date(1980, 1, 2), None, None, "น้อย"),
+        ],
+        columns,
     )
     rates = {"pid": {"thai_digits": 1.0}, "first_name": {"swapped_names": 1.0}, "last_name": {"tone_mark": 1.0}}
     out = inject(df, "mof_welfare", rates, seed=7)
@@ -61,7 +70,12 @@ def test_injected_thai_digit_ids_and_swapped_names(spark):
     assert_df_equality(got, expected, ignore_nullable=True, ignore_row_order=True)
     truth = injected_errors(out, "mof_welfare").select("record_key", "field", "error_kind")
     expected_truth = spark.createDataFrame(
-        [("k1", "pid", "thai_digits"), ("k1", "first_name", "swapped_names"), ("k2", "pid", "thai_digits"), ("k2", "last_name", "tone_mark")],
+        [
+            ("k1", "pid", "thai_digits"),
+            ("k1", "first_name", "swapped_names"),
+            ("k2", "pid", "thai_digits"),
+            ("k2", "last_name", "tone_mark"),
+        ],
         "record_key string, field string, error_kind string",
     )
     assert_df_equality(truth, expected_truth, ignore_nullable=True, ignore_row_order=True)
@@ -85,9 +99,14 @@ def test_elderly_head_probability_solves_the_area_target(spark):
     from transforms.generator.world import elderly_head_probability
 
     rows = [  # district, surveyed, age if the head is 25-59, age if the head is elderly, target share
-        ("1001", True, 30, 70, 0.375), ("1001", True, 65, 68, 0.375), ("1001", True, 10, 30, 0.375), ("1001", True, 40, 40, 0.375),
-        ("1001", False, 30, 70, 0.9), ("1001", False, 20, 20, 0.9),
-        ("2002", True, 61, 75, 0.0), ("2002", True, 35, 62, 0.0),
+        ("1001", True, 30, 70, 0.375),
+        ("1001", True, 65, 68, 0.375),
+        ("1001", True, 10, 30, 0.375),
+        ("1001", True, 40, 40, 0.375),
+        ("1001", False, 30, 70, 0.9),
+        ("1001", False, 20, 20, 0.9),
+        ("2002", True, 61, 75, 0.0),
+        ("2002", True, 35, 62, 0.0),
     ]
     members = spark.createDataFrame(rows, "district_code string, surveyed boolean, _age_young int, _age_old int, elderly_rate double")
     expected = spark.createDataFrame(

@@ -32,7 +32,9 @@ def test_registry_ids_valid_unique_and_codes_known(spark, world):
     landing, _ = world
     files = sorted((landing / "dopa_registry").glob("*/*.csv"))
     assert files
-    frame = pd.read_csv(files[0], encoding="cp874", encoding_errors="replace", dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python")
+    frame = pd.read_csv(
+        files[0], encoding="cp874", encoding_errors="replace", dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python"
+    )
     frame = frame[frame["pid"].str.fullmatch(r"\d{13}")]
     assert len(frame) > 10_000
     assert frame["pid"].map(_valid).all()
@@ -116,8 +118,12 @@ def test_moved_addresses_are_recorded_and_stay_in_the_province(spark, world):
     assert 0.02 < len(moved) / records < 0.04, len(moved) / records
     assert (moved.true_value.str[:2] == moved.written_value.str[:2]).all()
     assert set(moved.written_value) <= _known_places(spark)
-    frame = pd.concat(pd.read_csv(f, encoding="utf-8-sig", encoding_errors="replace", dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python")
-                      for f in sorted((landing / "mof_welfare").glob("2018-06-30/*.csv")))
+    frame = pd.concat(
+        pd.read_csv(
+            f, encoding="utf-8-sig", encoding_errors="replace", dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python"
+        )
+        for f in sorted((landing / "mof_welfare").glob("2018-06-30/*.csv"))
+    )
     written = _written_place(frame.set_index("application_no"))
     assert (written.reindex(moved.record_key).values == moved.written_value.values).all()
 
@@ -129,8 +135,15 @@ def test_registry_records_some_persons_at_another_house_than_they_live_in(spark,
     moved, records = _address_errors(spark, truth, "dopa_registry", "registered_elsewhere")
     assert 0.04 < len(moved) / records < 0.06, len(moved) / records
     assert set(moved.written_value) <= _known_places(spark)
-    frame = pd.read_csv(sorted((landing / "dopa_registry").glob("*/*.csv"))[0], encoding="cp874", encoding_errors="replace", dtype=str,
-                        keep_default_na=False, on_bad_lines="skip", engine="python")
+    frame = pd.read_csv(
+        sorted((landing / "dopa_registry").glob("*/*.csv"))[0],
+        encoding="cp874",
+        encoding_errors="replace",
+        dtype=str,
+        keep_default_na=False,
+        on_bad_lines="skip",
+        engine="python",
+    )
     frame = frame[frame["pid"].str.fullmatch(r"\d{13}")].set_index("pid")
     homes = spark.read.parquet(f"{truth}/persons").select("pid", "house_code", "province_code").toPandas().set_index("pid")
     both = frame.join(homes, rsuffix="_home", how="inner")
@@ -148,7 +161,10 @@ def test_same_seed_and_scale_give_identical_files(spark, config, world, tmp_path
     copy = config.model_copy(update={"paths": paths})
     args = argparse.Namespace(scale=config.run_all.scale, seed=config.run_all.seed, source=["mof_welfare", "dcy_child_grant"])
     generate.run(spark, copy, args, JobRun("generate", vars(args)))
-    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+
+    def digest(p):
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
     for source in args.source:
         again = sorted(p for p in (tmp_path / "landing" / source).rglob("*.*") if p.name != generate.MARKER)  # the marker names the run
         first = sorted(p for p in (landing / source).rglob("*.*") if p.name != generate.MARKER)

@@ -82,7 +82,9 @@ def test_force_writes_beside_foreign_deliveries_but_never_into_one(tmp_path):
     _foreign(tmp_path, delivery=DELIVERY)
     with pytest.raises(ConfigError, match=f"mof_welfare/{DELIVERY} was not written by generate"):
         generate.check_landing(tmp_path, True, _targets(tmp_path))
-    assert generate.check_landing(tmp_path, True, _targets(tmp_path, ["dopa_registry"])) == sorted([beside, tmp_path / "mof_welfare" / DELIVERY])
+    assert generate.check_landing(tmp_path, True, _targets(tmp_path, ["dopa_registry"])) == sorted(
+        [beside, tmp_path / "mof_welfare" / DELIVERY]
+    )
 
 
 def test_publishing_replaces_own_earlier_deliveries_only(tmp_path):
@@ -151,7 +153,11 @@ def test_own_earlier_deliveries_are_replaced_and_the_new_one_is_marked(forced_ru
     marker = json.loads((folder / generate.MARKER).read_text())
     assert marker["run_id"] == forced_run["run"].run_id
     assert (marker["seed"], marker["scale"], marker["source"], marker["delivery"]) == (7, 0.001, "dep_disability", DELIVERY)
-    assert sorted(p.name for p in folder.iterdir()) == sorted([generate.MARKER, *marker["files"]]) == [generate.MARKER, "dep_disability-00000.jsonl"]
+    assert (
+        sorted(p.name for p in folder.iterdir())
+        == sorted([generate.MARKER, *marker["files"]])
+        == [generate.MARKER, "dep_disability-00000.jsonl"]
+    )
     assert (folder / "dep_disability-00000.jsonl").stat().st_size > 10_000
     assert sorted(p.name for p in (forced_run["landing"] / "dep_disability").iterdir()) == sorted(["2019-01-01", DELIVERY])
     assert sorted(p.name for p in forced_run["landing"].iterdir()) == ["dep_disability", "mof_welfare"]  # no scratch left

@@ -8,7 +8,14 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from transforms.generator.world import (
-    Names, expand_members, with_citizen_ids, with_contact, with_household_traits, with_lookalike_of, with_names, with_namesakes,
+    Names,
+    expand_members,
+    with_citizen_ids,
+    with_contact,
+    with_household_traits,
+    with_lookalike_of,
+    with_names,
+    with_namesakes,
 )
 
 
@@ -32,8 +39,12 @@ def test_persons_are_numbered_in_household_order_within_each_district(spark):
             serial[district] = serial.get(district, 0) + 1
             expected.append((hh_key, member_no, int(district) * 10_000_000 + serial[district], f"1{district}{serial[district]:07d}"))
     got = members.select("hh_key", "member_no", "person_id", F.substring("pid", 1, 12).alias("pid12"))
-    assert_df_equality(got, spark.createDataFrame(expected, "hh_key string, member_no int, person_id long, pid12 string"),
-                       ignore_row_order=True, ignore_nullable=True)
+    assert_df_equality(
+        got,
+        spark.createDataFrame(expected, "hh_key string, member_no int, person_id long, pid12 string"),
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )
     assert "_persons_before" not in members.columns
 
 
@@ -41,7 +52,8 @@ def _households(spark, sizes: list[int]):
     """Survey households of one district (young and old heads mixed by the draws), sizes as given."""
     rows = [(f"10010101-{i:05d}", "1001", "100101", "10010101", True, 0.15, size) for i, size in enumerate(sizes, start=1)]
     return spark.createDataFrame(
-        rows, "hh_key string, district_code string, subdistrict_code string, village_code string, surveyed boolean, elderly_rate double, size int"
+        rows,
+        "hh_key string, district_code string, subdistrict_code string, village_code string, surveyed boolean, elderly_rate double, size int",
     )
 
 
@@ -71,10 +83,15 @@ def _persons(spark):
         ("10010102-00001", 1, "head", "F", "F", 50, dt.date(1968, 5, 9), "10010102", "100101"),
     ]
     schema = "hh_key string, member_no int, relation string, sex string, head_sex string, age int, birth_date date, village_code string, subdistrict_code string"
-    persons = spark.createDataFrame(rows, schema).withColumns({
-        "district_code": F.lit("1001"), "surveyed": F.lit(False), "hh_id": F.lit(None).cast("string"),
-        "lookalike_kind": F.lit(None).cast("string"), "_persons_before": F.when(F.col("village_code") == "10010101", 0).otherwise(4),
-    })
+    persons = spark.createDataFrame(rows, schema).withColumns(
+        {
+            "district_code": F.lit("1001"),
+            "surveyed": F.lit(False),
+            "hh_id": F.lit(None).cast("string"),
+            "lookalike_kind": F.lit(None).cast("string"),
+            "_persons_before": F.when(F.col("village_code") == "10010101", 0).otherwise(4),
+        }
+    )
     return with_citizen_ids(persons, seed=7, migrant_share=0.0).withColumn("house_code", F.concat(F.col("district_code"), F.lit("0000001")))
 
 
@@ -112,7 +129,12 @@ def test_a_namesake_lives_in_another_village_of_the_district_with_an_id_of_their
     for copy in copies:
         original = originals[copy.lookalike_of]
         assert (copy.first_name, copy.last_name, copy.sex, copy.birth_date, copy.district_code) == (
-            original.first_name, original.last_name, original.sex, original.birth_date, original.district_code)
+            original.first_name,
+            original.last_name,
+            original.sex,
+            original.birth_date,
+            original.district_code,
+        )
         assert copy.pid != original.pid and copy.person_id != original.person_id and copy.relation == "head"
         subdistrict = {"10010101": "100101", "10010102": "100101", "10010202": "100102"}
         assert copy.village_code != original.village_code and copy.subdistrict_code == subdistrict[copy.village_code]

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from pyspark.sql import types as T
 
-S, I, L, D, B = T.StringType(), T.IntegerType(), T.LongType(), T.DoubleType(), T.BooleanType()
+S, I, L, D, B = T.StringType(), T.IntegerType(), T.LongType(), T.DoubleType(), T.BooleanType()  # noqa: E741 - one letter per Spark type
 
 
 def _struct(*names: str, kind=B) -> T.StructType:
@@ -17,35 +17,86 @@ def _struct(*names: str, kind=B) -> T.StructType:
 FOOD = ("labelled_packaged_food", "cooked_meat", "washed_vegetables", "hand_washing_serving_spoon")
 MEDICINE = ("reads_label", "stores_properly", "no_self_prescribed_antibiotics", "household_remedies_correct")
 HOUSING = ("secure_tenure", "durable_house")
-HYGIENE = ("tidy", "clean", "ventilated", "no_stagnant_water", "garbage_managed", "no_disease_vectors", "toilet_hygienic", "safe_from_hazards")
+HYGIENE = (
+    "tidy",
+    "clean",
+    "ventilated",
+    "no_stagnant_water",
+    "garbage_managed",
+    "no_disease_vectors",
+    "toilet_hygienic",
+    "safe_from_hazards",
+)
 OTHER_INCOME = ("remittances", "rent", "pensions", "allowances")
 AREA = [T.StructField(c, S) for c in ("house_code", "village_code", "subdistrict_code", "district_code", "province_code")]
 
 HOUSEHOLD_SCHEMA = T.StructType(
-    [T.StructField("record_id", S), T.StructField("hh_id", S), T.StructField("survey_round", S), *AREA,
-     T.StructField("interview_date", T.DateType()),
-     T.StructField("food_hygiene", _struct(*FOOD)), T.StructField("medicine_use", _struct(*MEDICINE)),
-     T.StructField("housing", _struct(*HOUSING)), T.StructField("drinking_water_litres_min", D),
-     T.StructField("use_water_litres_min", D), T.StructField("home_hygiene", _struct(*HYGIENE)),
-     T.StructField("income_other", _struct(*OTHER_INCOME, kind=L)), T.StructField("own_food_value", L),
-     T.StructField("member_count", I), T.StructField("_issues", T.ArrayType(S))]
+    [
+        T.StructField("record_id", S),
+        T.StructField("hh_id", S),
+        T.StructField("survey_round", S),
+        *AREA,
+        T.StructField("interview_date", T.DateType()),
+        T.StructField("food_hygiene", _struct(*FOOD)),
+        T.StructField("medicine_use", _struct(*MEDICINE)),
+        T.StructField("housing", _struct(*HOUSING)),
+        T.StructField("drinking_water_litres_min", D),
+        T.StructField("use_water_litres_min", D),
+        T.StructField("home_hygiene", _struct(*HYGIENE)),
+        T.StructField("income_other", _struct(*OTHER_INCOME, kind=L)),
+        T.StructField("own_food_value", L),
+        T.StructField("member_count", I),
+        T.StructField("_issues", T.ArrayType(S)),
+    ]
 )
 MEMBER_FIELDS = [
-    ("record_id", S), ("source", S), ("record_key", S), ("pid_raw", S), ("pid", S), ("title", S), ("first_name", S),
-    ("last_name", S), ("birth_date", T.DateType()), ("sex", S), ("phone", S), ("hh_id", S), ("member_no", I), ("age", I),
-    ("relation", S), ("birth_weight_g", I), ("exercise_days_per_week", I), ("exercise_minutes_per_day", I),
-    ("preschool_care", B), ("schooling", S), ("finished_m3_last_year", B), ("continued_m4", B), ("literate_numerate", B),
-    ("occupation", S), ("income_main", L), ("income_secondary", L), ("full_time_student", B), ("disabled", B),
-    ("disability_self_care", B), ("chronic_illness", B), ("elderly_care", B), ("disability_care", B),
+    ("record_id", S),
+    ("source", S),
+    ("record_key", S),
+    ("pid_raw", S),
+    ("pid", S),
+    ("title", S),
+    ("first_name", S),
+    ("last_name", S),
+    ("birth_date", T.DateType()),
+    ("sex", S),
+    ("phone", S),
+    ("hh_id", S),
+    ("member_no", I),
+    ("age", I),
+    ("relation", S),
+    ("birth_weight_g", I),
+    ("exercise_days_per_week", I),
+    ("exercise_minutes_per_day", I),
+    ("preschool_care", B),
+    ("schooling", S),
+    ("finished_m3_last_year", B),
+    ("continued_m4", B),
+    ("literate_numerate", B),
+    ("occupation", S),
+    ("income_main", L),
+    ("income_secondary", L),
+    ("full_time_student", B),
+    ("disabled", B),
+    ("disability_self_care", B),
+    ("chronic_illness", B),
+    ("elderly_care", B),
+    ("disability_care", B),
 ]
 MEMBER_SCHEMA = T.StructType([T.StructField(n, t) for n, t in MEMBER_FIELDS] + AREA[1:])
-XREF_SCHEMA = "record_id string, source string, person_id string, match_method string, match_probability double, match_weight double, run_id string"
-PERSON_SCHEMA = ("person_id string, pid string, title string, first_name string, last_name string, birth_date date, sex string, "
-                 "house_code string, village_code string, subdistrict_code string, district_code string, province_code string, "
-                 "record_count int, sources array<string>")
+XREF_SCHEMA = (
+    "record_id string, source string, person_id string, match_method string, match_probability double, match_weight double, run_id string"
+)
+PERSON_SCHEMA = (
+    "person_id string, pid string, title string, first_name string, last_name string, birth_date date, sex string, "
+    "house_code string, village_code string, subdistrict_code string, district_code string, province_code string, "
+    "record_count int, sources array<string>"
+)
 MOF_SCHEMA = "record_id string, pid string, first_name string, last_name string, phone string, declared_income long, welfare_status string, registered_date date, village_code string"
 DLA_SCHEMA = "record_id string, pid string, first_name string, last_name string, monthly_amount int, paid_month string"
-DEP_SCHEMA = "record_id string, pid string, first_name string, last_name string, phone string, disability_type string, allowance_monthly int"
+DEP_SCHEMA = (
+    "record_id string, pid string, first_name string, last_name string, phone string, disability_type string, allowance_monthly int"
+)
 DCY_SCHEMA = "record_id string, pid string, first_name string, last_name string, mother_pid string, phone string, amount_monthly int"
 
 
@@ -57,13 +108,22 @@ def household(hh_id: str, **over) -> dict:
     """A household that passes every household-grain indicator unless overridden."""
     village = hh_id[:8]
     row = {
-        "record_id": f"cdd_bmn:{hh_id}", "hh_id": hh_id, "survey_round": "2561", "house_code": village + "123",
-        **areas_of(village), "interview_date": dt.date(2018, 3, 15),
-        "food_hygiene": {n: True for n in FOOD}, "medicine_use": {n: True for n in MEDICINE},
-        "housing": {n: True for n in HOUSING}, "drinking_water_litres_min": 10.0, "use_water_litres_min": 100.0,
+        "record_id": f"cdd_bmn:{hh_id}",
+        "hh_id": hh_id,
+        "survey_round": "2561",
+        "house_code": village + "123",
+        **areas_of(village),
+        "interview_date": dt.date(2018, 3, 15),
+        "food_hygiene": {n: True for n in FOOD},
+        "medicine_use": {n: True for n in MEDICINE},
+        "housing": {n: True for n in HOUSING},
+        "drinking_water_litres_min": 10.0,
+        "use_water_litres_min": 100.0,
         "home_hygiene": {n: True for n in HYGIENE},
-        "income_other": {"remittances": 0, "rent": 0, "pensions": 0, "allowances": 0}, "own_food_value": 0,
-        "member_count": None, "_issues": [],
+        "income_other": {"remittances": 0, "rent": 0, "pensions": 0, "allowances": 0},
+        "own_food_value": 0,
+        "member_count": None,
+        "_issues": [],
     }
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(row.get(key), dict):
@@ -78,18 +138,38 @@ def member(hh_id: str, no: int, age: int, **over) -> dict:
     village = hh_id[:8]
     pid = f"1{village}{hh_id[-3:]}{no:01d}"[:13].ljust(13, "7")
     row = {
-        "record_id": f"cdd_bmn_member:{hh_id}-{no:02d}", "source": "cdd_bmn_member", "record_key": f"{hh_id}-{no:02d}",
-        "pid_raw": pid, "pid": pid, "title": "นาย", "first_name": f"สมชาย{hh_id[-2:]}{no}", "last_name": "ใจดีมาก",
-        "birth_date": dt.date(2018 - age, 1, 1), "sex": "M", "phone": "+66812345678", "hh_id": hh_id, "member_no": no,
-        "age": age, "relation": "head" if no == 1 else "child",
+        "record_id": f"cdd_bmn_member:{hh_id}-{no:02d}",
+        "source": "cdd_bmn_member",
+        "record_key": f"{hh_id}-{no:02d}",
+        "pid_raw": pid,
+        "pid": pid,
+        "title": "นาย",
+        "first_name": f"สมชาย{hh_id[-2:]}{no}",
+        "last_name": "ใจดีมาก",
+        "birth_date": dt.date(2018 - age, 1, 1),
+        "sex": "M",
+        "phone": "+66812345678",
+        "hh_id": hh_id,
+        "member_no": no,
+        "age": age,
+        "relation": "head" if no == 1 else "child",
         "birth_weight_g": 3000 if age == 0 else None,
-        "exercise_days_per_week": 4 if age >= 6 else None, "exercise_minutes_per_day": 40 if age >= 6 else None,
-        "preschool_care": True if 3 <= age <= 5 else None, "schooling": "in_school" if 6 <= age <= 14 else None,
-        "finished_m3_last_year": None, "continued_m4": None,
-        "literate_numerate": True if 15 <= age <= 59 else None, "occupation": "farmer" if age >= 15 else None,
-        "income_main": 100000 if age >= 15 else 0, "income_secondary": 0,
-        "full_time_student": False if 15 <= age <= 59 else None, "disabled": False, "disability_self_care": None,
-        "chronic_illness": False, "elderly_care": True if age >= 60 else None, "disability_care": None,
+        "exercise_days_per_week": 4 if age >= 6 else None,
+        "exercise_minutes_per_day": 40 if age >= 6 else None,
+        "preschool_care": True if 3 <= age <= 5 else None,
+        "schooling": "in_school" if 6 <= age <= 14 else None,
+        "finished_m3_last_year": None,
+        "continued_m4": None,
+        "literate_numerate": True if 15 <= age <= 59 else None,
+        "occupation": "farmer" if age >= 15 else None,
+        "income_main": 100000 if age >= 15 else 0,
+        "income_secondary": 0,
+        "full_time_student": False if 15 <= age <= 59 else None,
+        "disabled": False,
+        "disability_self_care": None,
+        "chronic_illness": False,
+        "elderly_care": True if age >= 60 else None,
+        "disability_care": None,
         **{k: v for k, v in areas_of(village).items()},
     }
     row.update(over)
@@ -126,7 +206,10 @@ VILLAGES = ["30010101", "30010102", "30010201", "30020101", "31010101"]
 def _random_member(rng, hh_id: str, no: int) -> dict:
     age = rng.choice([0, 1, 4, 8, 12, 16, 17, 25, 35, 45, 59, 60, 67, 75, 82])
     over: dict = {}
-    fail = lambda: rng.random() < 0.12  # noqa: E731
+
+    def fail():
+        return rng.random() < 0.12
+
     if age == 0 and fail():
         over["birth_weight_g"] = rng.choice([2100, 2499])
     if age >= 6 and fail():
@@ -156,7 +239,10 @@ def _random_member(rng, hh_id: str, no: int) -> dict:
 
 def _random_household(rng, hh_id: str) -> dict:
     over: dict = {}
-    fail = lambda: rng.random() < 0.08  # noqa: E731
+
+    def fail():
+        return rng.random() < 0.08
+
     if fail():
         over["food_hygiene"] = {rng.choice(FOOD): False}
     if fail():
@@ -194,9 +280,24 @@ def world(spark):
         person_id = f"P{i:04d}"
         m["_person_id"] = person_id
         xref.append((m["record_id"], "cdd_bmn_member", person_id, "pid", 1.0, 20.0, "run1"))
-        persons.append((person_id, m["pid"], "นาย", m["first_name"], m["last_name"], m["birth_date"], m["sex"],
-                        m["house_code"] if "house_code" in m else None, m["village_code"], m["subdistrict_code"],
-                        m["district_code"], m["province_code"], 2, ["cdd_bmn_member"]))
+        persons.append(
+            (
+                person_id,
+                m["pid"],
+                "นาย",
+                m["first_name"],
+                m["last_name"],
+                m["birth_date"],
+                m["sex"],
+                m["house_code"] if "house_code" in m else None,
+                m["village_code"],
+                m["subdistrict_code"],
+                m["district_code"],
+                m["province_code"],
+                2,
+                ["cdd_bmn_member"],
+            )
+        )
         r = rng.random()
         if r < 0.45:
             status = "verified" if r < 0.3 else "registered"
@@ -218,8 +319,24 @@ def world(spark):
     # Registry-only people (not surveyed), one of them an elderly-allowance recipient.
     for j in range(3):
         person_id = f"R{j:03d}"
-        persons.append((person_id, f"310101000000{j}", "นาง", f"มาลี{j}", "ศรีสุข", dt.date(1940, 1, 1), "F", None,
-                        "31010101", "310101", "3101", "31", 1, ["dopa_registry"]))
+        persons.append(
+            (
+                person_id,
+                f"310101000000{j}",
+                "นาง",
+                f"มาลี{j}",
+                "ศรีสุข",
+                dt.date(1940, 1, 1),
+                "F",
+                None,
+                "31010101",
+                "310101",
+                "3101",
+                "31",
+                1,
+                ["dopa_registry"],
+            )
+        )
         if j == 0:
             xref.append(("dla_elderly:X0", "dla_elderly", person_id, "pid", 1.0, 20.0, "run1"))
             dla.append(("dla_elderly:X0", f"310101000000{j}", "มาลี0", "ศรีสุข", 600, "2018-05"))
@@ -235,8 +352,17 @@ def world(spark):
         "dep_disability": maker(dep, DEP_SCHEMA),
         "dcy_child_grant": maker(dcy, DCY_SCHEMA),
     }
-    return {"households": households, "members": members, "mof": mof, "persons": persons, "inputs": inputs,
-            "dla": dla, "dep": dep, "dcy": dcy, "xref": xref}
+    return {
+        "households": households,
+        "members": members,
+        "mof": mof,
+        "persons": persons,
+        "inputs": inputs,
+        "dla": dla,
+        "dep": dep,
+        "dcy": dcy,
+        "xref": xref,
+    }
 
 
 GOLD_DB = "gold_test"

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from tests.gold.conftest import GOLD_DB
-
 import math
 
 import pandas as pd
 import pytest
 
+from tests.gold.conftest import GOLD_DB
+
 NUMBERS = [1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28]
 DIMS = {"health": [1, 4, 5, 7], "living": [8, 9, 10, 11], "education": [15, 16, 17, 19], "income": [20, 21, 22], "accessibility": [27, 28]}
-LEVEL_CODES = {"country": [], "province": ["province_code"], "district": ["province_code", "district_code"],
-               "subdistrict": ["province_code", "district_code", "subdistrict_code"],
-               "village": ["province_code", "district_code", "subdistrict_code", "village_code"]}
+LEVEL_CODES = {
+    "country": [],
+    "province": ["province_code"],
+    "district": ["province_code", "district_code"],
+    "subdistrict": ["province_code", "district_code", "subdistrict_code"],
+    "village": ["province_code", "district_code", "subdistrict_code", "village_code"],
+}
 
 
 def _no_work(m):
@@ -47,7 +51,11 @@ def household_flags(h, ms):
     member_rule(20, lambda m: 15 <= m["age"] <= 59 and m["full_time_student"] is not True and not _dependent_disabled(m), _no_work)
     member_rule(21, lambda m: m["age"] >= 60 and not _dependent_disabled(m), _no_work)
     divisor = h["member_count"] if h["member_count"] else (len(ms) or None)
-    income = sum((m["income_main"] or 0) + (m["income_secondary"] or 0) for m in ms) + sum(v or 0 for v in h["income_other"].values()) + (h["own_food_value"] or 0)
+    income = (
+        sum((m["income_main"] or 0) + (m["income_secondary"] or 0) for m in ms)
+        + sum(v or 0 for v in h["income_other"].values())
+        + (h["own_food_value"] or 0)
+    )
     f[22] = (divisor is not None, divisor is not None and math.floor(income / divisor) < 38000)
     member_rule(27, lambda m: m["age"] >= 60, lambda m: m["elderly_care"] is False)
     member_rule(28, lambda m: m["disabled"] is True, lambda m: m["disability_care"] is False)
@@ -68,9 +76,18 @@ def expected_areas(world) -> pd.DataFrame:
             pid = m.get("_person_id")
             registered, verified = pid in status, status.get(pid, False)
             row = {c: h[c] for c in ("province_code", "district_code", "subdistrict_code", "village_code")}
-            row.update(hh_id=h["hh_id"], first=m["member_no"] == 1, persons=1, registered=registered, verified=verified,
-                       elderly=m["age"] >= 60, disabled=bool(m["disabled"]), chronic=bool(m["chronic_illness"]), poor=poor,
-                       tp=poor and verified)
+            row.update(
+                hh_id=h["hh_id"],
+                first=m["member_no"] == 1,
+                persons=1,
+                registered=registered,
+                verified=verified,
+                elderly=m["age"] >= 60,
+                disabled=bool(m["disabled"]),
+                chronic=bool(m["chronic_illness"]),
+                poor=poor,
+                tp=poor and verified,
+            )
             for n, (applies, dep) in flags.items():
                 row[f"a{n}"], row[f"d{n}"] = applies, dep
             for d, ns in DIMS.items():
@@ -87,7 +104,11 @@ def expected_areas(world) -> pd.DataFrame:
             r["household_cnt"] = len(hh_first)
             r["housemember_cnt"] = len(g)
             r["mof_reg_cnt"], r["mof_val_cnt"] = int(g["registered"].sum()), int(g["verified"].sum())
-            r["elderly_cnt"], r["disabled_cnt"], r["chronicpatient_cnt"] = int(g["elderly"].sum()), int(g["disabled"].sum()), int(g["chronic"].sum())
+            r["elderly_cnt"], r["disabled_cnt"], r["chronicpatient_cnt"] = (
+                int(g["elderly"].sum()),
+                int(g["disabled"].sum()),
+                int(g["chronic"].sum()),
+            )
             for n in NUMBERS:
                 r[f"indicator{n}_all"] = int(g[f"a{n}"].sum())
                 r[f"indicator{n}_cnt"] = int(g[f"d{n}"].sum())
@@ -135,7 +156,10 @@ def test_names_parents_rates_and_ranks(spark, areas):
     province = areas[(areas["level"] == "province") & (areas["area_code"] == "31")].iloc[0]
     assert (province["name_en"], province["parent_code"]) == ("Buri Ram", "TH")
     district = areas[(areas["level"] == "district") & (areas["area_code"] == "3001")].iloc[0]
-    assert (district["name_th"], district["parent_code"]) == (spark.table("ref.district").where("district_code = '3001'").first()["name_th"], "30")
+    assert (district["name_th"], district["parent_code"]) == (
+        spark.table("ref.district").where("district_code = '3001'").first()["name_th"],
+        "30",
+    )
     village = areas[(areas["level"] == "village") & (areas["area_code"] == "30010102")].iloc[0]
     assert village["parent_code"] == "300101"
     rate = areas["poor_jpt_mofval_cnt"] / areas["housemember_cnt"] * 100

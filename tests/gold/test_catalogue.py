@@ -12,8 +12,12 @@ from jobs.indicators import CATALOGUE_FILE, load_catalogue
 def test_catalogue_has_the_17_tpmap_indicators(catalogue):
     assert catalogue.numbers == [1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28]
     assert {d: catalogue.dimension_indicators(d) for d in catalogue.dimensions} == {
-        "health": [1, 4, 5, 7], "living": [8, 9, 10, 11], "education": [15, 16, 17, 19],
-        "income": [20, 21, 22], "accessibility": [27, 28]}
+        "health": [1, 4, 5, 7],
+        "living": [8, 9, 10, 11],
+        "education": [15, 16, 17, 19],
+        "income": [20, 21, 22],
+        "accessibility": [27, 28],
+    }
     assert catalogue.suppression.threshold == 5
 
 
@@ -25,18 +29,21 @@ def _write(tmp_path, mutate):
     return path
 
 
-@pytest.mark.parametrize("mutate,message", [
-    (lambda raw: raw["indicators"][0].update(threshhold=1), "indicators.0"),
-    (lambda raw: raw["indicators"][5].update(threshold=None), "needs threshold"),
-    (lambda raw: raw["indicators"][0].update(dimension="wealth"), "unknown dimension"),
-    (lambda raw: raw["alkire_foster"].update(k=0), "alkire_foster.k"),
-    (lambda raw: raw["alkire_foster"].update(weights={1: 1.0}), "one weight per indicator"),
-    (lambda raw: raw["indicators"][0]["deprived"].update(op="between"), "indicators.0"),
-    (lambda raw: raw["programs"]["elderly_allowance"]["eligible"].update(field="income"), "unknown field(s) income"),
-    (lambda raw: raw["programs"].pop("child_grant"), "no eligibility rule for child_grant"),
-    (lambda raw: raw["programs"].update(rice_grant=raw["programs"]["child_grant"]), "programs.rice_grant"),
-    (lambda raw: raw["programs"]["welfare_card"].pop("source"), "programs.welfare_card.source"),
-])
+@pytest.mark.parametrize(
+    "mutate,message",
+    [
+        (lambda raw: raw["indicators"][0].update(threshhold=1), "indicators.0"),
+        (lambda raw: raw["indicators"][5].update(threshold=None), "needs threshold"),
+        (lambda raw: raw["indicators"][0].update(dimension="wealth"), "unknown dimension"),
+        (lambda raw: raw["alkire_foster"].update(k=0), "alkire_foster.k"),
+        (lambda raw: raw["alkire_foster"].update(weights={1: 1.0}), "one weight per indicator"),
+        (lambda raw: raw["indicators"][0]["deprived"].update(op="between"), "indicators.0"),
+        (lambda raw: raw["programs"]["elderly_allowance"]["eligible"].update(field="income"), "unknown field(s) income"),
+        (lambda raw: raw["programs"].pop("child_grant"), "no eligibility rule for child_grant"),
+        (lambda raw: raw["programs"].update(rice_grant=raw["programs"]["child_grant"]), "programs.rice_grant"),
+        (lambda raw: raw["programs"]["welfare_card"].pop("source"), "programs.welfare_card.source"),
+    ],
+)
 def test_bad_catalogue_names_file_key_and_reason(tmp_path, mutate, message):
     path = _write(tmp_path, mutate)
     with pytest.raises(ConfigError) as err:

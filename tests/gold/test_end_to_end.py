@@ -20,7 +20,13 @@ def pipeline_gold(spark, pipeline):
 
 def test_stage_writes_every_gold_table(spark, pipeline_gold):
     written = pipeline_gold["indicators"].rows_written
-    for table in ("gold.household_deprivation", "gold.person_poverty", "gold.person_welfare", "gold.area_indicators", "gold.welfare_coverage"):
+    for table in (
+        "gold.household_deprivation",
+        "gold.person_poverty",
+        "gold.person_welfare",
+        "gold.area_indicators",
+        "gold.welfare_coverage",
+    ):
         assert written[table] > 0, table
     levels = {r["level"] for r in spark.table("gold.area_indicators").select("level").distinct().collect()}
     assert levels == {"country", "province", "district", "subdistrict", "village"}
@@ -30,8 +36,8 @@ def test_stage_writes_every_gold_table(spark, pipeline_gold):
 
 def test_truth_linkage_and_published_rates(spark, config, pipeline_gold, catalogue):
     from jobs.indicators import SILVER, area_names
-    from transforms.gold.build import build_gold
     from transforms.gold import evaluation
+    from transforms.gold.build import build_gold
 
     inputs = {name: spark.table(table) for name, table in SILVER.items()}
     truth = spark.read.parquet(f"{config.paths.resolved('truth')}/records")

@@ -31,8 +31,9 @@ def test_every_published_person_grain_table_is_k_anonymous(spark, gold, catalogu
         if is_person_grain(list(frame.columns)):
             assert k_anonymity_violations(frame, k).empty, name
         else:  # aggregates: every published count is 0 or at least the threshold (k persons)
-            counts = frame.select_dtypes("number").drop(columns=[c for c in frame if c.endswith(("_rate", "rank_in_parent")) or c.startswith("af_")],
-                                                        errors="ignore")
+            counts = frame.select_dtypes("number").drop(
+                columns=[c for c in frame if c.endswith(("_rate", "rank_in_parent")) or c.startswith("af_")], errors="ignore"
+            )
             values = counts.to_numpy(dtype=float, na_value=float("nan"))
             assert not ((values > 0) & (values < catalogue.suppression.threshold)).any(), name
 

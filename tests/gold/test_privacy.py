@@ -3,8 +3,6 @@ disclosure-controlled (nothing comes back by subtraction)."""
 
 from __future__ import annotations
 
-from tests.gold.conftest import GOLD_DB, PUBLIC_DB
-
 import argparse
 import hashlib
 import hmac
@@ -14,6 +12,7 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from tests.gold.conftest import GOLD_DB, PUBLIC_DB
 from udfs.pseudonym import hmac_sha256
 
 ID_13 = re.compile(r"(?<!\d)\d{13}(?!\d)")
@@ -65,8 +64,15 @@ def test_no_identifier_phone_or_name_in_any_gold_table(spark, gold, world):
     names = {m["first_name"] for m in world["members"]} | {m["last_name"] for m in world["members"]} | {p[3] for p in world["persons"]}
     plain_hashes = {hashlib.sha256(p.encode()).hexdigest() for p in pids}
     tables = _gold_tables(spark)
-    assert {f"{GOLD_DB}.household_deprivation", f"{GOLD_DB}.person_poverty", f"{GOLD_DB}.person_welfare", f"{GOLD_DB}.area_indicators",
-            f"{GOLD_DB}.welfare_coverage", f"{PUBLIC_DB}.area_indicators", f"{PUBLIC_DB}.welfare_coverage"} <= set(tables)
+    assert {
+        f"{GOLD_DB}.household_deprivation",
+        f"{GOLD_DB}.person_poverty",
+        f"{GOLD_DB}.person_welfare",
+        f"{GOLD_DB}.area_indicators",
+        f"{GOLD_DB}.welfare_coverage",
+        f"{PUBLIC_DB}.area_indicators",
+        f"{PUBLIC_DB}.welfare_coverage",
+    } <= set(tables)
     problems = []
     for table in tables:
         df = spark.table(table)
@@ -89,8 +95,11 @@ def test_scan_would_catch_a_leak(world):
 
 def test_person_keys_are_the_keyed_hash_of_person_id(spark, gold, world, config):
     keys = {r["person_key"] for r in spark.table(f"{GOLD_DB}.person_poverty").select("person_key").collect()}
-    expected = {hmac.new(config.pseudonym_secret().encode(), m["_person_id"].encode(), hashlib.sha256).hexdigest()
-                for m in world["members"] if "_person_id" in m}
+    expected = {
+        hmac.new(config.pseudonym_secret().encode(), m["_person_id"].encode(), hashlib.sha256).hexdigest()
+        for m in world["members"]
+        if "_person_id" in m
+    }
     assert keys - {None} == expected
     assert None in keys  # the unlinked members stay, without a key
 
@@ -127,8 +136,20 @@ def test_the_attack_recovers_cells_of_the_old_views(spark, gold, catalogue):
 
     area = spark.table(f"{GOLD_DB}.area_indicators").toPandas()
     cover = spark.table(f"{GOLD_DB}.welfare_coverage").toPandas()
-    for frame, counts in ((area, area_count_columns(list(area.columns))), (cover, ["recipients", "target_poor", "target_poor_reached",
-                                                                                  "target_poor_not_reached", "recipients_not_poor", "recipients_not_surveyed"])):
+    for frame, counts in (
+        (area, area_count_columns(list(area.columns))),
+        (
+            cover,
+            [
+                "recipients",
+                "target_poor",
+                "target_poor_reached",
+                "target_poor_not_reached",
+                "recipients_not_poor",
+                "recipients_not_surveyed",
+            ],
+        ),
+    ):
         old = frame["level"].isin(["village", "subdistrict"])
         for column in counts:
             frame[column] = frame[column].astype("Int64").mask(old & frame[column].between(1, 4))

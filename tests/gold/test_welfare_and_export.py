@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.gold.conftest import GOLD_DB
-
 import csv
 
 import pandas as pd
 import pytest
 from pyspark.sql import functions as F
+
+from tests.gold.conftest import GOLD_DB
 
 
 def _target_poor_persons(world):
@@ -30,7 +30,13 @@ def test_person_welfare_registry_only_elderly(spark, gold, config):
 
     key = spark.range(1).select(hmac_sha256(F.lit("R000"), config.pseudonym_secret()).alias("k")).first()["k"]
     row = spark.table(f"{GOLD_DB}.person_welfare").where(F.col("person_key") == key).first()
-    assert (row["age"], row["age_band"], row["programs"], row["elderly_allowance_monthly"], row["monthly_total"]) == (78, "70-79", ["elderly_allowance"], 600, 600)
+    assert (row["age"], row["age_band"], row["programs"], row["elderly_allowance_monthly"], row["monthly_total"]) == (
+        78,
+        "70-79",
+        ["elderly_allowance"],
+        600,
+        600,
+    )
 
 
 def test_person_welfare_one_row_per_person_with_totals(spark, gold, world, catalogue):
@@ -42,7 +48,9 @@ def test_person_welfare_one_row_per_person_with_totals(spark, gold, world, catal
     assert (df.loc[df["receives_welfare_card"], "welfare_card_monthly"] == catalogue.welfare_card_monthly_baht).all()
 
 
-@pytest.mark.parametrize("program,records", [("elderly_allowance", "dla"), ("disability_allowance", "dep"), ("child_grant", "dcy"), ("welfare_card", "mof")])
+@pytest.mark.parametrize(
+    "program,records", [("elderly_allowance", "dla"), ("disability_allowance", "dep"), ("child_grant", "dcy"), ("welfare_card", "mof")]
+)
 def test_country_coverage_by_hand(spark, gold, world, program, records):
     surveyed, poor, target = _target_poor_persons(world)
     rows = world[records] if records != "mof" else [r for r in world["mof"] if r[6] == "verified"]
@@ -66,8 +74,12 @@ def _eligible(program, world, person_id, poor):
     member = next(m for m in world["members"] if m.get("_person_id") == person_id)
     born, on = member["birth_date"], (2018, 6, 30)
     age = on[0] - born.year - (on[1:] < (born.month, born.day))
-    return {"welfare_card": age >= 18 and poor, "elderly_allowance": age >= 60,
-            "disability_allowance": bool(member["disabled"]), "child_grant": age <= 5 and poor}[program]
+    return {
+        "welfare_card": age >= 18 and poor,
+        "elderly_allowance": age >= 60,
+        "disability_allowance": bool(member["disabled"]),
+        "child_grant": age <= 5 and poor,
+    }[program]
 
 
 def test_coverage_levels_add_up(spark, gold):

@@ -43,11 +43,27 @@ def record(source: str, key: str, **fields) -> dict:
     """One silver record: defaults for every canonical column, overridden by `fields`."""
     birth = fields.get("birth_date", date(1970, 5, 12))
     row = {
-        "record_id": f"{source}:{key}", "source": source, "record_key": key, "pid": None, "pid_valid": False,
-        "title": None, "first_name": "somchai", "last_name": "jaidee", "first_name_key": "SMC", "last_name_key": "JT",
-        "birth_date": birth, "birth_date_precision": "day" if birth else None, "birth_year": birth.year if birth else None,
-        "sex": "M", "phone": None, "house_code": "30010012345", "village_code": "30010101", "subdistrict_code": "300101",
-        "district_code": "3001", "province_code": "30", "_batch_id": "b1",
+        "record_id": f"{source}:{key}",
+        "source": source,
+        "record_key": key,
+        "pid": None,
+        "pid_valid": False,
+        "title": None,
+        "first_name": "somchai",
+        "last_name": "jaidee",
+        "first_name_key": "SMC",
+        "last_name_key": "JT",
+        "birth_date": birth,
+        "birth_date_precision": "day" if birth else None,
+        "birth_year": birth.year if birth else None,
+        "sex": "M",
+        "phone": None,
+        "house_code": "30010012345",
+        "village_code": "30010101",
+        "subdistrict_code": "300101",
+        "district_code": "3001",
+        "province_code": "30",
+        "_batch_id": "b1",
     }
     row.update(fields)
     if "pid" in fields and "pid_valid" not in fields:
@@ -80,9 +96,18 @@ def small_world(seed: int = 7, persons: int = 120) -> tuple[dict[str, list[dict]
         birth = date(rng.randint(1930, 2010), rng.randint(1, 12), rng.randint(1, 28))
         pid = f"{rng.randint(1, 8)}{rng.randint(10**11, 10**12 - 1)}"
         village = f"3001010{rng.randint(1, 4)}"
-        person = dict(pid=pid, first_name=first, last_name=last, first_name_key=first[:3].upper(),
-                      last_name_key=last[:3].upper(), birth_date=birth, birth_year=birth.year,
-                      sex=rng.choice("MF"), village_code=village, phone=f"+6681{i:07d}")
+        person = dict(
+            pid=pid,
+            first_name=first,
+            last_name=last,
+            first_name_key=first[:3].upper(),
+            last_name_key=last[:3].upper(),
+            birth_date=birth,
+            birth_year=birth.year,
+            sex=rng.choice("MF"),
+            village_code=village,
+            phone=f"+6681{i:07d}",
+        )
         key = f"R{i:04d}"
         tables["dopa_registry"].append(record("dopa_registry", key, **{**person, "phone": None}))
         truth[f"dopa_registry:{key}"] = i

@@ -34,7 +34,9 @@ def _world(make_records, extra=()):
 def _assign(spark, make_records, extra=(), extra_pairs=(), review_margin=None):
     records = _world(make_records, extra)
     spine = records.filter("is_spine").select("record_id", "source")
-    by_pid = spark.createDataFrame([("mof_welfare:A", "mof_welfare", "dopa_registry:R1")], "record_id string, source string, spine_record_id string")
+    by_pid = spark.createDataFrame(
+        [("mof_welfare:A", "mof_welfare", "dopa_registry:R1")], "record_id string, source string, spine_record_id string"
+    )
     residual = records.filter("NOT is_spine").join(by_pid.select("record_id"), "record_id", "left_anti").select("record_id", "source")
     accepted = spark.createDataFrame(
         [
@@ -54,8 +56,11 @@ def test_assignment_methods_and_transitive_new_person(spark, make_records):
     r1, c = "dopa_registry:R1", "cdd_bmn_member:D"
     expected = spark.createDataFrame(
         [
-            (r1, r1, "pid"), ("mof_welfare:A", r1, "pid"), ("dla_elderly:B", r1, "probabilistic"),
-            ("dep_disability:C", c, "new_person"), ("cdd_bmn_member:D", c, "new_person"),
+            (r1, r1, "pid"),
+            ("mof_welfare:A", r1, "pid"),
+            ("dla_elderly:B", r1, "probabilistic"),
+            ("dep_disability:C", c, "new_person"),
+            ("cdd_bmn_member:D", c, "new_person"),
             ("cdd_bmn_member:E", c, "new_person"),
         ],
         "record_id string, anchor_record_id string, match_method string",
@@ -70,7 +75,8 @@ def test_person_ids_stable_on_rerun_and_new_delivery(spark, make_records):
     assert_df_equality(first, again, ignore_row_order=True)
     # a new delivery: a second registry person and a record joining the new-person cluster
     grown = _assign(
-        spark, make_records,
+        spark,
+        make_records,
         extra=[record("dopa_registry", "R2", pid="1100100000011", first_name="z"), record("mof_welfare", "Z", first_name="x")],
         extra_pairs=[("cdd_bmn_member:E", "mof_welfare:Z", "cdd_bmn_member", "mof_welfare", 0.99, 8.0, False)],
     ).select("record_id", "person_id")
@@ -82,11 +88,16 @@ def test_person_ids_stable_on_rerun_and_new_delivery(spark, make_records):
 
 def test_a_record_paired_with_a_pid_linked_record_takes_its_person(spark, make_records):
     """F pairs only with A (linked to R1 by its ID): F inherits R1's anchor, with F's pair probability."""
-    result = _assign(
-        spark, make_records,
-        extra=[record("dla_elderly", "F", first_name="y")],
-        extra_pairs=[("dla_elderly:F", "mof_welfare:A", "dla_elderly", "mof_welfare", 0.98, 7.0, False)],
-    ).filter("record_id = 'dla_elderly:F'").select("record_id", "source", "anchor_record_id", "match_method", "match_probability")
+    result = (
+        _assign(
+            spark,
+            make_records,
+            extra=[record("dla_elderly", "F", first_name="y")],
+            extra_pairs=[("dla_elderly:F", "mof_welfare:A", "dla_elderly", "mof_welfare", 0.98, 7.0, False)],
+        )
+        .filter("record_id = 'dla_elderly:F'")
+        .select("record_id", "source", "anchor_record_id", "match_method", "match_probability")
+    )
     expected = spark.createDataFrame(
         [("dla_elderly:F", "dla_elderly", "dopa_registry:R1", "probabilistic", 0.98)],
         "record_id string, source string, anchor_record_id string, match_method string, match_probability double",
@@ -117,7 +128,10 @@ def test_golden_record_registry_first_else_agreement(spark, make_records):
     actual = golden_persons(xref, records, "dopa_registry", sources).select(
         "person_id", "pid", "first_name", "last_name", "village_code", "record_count", "sources"
     )
-    pid_of = lambda anchor: spark.range(1).select(person_id_of(F.lit(anchor))).first()[0]  # noqa: E731
+
+    def pid_of(anchor):
+        return spark.range(1).select(person_id_of(F.lit(anchor))).first()[0]
+
     expected = spark.createDataFrame(
         [(pid_of(r1), "3300100123456", "somchai", "jaidee", "30010101", 2, ["dopa_registry", "mof_welfare"]),
          (pid_of(c), None, "malee", "srisuk", "30010101", 3, ["cdd_bmn_member", "dep_disability"])],
@@ -143,13 +157,19 @@ def test_a_record_the_data_cannot_place_between_two_registry_candidates_is_revie
         ("mof_welfare:L", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 26.0, True),
         ("mof_welfare:L", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 18.0, False),
     ]
-    result = _assign(spark, make_records, extra, pairs, review_margin=1.0).filter(
-        F.col("record_id").isin("mof_welfare:G", "mof_welfare:H", "mof_welfare:K", "mof_welfare:L", "dla_elderly:B")
-    ).select("record_id", "anchor_record_id", "match_method", "match_weight")
+    result = (
+        _assign(spark, make_records, extra, pairs, review_margin=1.0)
+        .filter(F.col("record_id").isin("mof_welfare:G", "mof_welfare:H", "mof_welfare:K", "mof_welfare:L", "dla_elderly:B"))
+        .select("record_id", "anchor_record_id", "match_method", "match_weight")
+    )
     expected = spark.createDataFrame(
-        [("mof_welfare:G", "mof_welfare:G", "review", 24.0), ("mof_welfare:H", "dopa_registry:T1", "probabilistic", 24.0),
-         ("mof_welfare:K", "mof_welfare:K", "review", 26.0), ("mof_welfare:L", "dopa_registry:R1", "probabilistic", 26.0),
-         ("dla_elderly:B", "dopa_registry:R1", "probabilistic", 9.0)],
+        [
+            ("mof_welfare:G", "mof_welfare:G", "review", 24.0),
+            ("mof_welfare:H", "dopa_registry:T1", "probabilistic", 24.0),
+            ("mof_welfare:K", "mof_welfare:K", "review", 26.0),
+            ("mof_welfare:L", "dopa_registry:R1", "probabilistic", 26.0),
+            ("dla_elderly:B", "dopa_registry:R1", "probabilistic", 9.0),
+        ],
         "record_id string, anchor_record_id string, match_method string, match_weight double",
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
@@ -160,22 +180,25 @@ def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_reco
 
     waterfall = [("first_name", 0, "else", -19.9)]
     accepted = spark.createDataFrame(
-        [("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0, False, waterfall),
-         ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 23.5, False, waterfall),
-         ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0, False, waterfall)],
+        [
+            ("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 24.0, False, waterfall),
+            ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 23.5, False, waterfall),
+            ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0, False, waterfall),
+        ],
         PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
     scored = spark.createDataFrame([("mof_welfare:G", "mof_welfare"), ("dla_elderly:B", "dla_elderly")], "record_id string, source string")
     candidates = spine_candidates(accepted, scored, "dopa_registry", "comparisons")
     got = review_rows(candidates, ambiguous_records(candidates, 1.0))
     expected = spark.createDataFrame(
-        [("mof_welfare:G", "mof_welfare", 1, "dopa_registry:R1", 1.0, 24.0, False, waterfall),
-         ("mof_welfare:G", "mof_welfare", 2, "dopa_registry:T1", 1.0, 23.5, False, waterfall)],
+        [
+            ("mof_welfare:G", "mof_welfare", 1, "dopa_registry:R1", 1.0, 24.0, False, waterfall),
+            ("mof_welfare:G", "mof_welfare", 2, "dopa_registry:T1", 1.0, 23.5, False, waterfall),
+        ],
         "record_id string, source string, candidate_rank int, candidate_record_id string, match_probability double, match_weight double, "
         "same_pid boolean, comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
-
 
 
 def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conflict(spark):
@@ -187,16 +210,21 @@ def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conf
 
     agree, differ = [("birth_date", 1, "exact day", 13.4)], [("birth_date", 0, "else", -5.8)]
     accepted = spark.createDataFrame(
-        [("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 38.0, False, agree),
-         ("mof_welfare:G", "dopa_registry:R2", "mof_welfare", "dopa_registry", 0.99, 12.0, True, differ),
-         ("mof_welfare:H", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 51.0, False, agree),
-         ("mof_welfare:H", "dopa_registry:T2", "mof_welfare", "dopa_registry", 1.0, 38.0, True, agree),
-         ("mof_welfare:K", "dopa_registry:S1", "mof_welfare", "dopa_registry", 1.0, 29.0, True, agree),
-         ("mof_welfare:K", "dopa_registry:S2", "mof_welfare", "dopa_registry", 1.0, 25.4, False, differ)],
+        [
+            ("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 38.0, False, agree),
+            ("mof_welfare:G", "dopa_registry:R2", "mof_welfare", "dopa_registry", 0.99, 12.0, True, differ),
+            ("mof_welfare:H", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 51.0, False, agree),
+            ("mof_welfare:H", "dopa_registry:T2", "mof_welfare", "dopa_registry", 1.0, 38.0, True, agree),
+            ("mof_welfare:K", "dopa_registry:S1", "mof_welfare", "dopa_registry", 1.0, 29.0, True, agree),
+            ("mof_welfare:K", "dopa_registry:S2", "mof_welfare", "dopa_registry", 1.0, 25.4, False, differ),
+        ],
         PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
     scored = spark.createDataFrame([(f"mof_welfare:{k}", "mof_welfare") for k in "GHK"], "record_id string, source string")
     candidates = spine_candidates(accepted, scored, "dopa_registry", "comparisons")
-    reviewed = lambda agrees_on: sorted(r.record_id for r in ambiguous_records(candidates, 8.0, agrees_on).collect())  # noqa: E731
+
+    def reviewed(agrees_on):
+        return sorted(r.record_id for r in ambiguous_records(candidates, 8.0, agrees_on).collect())
+
     assert reviewed("birth_date") == ["mof_welfare:H"]
     assert reviewed(None) == ["mof_welfare:G", "mof_welfare:H", "mof_welfare:K"]

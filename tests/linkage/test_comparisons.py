@@ -31,8 +31,10 @@ def levels_of(spark, make_records):
 
     def compare(left: dict, right: dict) -> dict[str, str]:
         records = with_roman_names(with_latin_flag(make_records([left, right]))).drop("is_spine", "pid_head", "pid_tail")
-        l, r = records.filter(F.col("record_id") == left["record_id"]), records.filter(F.col("record_id") == right["record_id"])
-        pair = l.select([F.col(c).alias(f"{c}_l") for c in l.columns]).crossJoin(r.select([F.col(c).alias(f"{c}_r") for c in r.columns]))
+        lhs, rhs = records.filter(F.col("record_id") == left["record_id"]), records.filter(F.col("record_id") == right["record_id"])
+        pair = lhs.select([F.col(c).alias(f"{c}_l") for c in lhs.columns]).crossJoin(
+            rhs.select([F.col(c).alias(f"{c}_r") for c in rhs.columns])
+        )
         row = pair.select([F.expr(_level_sql(c)).alias(c.name) for c in settings.comparisons]).first()
         return row.asDict()
 
@@ -65,7 +67,10 @@ def test_thai_names_that_only_romanise_alike_are_not_compared_romanised(levels_o
 def test_first_name_and_surname_written_in_each_others_place(levels_of):
     one = record("dopa_registry", "R1", first_name="สมชาย", first_name_key="SMC", last_name="ใจดี", last_name_key="JT")
     swapped = record("mof_welfare", "A1", first_name="ใจดี", first_name_key="JT", last_name="สมชาย", last_name_key="SMC")
-    assert (levels_of(one, swapped)["first_name"], levels_of(one, swapped)["last_name"]) == ("swapped with surname", "swapped with first name")
+    assert (levels_of(one, swapped)["first_name"], levels_of(one, swapped)["last_name"]) == (
+        "swapped with surname",
+        "swapped with first name",
+    )
     # a tone mark lost on the way: the phonetic keys still cross
     variant = record("mof_welfare", "A2", first_name="ใจดี", first_name_key="JT", last_name="สมซาย", last_name_key="SMC")
     assert levels_of(one, variant)["first_name"] == "swapped with surname"
@@ -76,7 +81,9 @@ def test_first_name_and_surname_written_in_each_others_place(levels_of):
 
 def test_birth_dates_on_1_january_and_a_generation_apart(levels_of):
     new_year = {"birth_date": date(1970, 1, 1), "birth_year": 1970}
-    assert levels_of(record("dopa_registry", "R1", **new_year), record("mof_welfare", "A1", **new_year))["birth_date"] == "exact day 1 January"
+    assert (
+        levels_of(record("dopa_registry", "R1", **new_year), record("mof_welfare", "A1", **new_year))["birth_date"] == "exact day 1 January"
+    )
     assert levels_of(record("dopa_registry", "R1"), record("mof_welfare", "A1"))["birth_date"] == "exact day"
     child = record("dcy_child_grant", "G1", birth_date=date(2000, 5, 12), birth_year=2000)
     assert levels_of(record("dopa_registry", "R1"), child)["birth_date"] == "more than 10 years apart"

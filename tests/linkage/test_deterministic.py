@@ -24,17 +24,16 @@ def test_corroborated_id_links(spark, make_records):
         record("dla_elderly", "E1", pid=PID, birth_date=date(1971, 1, 1), birth_year=1971),
     ]
     result, schema = _links(spark, make_records, rows)
-    expected = spark.createDataFrame(
-        [("dla_elderly:E1", f"dopa_registry:{PID}"), ("mof_welfare:A1", f"dopa_registry:{PID}")], schema
-    )
+    expected = spark.createDataFrame([("dla_elderly:E1", f"dopa_registry:{PID}"), ("mof_welfare:A1", f"dopa_registry:{PID}")], schema)
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_valid_id_of_another_person_does_not_link(spark, make_records):
     rows = [
         record("dopa_registry", PID, pid=PID),
-        record("mof_welfare", "A2", pid=PID, first_name="malee", first_name_key="ML",
-               birth_date=date(1995, 2, 3), birth_year=1995, sex="F"),
+        record(
+            "mof_welfare", "A2", pid=PID, first_name="malee", first_name_key="ML", birth_date=date(1995, 2, 3), birth_year=1995, sex="F"
+        ),
         # an invalid-checksum ID never links deterministically, even when everything else agrees
         record("dla_elderly", "E2", pid=PID, pid_valid=False),
     ]
@@ -48,15 +47,28 @@ def test_mothers_id_on_child_grant_does_not_link_child_to_mother(spark, make_rec
     from transforms.linkage.records import union_canonical, with_blocking_keys
     from transforms.linkage.settings import load_linkage_settings
 
-    mother = make_records([record("dopa_registry", MOTHER, pid=MOTHER, first_name="malee", first_name_key="ML",
-                                  sex="F", birth_date=date(1990, 4, 1), birth_year=1990)])
-    child = make_records([record("dcy_child_grant", "G1", pid=None, first_name="nong", first_name_key="NNK",
-                                 birth_date=date(2020, 4, 1), birth_year=2020)]).withColumns(
-        {"mother_pid": F.lit(MOTHER), "mother_pid_valid": F.lit(True), "mother_first_name": F.lit("malee")}
+    mother = make_records(
+        [
+            record(
+                "dopa_registry",
+                MOTHER,
+                pid=MOTHER,
+                first_name="malee",
+                first_name_key="ML",
+                sex="F",
+                birth_date=date(1990, 4, 1),
+                birth_year=1990,
+            )
+        ]
     )
-    records = with_blocking_keys(union_canonical([mother.drop("is_spine", "pid_head", "pid_tail"),
-                                                  child.drop("is_spine", "pid_head", "pid_tail")]), "dopa_registry",
-                                 load_linkage_settings().derived_keys)
+    child = make_records(
+        [record("dcy_child_grant", "G1", pid=None, first_name="nong", first_name_key="NNK", birth_date=date(2020, 4, 1), birth_year=2020)]
+    ).withColumns({"mother_pid": F.lit(MOTHER), "mother_pid_valid": F.lit(True), "mother_first_name": F.lit("malee")})
+    records = with_blocking_keys(
+        union_canonical([mother.drop("is_spine", "pid_head", "pid_tail"), child.drop("is_spine", "pid_head", "pid_tail")]),
+        "dopa_registry",
+        load_linkage_settings().derived_keys,
+    )
     assert "mother_pid" not in records.columns
     result = deterministic_links(records, "dopa_registry", ["birth_date", "first_name_key"])
     assert_df_equality(result, spark.createDataFrame([], "record_id string, spine_record_id string"), ignore_nullable=True)
@@ -120,6 +132,7 @@ def test_a_twins_id_on_a_record_does_not_link_it_to_the_twin(spark, make_records
     ]
     result = deterministic_links(make_records(rows), "dopa_registry", ["birth_date", "first_name_key"], max_first_name_edits=2)
     expected = spark.createDataFrame(
-        [("cdd_bmn_member:M2", f"dopa_registry:{PID}"), ("mof_welfare:A1", f"dopa_registry:{PID}")], "record_id string, spine_record_id string"
+        [("cdd_bmn_member:M2", f"dopa_registry:{PID}"), ("mof_welfare:A1", f"dopa_registry:{PID}")],
+        "record_id string, spine_record_id string",
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)

@@ -14,7 +14,7 @@ import pytest
 from jobs.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-from bench_linkage import FEBRL4_SETTINGS, f1_of, febrl4_frames, write_febrl4  # noqa: E402
+from bench_linkage import FEBRL4_SETTINGS, f1_of, febrl4_frames, write_febrl4
 
 pytestmark = pytest.mark.slow  # 10,000 records through Splink on Spark (about 2 minutes on 2 cores)
 
@@ -25,7 +25,9 @@ def test_the_engine_links_febrl4_on_its_own_columns(spark, config):
 
     a, b, truth = febrl4_frames()
     write_febrl4(spark, a, b, "febrltest")
-    link.run(spark, config, argparse.Namespace(settings=FEBRL4_SETTINGS, silver_db="febrltest", output_db="febrltest_linked"), JobRun("link", {}))
+    link.run(
+        spark, config, argparse.Namespace(settings=FEBRL4_SETTINGS, silver_db="febrltest", output_db="febrltest_linked"), JobRun("link", {})
+    )
     precision, recall, f1 = f1_of(spark.table("febrltest_linked.person_xref"), spark.createDataFrame(truth))
     assert precision >= 0.999 and recall >= 0.98 and f1 >= 0.99, (precision, recall, f1)
     assert spark.table("febrltest_linked.person_xref").count() == 10_000

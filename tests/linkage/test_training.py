@@ -14,7 +14,9 @@ def test_model_trained_in_duckdb_is_for_spark_and_separates_matches(spark, make_
     settings = load_linkage_settings()
     model = train_model(records.toArrow(), settings)
     assert model["sql_dialect"] == "spark"
-    assert all(isinstance(rule, str) and "NOT (l.is_spine AND r.is_spine)" in rule for rule in model["blocking_rules_to_generate_predictions"])
+    assert all(
+        isinstance(rule, str) and "NOT (l.is_spine AND r.is_spine)" in rule for rule in model["blocking_rules_to_generate_predictions"]
+    )
     levels = {c["output_column_name"]: c["comparison_levels"] for c in model["comparisons"]}
     exact_first = next(lvl for lvl in levels["first_name"] if lvl["label_for_charts"] == "exact")
     exact_date = next(lvl for lvl in levels["birth_date"] if lvl["label_for_charts"] == "exact day")
@@ -63,15 +65,21 @@ def test_levels_random_sampling_never_met_keep_splinks_in_memory_u():
 
     from transforms.linkage.training import UNOBSERVED_U, with_unobserved_u_marked
 
-    model = {"link_type": "dedupe_only", "unique_id_column_name": "record_id", "comparisons": [{
-        "output_column_name": "pid",
-        "comparison_levels": [
-            {"sql_condition": "pid_l IS NULL OR pid_r IS NULL", "is_null_level": True},
-            {"sql_condition": "pid_l = pid_r", "m_probability": 0.17},  # trained m, u never met
-            {"sql_condition": "levenshtein(pid_l, pid_r) = 1"},  # met by neither: Splink's defaults stay
-            {"sql_condition": "ELSE", "m_probability": 0.2, "u_probability": 0.99},
+    model = {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "record_id",
+        "comparisons": [
+            {
+                "output_column_name": "pid",
+                "comparison_levels": [
+                    {"sql_condition": "pid_l IS NULL OR pid_r IS NULL", "is_null_level": True},
+                    {"sql_condition": "pid_l = pid_r", "m_probability": 0.17},  # trained m, u never met
+                    {"sql_condition": "levenshtein(pid_l, pid_r) = 1"},  # met by neither: Splink's defaults stay
+                    {"sql_condition": "ELSE", "m_probability": 0.2, "u_probability": 0.99},
+                ],
+            }
         ],
-    }]}
+    }
     marked = with_unobserved_u_marked(model)
     levels = marked["comparisons"][0]["comparison_levels"]
     assert [lvl.get("u_probability") for lvl in levels] == [None, UNOBSERVED_U, None, 0.99]

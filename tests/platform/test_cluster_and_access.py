@@ -57,8 +57,22 @@ def world():
     started = run(["bash", str(SCRIPTS / "cluster.sh"), "start", "--port", str(port)], env, timeout=180)
     try:
         assert started.returncode == 0, started.stdout + started.stderr
-        submitted = run(["bash", str(SCRIPTS / "submit.sh"), "--master", f"spark://127.0.0.1:{port}", "--driver-memory", "2g",
-                          "--executor-memory", "1g", "run-all", *(["--to", last] if last else [])], env, timeout=2400)
+        submitted = run(
+            [
+                "bash",
+                str(SCRIPTS / "submit.sh"),
+                "--master",
+                f"spark://127.0.0.1:{port}",
+                "--driver-memory",
+                "2g",
+                "--executor-memory",
+                "1g",
+                "run-all",
+                *(["--to", last] if last else []),
+            ],
+            env,
+            timeout=2400,
+        )
     finally:
         run(["bash", str(SCRIPTS / "cluster.sh"), "stop", "--port", str(port)], env)
     yield {"root": root, "env": env, "submitted": submitted, "complete": complete}
@@ -91,9 +105,17 @@ QUERY_REF = "SELECT count(*) AS areas, sum(housemember_cnt) AS persons FROM ref.
 
 
 def _session_numbers(world, query: str) -> tuple[int, int]:
-    session = run([PYTHON, "-c", (
-        "from jobs.config import load_config; from jobs.spark import get_spark; "
-        f"r = get_spark(load_config('local')).sql(\"{query}\").first(); print(r[0], r[1])")], world["env"])
+    session = run(
+        [
+            PYTHON,
+            "-c",
+            (
+                "from jobs.config import load_config; from jobs.spark import get_spark; "
+                f"r = get_spark(load_config('local')).sql(\"{query}\").first(); print(r[0], r[1])"
+            ),
+        ],
+        world["env"],
+    )
     assert session.returncode == 0, session.stderr[-2000:]
     return numbers(session.stdout)
 
@@ -126,7 +148,9 @@ def test_one_query_every_way(world):
         if gold:
             hidden = beeline(port, "ana", PASSWORD, "SELECT count(*) FROM gold.person_welfare", env)
             assert hidden.returncode != 0 and "person_welfare" in hidden.stdout + hidden.stderr
-            by_path = beeline(port, "ana", PASSWORD, f"SELECT count(*) FROM delta.`{world['root'] / 'warehouse' / 'bronze.db' / 'dopa_registry'}`", env)
+            by_path = beeline(
+                port, "ana", PASSWORD, f"SELECT count(*) FROM delta.`{world['root'] / 'warehouse' / 'bronze.db' / 'dopa_registry'}`", env
+            )
             assert by_path.returncode != 0
     finally:
         run(["bash", str(SCRIPTS / "thrift.sh"), "stop"], env)
@@ -190,8 +214,23 @@ def test_report_renders(world):
     if chromium:
         shot = world["root"] / "report.png"
         # A closed network: without the background-networking flags Chromium keeps retrying connections.
-        run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run",
-              f"--user-data-dir={world['root'] / 'chromium-profile'}", f"--screenshot={shot}",
-              "--window-size=1200,1600", output.as_uri()], world["env"], timeout=120)
+        run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={world['root'] / 'chromium-profile'}",
+                f"--screenshot={shot}",
+                "--window-size=1200,1600",
+                output.as_uri(),
+            ],
+            world["env"],
+            timeout=120,
+        )
         assert shot.is_file() and shot.stat().st_size > 20_000

@@ -24,7 +24,7 @@ import pytest
 from jobs.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-import duckdb_query  # noqa: E402
+import duckdb_query
 
 # About 12 minutes on 2 cores: run by `make test-crash`, not by CI (whose 90 minutes the slow tests nearly fill).
 pytestmark = pytest.mark.crash
@@ -63,9 +63,15 @@ def _tables(warehouse: Path) -> dict[str, tuple[int, int, int | None]]:
                                          f"WHERE table_schema = '{schema}' AND table_name = '{table}'").fetchall()]  # fmt: skip
         name = f'"{schema}"."{table}"'
         rows = con.sql(f"SELECT count(*) FROM {name}").fetchone()[0]
-        keyed = con.sql(f"SELECT count(DISTINCT record_id) FROM {name}").fetchone()[0] if "record_id" in columns and schema == "silver" else rows
+        keyed = (
+            con.sql(f"SELECT count(DISTINCT record_id) FROM {name}").fetchone()[0]
+            if "record_id" in columns and schema == "silver"
+            else rows
+        )
         kept = [f'"{c}"' for c in columns if "run_id" not in c and not c.endswith("_at")]
-        digest = con.sql(f"SELECT sum(hash({', '.join(kept)}) % 1000000007) FROM {name}").fetchone()[0] if schema in ("gold", "public") else None
+        digest = (
+            con.sql(f"SELECT sum(hash({', '.join(kept)}) % 1000000007) FROM {name}").fetchone()[0] if schema in ("gold", "public") else None
+        )
         out[f"{schema}.{table}"] = (rows, keyed, digest)
     return out
 

@@ -34,16 +34,17 @@ def warehouse(spark, tmp_path_factory):
 
     areas = str(root / "public.db" / "areas")
     spark.createDataFrame(_rows(0, 20), schema).write.format("delta").partitionBy("grp").save(areas)
-    spark.sql(f"ALTER TABLE delta.`{areas}` SET TBLPROPERTIES ("
-              "'delta.enableDeletionVectors' = 'true', 'delta.checkpointInterval' = '2')")
+    spark.sql(f"ALTER TABLE delta.`{areas}` SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.checkpointInterval' = '2')")
     spark.createDataFrame(_rows(100, 130), schema).write.format("delta").mode("overwrite").save(areas)
     spark.createDataFrame(_rows(200, 210), schema).write.format("delta").mode("append").save(areas)
     DeltaTable.forPath(spark, areas).delete("id % 4 = 1")
 
     renamed = str(root / "ref.db" / "renamed")
     spark.createDataFrame([(1, "a"), (2, "b"), (3, "c")], "code INT, label STRING").write.format("delta").save(renamed)
-    spark.sql(f"ALTER TABLE delta.`{renamed}` SET TBLPROPERTIES ("
-              "'delta.columnMapping.mode' = 'name', 'delta.minReaderVersion' = '2', 'delta.minWriterVersion' = '5')")
+    spark.sql(
+        f"ALTER TABLE delta.`{renamed}` SET TBLPROPERTIES ("
+        "'delta.columnMapping.mode' = 'name', 'delta.minReaderVersion' = '2', 'delta.minWriterVersion' = '5')"
+    )
     spark.sql(f"ALTER TABLE delta.`{renamed}` RENAME COLUMN label TO name")
     DeltaTable.forPath(spark, renamed).delete("code = 2")
 
@@ -75,8 +76,11 @@ def test_duckdb_returns_exactly_the_current_rows(spark, warehouse):
 
 def test_column_mapping_and_table_listing(spark, warehouse):
     con = duckdb_query.connect(warehouse)
-    assert sorted(con.sql("SELECT code, name FROM ref.renamed").fetchall()) == \
-        _spark_rows(spark, warehouse / "ref.db" / "renamed", "code, name") == [(1, "a"), (3, "c")]
+    assert (
+        sorted(con.sql("SELECT code, name FROM ref.renamed").fetchall())
+        == _spark_rows(spark, warehouse / "ref.db" / "renamed", "code, name")
+        == [(1, "a"), (3, "c")]
+    )
     assert set(duckdb_query.delta_tables(warehouse)) == {"public.areas", "ref.renamed"}
 
 
@@ -93,8 +97,7 @@ def _cli(args: list[str], home: Path, offline: bool = True) -> subprocess.Comple
 def test_cli_works_offline_from_the_package(spark, warehouse, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    done = _cli(["--csv", "--warehouse", str(warehouse),
-                 "SELECT count(*) AS rows, sum(amount) AS total FROM public.areas"], home)
+    done = _cli(["--csv", "--warehouse", str(warehouse), "SELECT count(*) AS rows, sum(amount) AS total FROM public.areas"], home)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     spark_rows, spark_total = spark.sql(f"SELECT count(*), sum(amount) FROM delta.`{warehouse / 'public.db' / 'areas'}`").first()

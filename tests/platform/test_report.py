@@ -11,13 +11,37 @@ from jobs import report
 
 
 def _frames() -> dict[str, pd.DataFrame]:
-    provinces = pd.DataFrame({"area_code": ["30", "58"], "name_th": ["นครราชสีมา", "แม่ฮ่องสอน"], "name_en": ["Nakhon Ratchasima", "Mae Hong Son"],
-                              "persons": [100, 50], "target_poor": [2, 10], "rate": [2.0, 20.0]})
-    districts = pd.DataFrame({"area_code": ["5801", "5802"], "name_th": ["a", "b"], "name_en": ["A", "B"], "persons": [30, 20],
-                              "target_poor": [6, 4], "rate": [20.0, 20.0], "province_code": ["58", "58"]})
+    provinces = pd.DataFrame(
+        {
+            "area_code": ["30", "58"],
+            "name_th": ["นครราชสีมา", "แม่ฮ่องสอน"],
+            "name_en": ["Nakhon Ratchasima", "Mae Hong Son"],
+            "persons": [100, 50],
+            "target_poor": [2, 10],
+            "rate": [2.0, 20.0],
+        }
+    )
+    districts = pd.DataFrame(
+        {
+            "area_code": ["5801", "5802"],
+            "name_th": ["a", "b"],
+            "name_en": ["A", "B"],
+            "persons": [30, 20],
+            "target_poor": [6, 4],
+            "rate": [20.0, 20.0],
+            "province_code": ["58", "58"],
+        }
+    )
     dimensions = pd.DataFrame({d: [i + 1] for i, d in enumerate(report.DIMENSIONS)})
-    exclusion = pd.DataFrame({"area_code": ["30", "58"], "program": ["elderly_allowance"] * 2, "eligible_poor": [2, 10],
-                              "not_reached": [1, 5], "exclusion_rate": [50.0, 50.0]})
+    exclusion = pd.DataFrame(
+        {
+            "area_code": ["30", "58"],
+            "program": ["elderly_allowance"] * 2,
+            "eligible_poor": [2, 10],
+            "not_reached": [1, 5],
+            "exclusion_rate": [50.0, 50.0],
+        }
+    )
     return {"provinces": provinces, "districts": districts, "dimensions": dimensions, "exclusion": exclusion}
 
 

@@ -34,7 +34,9 @@ def test_a_job_runs_while_the_thrift_server_answers_on_the_same_catalog(served):
     started = run(["bash", str(SCRIPTS / "thrift.sh"), "start", "--role", "official", "--port", port], env, timeout=300)
     try:
         assert started.returncode == 0, started.stdout + started.stderr[-2000:]
-        job = subprocess.Popen([sys.executable, "-m", "jobs", "reference"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        job = subprocess.Popen(
+            [sys.executable, "-m", "jobs", "reference"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         seen_running = []
         while job.poll() is None:
             answer = beeline(port, "somchai", PASSWORD, "SELECT count(*), count_if(status = 'running') FROM ops.job_runs", env)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import importlib.metadata
+
+import pytest
 
 from jobs.spark import catalog_settings, delta_package, local_jars
 from jobs.spark_conf import flags, tool_settings
@@ -38,7 +38,10 @@ def test_thrift_class_path_holds_only_delta_and_splink_jars(config):
     class_path = tool_settings(config, "thrift", "local[2]")["spark.driver.extraClassPath"]
     names = [entry.rsplit("/", 1)[-1] for entry in class_path.split(":") if entry]
     assert names, "the Thrift server needs the Delta jars on the driver class path"
-    assert all(n.startswith(("io.delta_delta-spark", "io.delta_delta-storage", "delta-spark", "delta-storage", "scala-udf-similarity")) for n in names), names
+    assert all(
+        n.startswith(("io.delta_delta-spark", "io.delta_delta-storage", "delta-spark", "delta-storage", "scala-udf-similarity"))
+        for n in names
+    ), names
 
 
 def test_jars_come_as_packages_or_jars_flags(config):
@@ -60,7 +63,9 @@ def test_prefetched_jars_of_another_delta_release_are_not_used(config, tmp_path)
     _, artifact, version = delta_package().split(":")
     (tmp_path / "ivy").mkdir()
     (tmp_path / f"{artifact}-0.0.1.jar").write_bytes(b"")
-    pinned = config.model_copy(update={"jars": config.jars.model_copy(update={"local_dir": str(tmp_path), "ivy_cache": str(tmp_path / "ivy")})})
+    pinned = config.model_copy(
+        update={"jars": config.jars.model_copy(update={"local_dir": str(tmp_path), "ivy_cache": str(tmp_path / "ivy")})}
+    )
     assert local_jars(pinned) == []
     (tmp_path / f"{artifact}-{version}.jar").write_bytes(b"")
     assert str(tmp_path / f"{artifact}-{version}.jar") in local_jars(pinned)

@@ -16,8 +16,18 @@ def _submit(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 def test_help_explains_every_option():
     result = _submit("--help")
     assert result.returncode == 0
-    for option in ("--master", "--env", "--driver-memory", "--executor-memory", "--executor-cores", "--py-files",
-                   "--venv-archive", "--python", "--conf", "--dry-run"):
+    for option in (
+        "--master",
+        "--env",
+        "--driver-memory",
+        "--executor-memory",
+        "--executor-cores",
+        "--py-files",
+        "--venv-archive",
+        "--python",
+        "--conf",
+        "--dry-run",
+    ):
         assert option in result.stdout
 
 
@@ -47,8 +57,20 @@ def test_dry_run_ships_code_python_jars_and_the_driver_entry(tmp_path):
     code.write_bytes(b"")
     env_archive = tmp_path / "env.tar.gz"
     env_archive.write_bytes(b"")
-    result = _submit("--master", "local[2]", "--py-files", str(code), "--venv-archive", str(env_archive),
-                     "--driver-memory", "1g", "--dry-run", "run-all", "--to", "reference")
+    result = _submit(
+        "--master",
+        "local[2]",
+        "--py-files",
+        str(code),
+        "--venv-archive",
+        str(env_archive),
+        "--driver-memory",
+        "1g",
+        "--dry-run",
+        "run-all",
+        "--to",
+        "reference",
+    )
     assert result.returncode == 0, result.stderr
     command = result.stdout
     assert f"--py-files {code}" in command

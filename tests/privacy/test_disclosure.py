@@ -18,14 +18,24 @@ def rolled_up(villages: dict[str, int | tuple]) -> pd.DataFrame:
     """Every level's rows from village counts (8-digit codes), as the ROLLUP of gold makes them."""
     rows = []
     for code, value in villages.items():
-        rows.append({"village_code": code, "subdistrict_code": code[:6], "district_code": code[:4], "province_code": code[:2],
-                     "v": value if isinstance(value, tuple) else (value,)})
+        rows.append(
+            {
+                "village_code": code,
+                "subdistrict_code": code[:6],
+                "district_code": code[:4],
+                "province_code": code[:2],
+                "v": value if isinstance(value, tuple) else (value,),
+            }
+        )
     base = pd.DataFrame(rows)
     frames = []
     for depth, level in enumerate(("country", "province", "district", "subdistrict", "village")):
         keys = list(AREA_CODES[:depth])
-        grouped = (base.groupby(keys, sort=True)["v"].apply(lambda s: tuple(np.sum(list(s), axis=0))).reset_index()
-                   if keys else pd.DataFrame({"v": [tuple(np.sum(list(base["v"]), axis=0))]}))
+        grouped = (
+            base.groupby(keys, sort=True)["v"].apply(lambda s: tuple(np.sum(list(s), axis=0))).reset_index()
+            if keys
+            else pd.DataFrame({"v": [tuple(np.sum(list(base["v"]), axis=0))]})
+        )
         for column in AREA_CODES:
             if column not in grouped:
                 grouped[column] = None
@@ -111,8 +121,12 @@ def test_row_identity_units_hide_the_whole_row():
 
 
 villages = st.dictionaries(
-    keys=st.tuples(st.integers(10, 11), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4)).map(lambda t: f"{t[0]}{t[1]:02d}{t[2]:02d}{t[3]:02d}"),
-    values=st.integers(0, 12), min_size=1, max_size=40,
+    keys=st.tuples(st.integers(10, 11), st.integers(1, 3), st.integers(1, 3), st.integers(1, 4)).map(
+        lambda t: f"{t[0]}{t[1]:02d}{t[2]:02d}{t[3]:02d}"
+    ),
+    values=st.integers(0, 12),
+    min_size=1,
+    max_size=40,
 )
 
 
@@ -138,8 +152,12 @@ def test_tree_refuses_an_area_without_its_parent():
 
 
 pairs = st.dictionaries(
-    keys=st.tuples(st.integers(10, 11), st.integers(1, 2), st.integers(1, 3), st.integers(1, 4)).map(lambda t: f"{t[0]}{t[1]:02d}{t[2]:02d}{t[3]:02d}"),
-    values=st.tuples(st.integers(0, 9), st.integers(0, 9)).map(lambda t: (t[0] + t[1], t[0], t[1])), min_size=1, max_size=30,
+    keys=st.tuples(st.integers(10, 11), st.integers(1, 2), st.integers(1, 3), st.integers(1, 4)).map(
+        lambda t: f"{t[0]}{t[1]:02d}{t[2]:02d}{t[3]:02d}"
+    ),
+    values=st.tuples(st.integers(0, 9), st.integers(0, 9)).map(lambda t: (t[0] + t[1], t[0], t[1])),
+    min_size=1,
+    max_size=30,
 )
 
 
@@ -154,9 +172,12 @@ def test_random_trees_with_a_row_identity_nothing_comes_back(counts):
 # A unit whose lead may be 0 in a hidden row (target poor tied to the eligible poor: c0 = target poor = c1 + c2,
 # c3 = eligible poor, counted whether or not anyone is target poor).
 tied = st.dictionaries(
-    keys=st.tuples(st.integers(10, 11), st.integers(1, 2), st.integers(1, 3), st.integers(1, 4)).map(lambda t: f"{t[0]}{t[1]:02d}{t[2]:02d}{t[3]:02d}"),
+    keys=st.tuples(st.integers(10, 11), st.integers(1, 2), st.integers(1, 3), st.integers(1, 4)).map(
+        lambda t: f"{t[0]}{t[1]:02d}{t[2]:02d}{t[3]:02d}"
+    ),
     values=st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(0, 12)).map(lambda t: (t[0] + t[1], t[0], t[1], t[2])),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 )
 
 

@@ -25,9 +25,13 @@ def _pick_subject(spark):
     scan for the name means this person); a mother named in a child-grant record if there is one."""
     unique = spark.table("silver.person").groupBy("first_name", "last_name").count().where("count = 1").drop("count")
     mothers = spark.table("silver.dcy_child_grant").select(F.col("mother_pid").alias("pid")).distinct().withColumn("is_mother", F.lit(True))
-    candidates = (spark.table("silver.person").join(unique, ["first_name", "last_name"]).join(mothers, "pid", "left")
-                  .where(F.array_contains("sources", "cdd_bmn_member") & F.array_contains("sources", "mof_welfare") & F.col("pid").isNotNull())
-                  .orderBy(F.col("is_mother").desc_nulls_last(), F.size("sources").desc(), "pid"))
+    candidates = (
+        spark.table("silver.person")
+        .join(unique, ["first_name", "last_name"])
+        .join(mothers, "pid", "left")
+        .where(F.array_contains("sources", "cdd_bmn_member") & F.array_contains("sources", "mof_welfare") & F.col("pid").isNotNull())
+        .orderBy(F.col("is_mother").desc_nulls_last(), F.size("sources").desc(), "pid")
+    )
     return candidates.select("pid", "person_id", "first_name", "last_name", "is_mother").first()
 
 
@@ -44,7 +48,9 @@ def _mentions(spark, subject) -> dict:
     found = {}
     for folder in _copied_folders(spark):
         if folder.is_dir():
-            found.update({f"{folder.name}/{k}": v for k, v in files_mentioning(folder, subject.pid, subject.first_name, subject.last_name).items()})
+            found.update(
+                {f"{folder.name}/{k}": v for k, v in files_mentioning(folder, subject.pid, subject.first_name, subject.last_name).items()}
+            )
     return found
 
 
@@ -68,8 +74,9 @@ def erase_a_copy(spark, config) -> dict:
             if not table.isTemporary:
                 spark.sql(f"CREATE TABLE {COPY[layer]}.{table.name} USING delta AS SELECT * FROM {layer}.{table.name}")
     before = _mentions(spark, subject)
-    args = argparse.Namespace(pid=subject.pid, reason="PDPA s.33 request T-1", file=None,
-                              **{f"{layer}_db": db for layer, db in COPY.items()})
+    args = argparse.Namespace(
+        pid=subject.pid, reason="PDPA s.33 request T-1", file=None, **{f"{layer}_db": db for layer, db in COPY.items()}
+    )
     erase.validate(args)
     erase.preflight(config, args, ())
     with recorded_run(spark, "erase", {k: v for k, v in vars(args).items()}) as job_run:
@@ -91,8 +98,15 @@ def test_no_file_mentions_the_person_after_erase_and_vacuum(erased):
 
 def test_rows_removed_from_every_layer(erased):
     removed = erased["run"].rows_written
-    for table in ("erase_bronze.dopa_registry", "erase_bronze.mof_welfare", "erase_bronze.cdd_bmn (members removed)",
-                  "erase_silver.dopa_registry", "erase_silver.cdd_bmn_member", "erase_silver.person", "erase_silver.person_xref"):
+    for table in (
+        "erase_bronze.dopa_registry",
+        "erase_bronze.mof_welfare",
+        "erase_bronze.cdd_bmn (members removed)",
+        "erase_silver.dopa_registry",
+        "erase_silver.cdd_bmn_member",
+        "erase_silver.person",
+        "erase_silver.person_xref",
+    ):
         assert removed.get(table, 0) >= 1, table
     if erased["subject"].is_mother:
         assert removed.get("erase_silver.dcy_child_grant (mother cleared)", 0) >= 1

@@ -59,9 +59,14 @@ def test_request_file(tmp_path):
 
 
 def test_without_members_keeps_the_others_and_their_types():
-    members = json.dumps([{"member_no": 1, "pid": "1111111111111", "first_name": "ก", "age": 40, "disabled": None},
-                          {"member_no": 2, "pid": VALID, "first_name": "ข", "age": 9, "disabled": "n"},
-                          {"member_no": None, "pid": None, "first_name": "ค", "age": 3, "disabled": "n"}], ensure_ascii=False)
+    members = json.dumps(
+        [
+            {"member_no": 1, "pid": "1111111111111", "first_name": "ก", "age": 40, "disabled": None},
+            {"member_no": 2, "pid": VALID, "first_name": "ข", "age": 9, "disabled": "n"},
+            {"member_no": None, "pid": None, "first_name": "ค", "age": 3, "disabled": "n"},
+        ],
+        ensure_ascii=False,
+    )
     kept, removed = without_members(members, {3}, {VALID})  # member 2 by ID, the third by its position
     assert removed == 2
     assert json.loads(kept) == [{"member_no": 1, "pid": "1111111111111", "first_name": "ก", "age": 40, "disabled": None}]

@@ -38,8 +38,9 @@ def test_the_server_accepts_the_right_password_only(tmp_path):
     env = {**os.environ, "TPMAP_THRIFT_USERS": str(users)}
 
     def login(user, password):
-        done = subprocess.run(["java", "-cp", classpath, str(tmp_path / "Check.java"), user, password],
-                              capture_output=True, text=True, env=env, timeout=120)
+        done = subprocess.run(
+            ["java", "-cp", classpath, str(tmp_path / "Check.java"), user, password], capture_output=True, text=True, env=env, timeout=120
+        )
         return done.stdout.strip()
 
     assert login("ana", "correct horse battery") == "accepted"

@@ -27,10 +27,7 @@ def test_no_person_table_has_a_null_district_where_the_delivery_gave_one(spark, 
     pipeline("standardize")
     for source in PERSON_SOURCES.values():
         silver = spark.table(f"silver.{source.silver}")
-        unexplained = silver.filter(
-            F.col("district_code").isNull()
-            & ~F.exists("_issues", lambda issue: issue.endswith("_code_unknown"))
-        )
+        unexplained = silver.filter(F.col("district_code").isNull() & ~F.exists("_issues", lambda issue: issue.endswith("_code_unknown")))
         if source.silver == "cdd_bmn_member":
             delivered = spark.table("bronze.cdd_bmn").select(F.col("hh_id"), *[F.col(c).alias(f"raw_{c}") for c in AREAS])
             unexplained = unexplained.join(delivered, "hh_id", how="inner")

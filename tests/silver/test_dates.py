@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from chispa import assert_df_equality
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 
@@ -78,7 +79,11 @@ def test_ce_dates_and_be_years_in_a_ce_column(spark):
 
 
 def test_typed_ce_dates(spark):
-    rows = [(dt.date(2019, 3, 1), dt.date(2019, 3, 1), []), (dt.date(2562, 3, 1), dt.date(2019, 3, 1), ["date_era_corrected"]), (None, None, [])]
+    rows = [
+        (dt.date(2019, 3, 1), dt.date(2019, 3, 1), []),
+        (dt.date(2562, 3, 1), dt.date(2019, 3, 1), ["date_era_corrected"]),
+        (None, None, []),
+    ]
     df = spark.createDataFrame([(r[0],) for r in rows], "value date")
     actual = df.select("value", parse_ce_date(F.col("value"), 1880, 2030).alias("p")).select("value", "p.date", "p.issues")
     expected = spark.createDataFrame(rows, "value date, date date, issues array<string>")

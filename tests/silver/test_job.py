@@ -67,12 +67,51 @@ def test_merge_duplicates_later_delivery_and_quality(spark, dbs, known, settings
     assert first.rows_written == {f"{DBS.silver}.dopa_registry": 3}
 
     silver = spark.table(f"{DBS.silver}.dopa_registry")
-    actual = silver.select("record_id", "pid", "pid_valid", "title", "first_name", "last_name", "sex", "birth_date", "birth_date_precision", "province_code", "is_alive", "_issues")
+    actual = silver.select(
+        "record_id",
+        "pid",
+        "pid_valid",
+        "title",
+        "first_name",
+        "last_name",
+        "sex",
+        "birth_date",
+        "birth_date_precision",
+        "province_code",
+        "is_alive",
+        "_issues",
+    )
     expected = spark.createDataFrame(
         [
             ("dopa_registry:1234545678781", "1234545678781", True, "นาง", "สมศรี", "ใจดี", "F", dt.date(1972, 3, 1), "month", "30", True, []),
-            ("dopa_registry:3100600445635", "3100600445635", True, "นาย", "สมชาย", "ใจดี", "M", dt.date(1967, 5, 12), "day", "30", True, ["name_title_glued"]),
-            ("dopa_registry:3100600445636", "3100600445636", False, "นาย", "บุญมา", "มีสุข", "M", dt.date(1947, 1, 1), "year", None, False, ["pid_invalid_checksum", "province_code_unknown"]),
+            (
+                "dopa_registry:3100600445635",
+                "3100600445635",
+                True,
+                "นาย",
+                "สมชาย",
+                "ใจดี",
+                "M",
+                dt.date(1967, 5, 12),
+                "day",
+                "30",
+                True,
+                ["name_title_glued"],
+            ),
+            (
+                "dopa_registry:3100600445636",
+                "3100600445636",
+                False,
+                "นาย",
+                "บุญมา",
+                "มีสุข",
+                "M",
+                dt.date(1947, 1, 1),
+                "year",
+                None,
+                False,
+                ["pid_invalid_checksum", "province_code_unknown"],
+            ),
         ],
         "record_id string, pid string, pid_valid boolean, title string, first_name string, last_name string, sex string, birth_date date, birth_date_precision string, province_code string, is_alive boolean, _issues array<string>",
     )
@@ -111,13 +150,52 @@ BMN = "survey_round string, hh_id string, house_code string, house_no string, vi
 
 
 def member(no, pid, title, first, last, sex, birth, age, relation, **answers):
-    return {"member_no": no, "pid": pid, "title": title, "first_name": first, "last_name": last, "sex": sex, "birth_date": birth, "age": age, "relation": relation, **answers}
+    return {
+        "member_no": no,
+        "pid": pid,
+        "title": title,
+        "first_name": first,
+        "last_name": last,
+        "sex": sex,
+        "birth_date": birth,
+        "age": age,
+        "relation": relation,
+        **answers,
+    }
 
 
 def test_survey_households_and_members(spark, dbs, known, settings):
     members = [
-        member(1, "3-1006-00445-63-5", "นาย", "สมชาย", "ใจดี", "1", "12/05/2510", 51, "head", income_main=120000, literate_numerate="y", disabled="n", exercise_days_per_week=3),
-        member(2, None, None, "ด.ช.ณัฐพล", "ใจดี", "1", "31/02/2558", 3, "child", income_main=0, preschool_care="y", disabled="n", birth_weight_g=None),
+        member(
+            1,
+            "3-1006-00445-63-5",
+            "นาย",
+            "สมชาย",
+            "ใจดี",
+            "1",
+            "12/05/2510",
+            51,
+            "head",
+            income_main=120000,
+            literate_numerate="y",
+            disabled="n",
+            exercise_days_per_week=3,
+        ),
+        member(
+            2,
+            None,
+            None,
+            "ด.ช.ณัฐพล",
+            "ใจดี",
+            "1",
+            "31/02/2558",
+            3,
+            "child",
+            income_main=0,
+            preschool_care="y",
+            disabled="n",
+            birth_weight_g=None,
+        ),
     ]
     household = (
         "2561", "30010101-00012", "30010012345", "12/3", "30010101", "300101", "3001", "30", "15/03/2561",
@@ -132,16 +210,66 @@ def test_survey_households_and_members(spark, dbs, known, settings):
     assert job_run.rows_written == {f"{DBS.silver}.cdd_bmn": 1, f"{DBS.silver}.cdd_bmn_member": 2}
 
     hh = spark.table(f"{DBS.silver}.cdd_bmn").first()
-    assert (hh.record_id, hh.interview_date, hh.member_count, hh.drinking_water_litres_min) == ("cdd_bmn:30010101-00012", dt.date(2018, 3, 15), 2, 6.5)
-    assert (hh.food_hygiene.washed_vegetables, hh.housing.durable_house, hh.income_other.allowances, hh.own_food_value) == (False, False, 7200, 5000)
+    assert (hh.record_id, hh.interview_date, hh.member_count, hh.drinking_water_litres_min) == (
+        "cdd_bmn:30010101-00012",
+        dt.date(2018, 3, 15),
+        2,
+        6.5,
+    )
+    assert (hh.food_hygiene.washed_vegetables, hh.housing.durable_house, hh.income_other.allowances, hh.own_food_value) == (
+        False,
+        False,
+        7200,
+        5000,
+    )
 
     people = spark.table(f"{DBS.silver}.cdd_bmn_member").select(
-        "record_id", "pid", "title", "first_name", "birth_date", "hh_id", "member_no", "age", "income_main", "literate_numerate", "preschool_care", "exercise_days_per_week", "_issues"
+        "record_id",
+        "pid",
+        "title",
+        "first_name",
+        "birth_date",
+        "hh_id",
+        "member_no",
+        "age",
+        "income_main",
+        "literate_numerate",
+        "preschool_care",
+        "exercise_days_per_week",
+        "_issues",
     )
     expected = spark.createDataFrame(
         [
-            ("cdd_bmn_member:30010101-00012-01", "3100600445635", "นาย", "สมชาย", dt.date(1967, 5, 12), "30010101-00012", 1, 51, 120000, True, None, 3, []),
-            ("cdd_bmn_member:30010101-00012-02", None, "เด็กชาย", "ณัฐพล", None, "30010101-00012", 2, 3, 0, None, True, None, ["pid_missing", "name_title_glued", "birth_date_impossible"]),
+            (
+                "cdd_bmn_member:30010101-00012-01",
+                "3100600445635",
+                "นาย",
+                "สมชาย",
+                dt.date(1967, 5, 12),
+                "30010101-00012",
+                1,
+                51,
+                120000,
+                True,
+                None,
+                3,
+                [],
+            ),
+            (
+                "cdd_bmn_member:30010101-00012-02",
+                None,
+                "เด็กชาย",
+                "ณัฐพล",
+                None,
+                "30010101-00012",
+                2,
+                3,
+                0,
+                None,
+                True,
+                None,
+                ["pid_missing", "name_title_glued", "birth_date_impossible"],
+            ),
         ],
         "record_id string, pid string, title string, first_name string, birth_date date, hh_id string, member_no int, age int, income_main long, literate_numerate boolean, preschool_care boolean, exercise_days_per_week int, _issues array<string>",
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from chispa import assert_df_equality
-from hypothesis import given, settings as hsettings
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from pyspark.sql import functions as F
 

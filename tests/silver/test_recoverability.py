@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow  # the generated world through standardize (~4 min
 
 # Error kinds standardisation can undo (formatting, era, notation); the others (typos, another person's
 # ID, lost digits, two-digit years, swaps with both parts <= 12) are reported but not asserted.
-RECOVERABLE = re.compile(r"format|separator|space|dash|hyphen|scientific_(exact|full|recoverable)|era|be_ce|ce_be|be_in_ce|ce_in_be|thai_digit|month_name|zero_width|country_code|trunk|plus66|intl")
+RECOVERABLE = re.compile(
+    r"format|separator|space|dash|hyphen|scientific_(exact|full|recoverable)|era|be_ce|ce_be|be_in_ce|ce_in_be|thai_digit|month_name|zero_width|country_code|trunk|plus66|intl"
+)
 NOT_RECOVERABLE = re.compile(r"lossy|typo|mistyp|transpos|drop|other|another|missing|wrong|swap|two_digit")
 
 
@@ -39,7 +41,9 @@ def silver_record_id(source: str = "source", key: str = "record_key"):
 
 
 def recovered_flags(records: DataFrame, persons: DataFrame, silver: DataFrame) -> DataFrame:
-    truth = records.join(persons.select("person_id", F.col("pid").alias("true_pid"), F.col("birth_date").alias("true_birth")), "person_id", how="inner")
+    truth = records.join(
+        persons.select("person_id", F.col("pid").alias("true_pid"), F.col("birth_date").alias("true_birth")), "person_id", how="inner"
+    )
     joined = truth.withColumn("record_id", silver_record_id()).join(silver, "record_id", how="left")
     same_year = F.year("birth_date") == F.year("true_birth")
     same_month = same_year & (F.month("birth_date") == F.month("true_birth"))
@@ -68,7 +72,9 @@ def recovery_shares(flags: DataFrame, errors: DataFrame) -> list[tuple[str, str,
             )
         else:
             ok = field_errors.join(flags.select("record_id", F.col(field).alias("ok")), "record_id", how="inner").select("error_kind", "ok")
-            clean = flags.join(field_errors.select("record_id"), "record_id", how="left_anti").select(F.lit("none").alias("error_kind"), F.col(field).alias("ok"))
+            clean = flags.join(field_errors.select("record_id"), "record_id", how="left_anti").select(
+                F.lit("none").alias("error_kind"), F.col(field).alias("ok")
+            )
             ok = ok.unionByName(clean)
         for row in ok.groupBy("error_kind").agg(F.count(F.lit(1)).alias("n"), F.avg(F.col("ok").cast("double")).alias("share")).collect():
             out.append((field, row.error_kind, row.n, row.share))
@@ -83,7 +89,7 @@ def test_generated_world_recovers_true_values(spark, config, pipeline):
     print("\nfield       error_kind                         records  recovered")
     for field, kind, n, share in shares:
         print(f"{field:<11} {kind:<34} {n:>7}  {share:7.1%}")
-    for field, kind, n, share in shares:
+    for field, kind, _, share in shares:
         if kind == "none" and field != "phone":
             assert share >= 0.99, f"{field}: only {share:.1%} of error-free records recovered"
         elif RECOVERABLE.search(kind) and not NOT_RECOVERABLE.search(kind):

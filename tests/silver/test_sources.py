@@ -31,10 +31,44 @@ def standardized(spark, settings, silver, schema, rows, extra):
 
 def test_mof_welfare(spark, settings):
     schema = "application_no string, pid string, title string, first_name string, last_name string, birth_date string, phone string, house_no string, village_code string, subdistrict_code string, district_code string, province_code string, declared_income string, status string, registered_date string"
-    rows = [("A1", "3 1006 00445 63 5", "น.ส.", "วิไล\u200bวรรณ", "ศรีสุข", "25200101", "+66 (0)81 234 5678", "5", "50010101", "500101", "5001", "50", "36,000", "verified", "25600715")]
+    rows = [
+        (
+            "A1",
+            "3 1006 00445 63 5",
+            "น.ส.",
+            "วิไล\u200bวรรณ",
+            "ศรีสุข",
+            "25200101",
+            "+66 (0)81 234 5678",
+            "5",
+            "50010101",
+            "500101",
+            "5001",
+            "50",
+            "36,000",
+            "verified",
+            "25600715",
+        )
+    ]
     actual = standardized(spark, settings, "mof_welfare", schema, rows, ["declared_income", "welfare_status", "registered_date"])
     expected = spark.createDataFrame(
-        [("mof_welfare:A1", "3100600445635", True, "นางสาว", "วิไลวรรณ", dt.date(1977, 1, 1), "+66812345678", "50010101", "5001", [], 36000, "verified", dt.date(2017, 7, 15))],
+        [
+            (
+                "mof_welfare:A1",
+                "3100600445635",
+                True,
+                "นางสาว",
+                "วิไลวรรณ",
+                dt.date(1977, 1, 1),
+                "+66812345678",
+                "50010101",
+                "5001",
+                [],
+                36000,
+                "verified",
+                dt.date(2017, 7, 15),
+            )
+        ],
         f"{CANON}, declared_income long, welfare_status string, registered_date date",
     )
     assert_df_equality(actual, expected, ignore_nullable=True)
@@ -49,7 +83,20 @@ def test_dla_elderly_excel_export(spark, settings):
     actual = standardized(spark, settings, "dla_elderly", schema, rows, ["monthly_amount", "paid_month"])
     expected = spark.createDataFrame(
         [
-            ("dla_elderly:R1", None, None, "นาง", "บุญมา", dt.date(1947, 1, 1), None, None, "5001", ["pid_scientific_notation_lossy"], 1000, "2018-10"),
+            (
+                "dla_elderly:R1",
+                None,
+                None,
+                "นาง",
+                "บุญมา",
+                dt.date(1947, 1, 1),
+                None,
+                None,
+                "5001",
+                ["pid_scientific_notation_lossy"],
+                1000,
+                "2018-10",
+            ),
             ("dla_elderly:R2", "3100600445635", True, "นาย", "ทองดี", dt.date(1947, 5, 12), None, None, "5001", [], 700, "2018-10"),
         ],
         f"{CANON}, monthly_amount int, paid_month string",
@@ -59,8 +106,29 @@ def test_dla_elderly_excel_export(spark, settings):
 
 def test_dep_disability(spark, settings):
     schema = "card_no string, pid string, title string, first_name string, last_name string, sex string, birth_date string, disability_type string, card_issued_date string, card_expiry_date string, allowance_monthly string, village_code string, subdistrict_code string, district_code string, province_code string, phone string"
-    rows = [("D1", "1234545678781", "", "ด.ญ.กนกพร", "รักไทย", "2", "2555-13-05", "Autism", "2560-01-31", "2566-01-30", "800", "50010199", "500101", "5001", "50", "12345")]
-    actual = standardized(spark, settings, "dep_disability", schema, rows, ["disability_type", "card_issued_date", "card_expiry_date", "allowance_monthly"])
+    rows = [
+        (
+            "D1",
+            "1234545678781",
+            "",
+            "ด.ญ.กนกพร",
+            "รักไทย",
+            "2",
+            "2555-13-05",
+            "Autism",
+            "2560-01-31",
+            "2566-01-30",
+            "800",
+            "50010199",
+            "500101",
+            "5001",
+            "50",
+            "12345",
+        )
+    ]
+    actual = standardized(
+        spark, settings, "dep_disability", schema, rows, ["disability_type", "card_issued_date", "card_expiry_date", "allowance_monthly"]
+    )
     expected = spark.createDataFrame(
         [("dep_disability:D1", "1234545678781", True, "เด็กหญิง", "กนกพร", dt.date(2012, 5, 13), None, None, "5001",
           ["name_title_glued", "birth_date_day_month_swapped", "phone_invalid", "village_code_unknown"], "autism", dt.date(2017, 1, 31), dt.date(2023, 1, 30), 800)],
@@ -71,7 +139,26 @@ def test_dep_disability(spark, settings):
 
 def test_dcy_child_grant_describes_the_child(spark, settings):
     schema = "application_no string, child_pid string, child_title string, child_first_name string, child_last_name string, child_sex string, child_birth_date date, mother_pid string, mother_first_name string, mother_last_name string, phone string, amount_monthly int, village_code string, subdistrict_code string, district_code string, province_code string"
-    rows = [("C1", None, "ด.ช.", "ณัฐพล", "ใจดี", "1", dt.date(2561, 4, 2), "1-2345-45678-78-1", "สมศรี", "ใจดี", "0812345678", 600, "50010101", "500101", "5001", "50")]
+    rows = [
+        (
+            "C1",
+            None,
+            "ด.ช.",
+            "ณัฐพล",
+            "ใจดี",
+            "1",
+            dt.date(2561, 4, 2),
+            "1-2345-45678-78-1",
+            "สมศรี",
+            "ใจดี",
+            "0812345678",
+            600,
+            "50010101",
+            "500101",
+            "5001",
+            "50",
+        )
+    ]
     actual = standardized(spark, settings, "dcy_child_grant", schema, rows, ["mother_pid", "mother_pid_valid", "amount_monthly", "sex"])
     expected = spark.createDataFrame(
         [("dcy_child_grant:C1", None, None, "เด็กชาย", "ณัฐพล", dt.date(2018, 4, 2), "+66812345678", "50010101", "5001",
@@ -86,7 +173,10 @@ def test_survey_members_live_where_their_household_was_surveyed(spark, settings)
     import json
 
     schema = "hh_id string, house_code string, village_code string, subdistrict_code string, district_code string, province_code string, members string"
-    members = json.dumps([{"member_no": 1, "first_name": "สมชาย", "last_name": "ใจดี"}, {"member_no": 2, "first_name": "สมศรี", "last_name": "ใจดี"}], ensure_ascii=False)
+    members = json.dumps(
+        [{"member_no": 1, "first_name": "สมชาย", "last_name": "ใจดี"}, {"member_no": 2, "first_name": "สมศรี", "last_name": "ใจดี"}],
+        ensure_ascii=False,
+    )
     rows = [
         ("50010101-00001", "50010012345", "50010101", "500101", "5001", "50", members),
         # Only the village given: the parents come from its prefix, as for any other record.
@@ -113,8 +203,14 @@ def test_survey_member_given_by_age_only_gets_a_birth_year(spark, settings):
     import json
 
     schema = "hh_id string, house_code string, village_code string, subdistrict_code string, district_code string, province_code string, interview_date string, members string"
-    members = json.dumps([{"member_no": 1, "first_name": "สมชาย", "age": 40}, {"member_no": 2, "first_name": "สมศรี", "birth_date": "01/02/2520", "age": 41},
-                          {"member_no": 3, "first_name": "มานี"}], ensure_ascii=False)
+    members = json.dumps(
+        [
+            {"member_no": 1, "first_name": "สมชาย", "age": 40},
+            {"member_no": 2, "first_name": "สมศรี", "birth_date": "01/02/2520", "age": 41},
+            {"member_no": 3, "first_name": "มานี"},
+        ],
+        ensure_ascii=False,
+    )
     rows = [
         ("50010101-00001", "50010012345", "50010101", "500101", "5001", "50", "15/03/2561", members),
         ("50010101-00002", "50010012346", "50010101", "500101", "5001", "50", "not a date", json.dumps([{"member_no": 1, "age": 30}])),

@@ -5,7 +5,7 @@ Every random draw is a hash of (seed, entity key, purpose), so output does not d
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pyspark.sql import DataFrame
 

@@ -17,10 +17,36 @@ from transforms.generator.random import uniform
 from transforms.generator.settings import GeneratorSettings
 
 INDICATORS = world.INDICATORS
-PERSON_COLUMNS = ["person_id", "pid", "title", "first_name", "last_name", "sex", "birth_date", "house_code", "hh_id", "village_code", "subdistrict_code", "district_code", "province_code", "is_alive"]
+PERSON_COLUMNS = [
+    "person_id",
+    "pid",
+    "title",
+    "first_name",
+    "last_name",
+    "sex",
+    "birth_date",
+    "house_code",
+    "hh_id",
+    "village_code",
+    "subdistrict_code",
+    "district_code",
+    "province_code",
+    "is_alive",
+]
 # Beyond the contract (for evaluation): survey coverage, age, relation, poverty, welfare status, and look-alikes
 # (kind and the person they were made to resemble; transforms.generator.world).
-PERSON_EXTRA = ["surveyed", "age", "relation", "maiden_name", "phone", "is_disabled", "is_poor", "welfare_status", "lookalike_kind", "lookalike_of"]
+PERSON_EXTRA = [
+    "surveyed",
+    "age",
+    "relation",
+    "maiden_name",
+    "phone",
+    "is_disabled",
+    "is_poor",
+    "welfare_status",
+    "lookalike_kind",
+    "lookalike_of",
+]
 
 
 @dataclass(frozen=True)
@@ -57,11 +83,17 @@ def district_villages(villages: DataFrame) -> DataFrame:
     """Villages (ref.village) numbered 1..n within their district, with n: where with_namesakes houses a namesake."""
     villages = villages.select("village_code", "subdistrict_code", "district_code")
     numbered = Window.partitionBy("district_code").orderBy("village_code")
-    return villages.withColumns({"village_no": F.row_number().over(numbered), "district_villages": F.count("*").over(Window.partitionBy("district_code"))})
+    return villages.withColumns(
+        {"village_no": F.row_number().over(numbered), "district_villages": F.count("*").over(Window.partitionBy("district_code"))}
+    )
 
 
 def build_world(
-    ref: Reference, names: tuple[world.Names, world.Names, world.Names], settings: GeneratorSettings, scale: float, seed: int,
+    ref: Reference,
+    names: tuple[world.Names, world.Names, world.Names],
+    settings: GeneratorSettings,
+    scale: float,
+    seed: int,
     keep: Callable[[DataFrame], DataFrame] = lambda df: df,
 ) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(persons with everything, survey households with answers, survey members with answers).
@@ -73,21 +105,31 @@ def build_world(
     country = ref.country_figures
     survey_persons = float(country["housemember_cnt"])
     not_surveyed_ratio = max(0.0, (w.registry_persons - w.bangkok_persons - survey_persons) / survey_persons)
-    nonsurvey_reg_rate = max(0.0, (w.welfare_registrants - float(country["mof_reg_cnt"])) / ((w.registry_persons - survey_persons) * w.adult_share))
+    nonsurvey_reg_rate = max(
+        0.0, (w.welfare_registrants - float(country["mof_reg_cnt"])) / ((w.registry_persons - survey_persons) * w.adult_share)
+    )
 
     villages = (
-        ref.village_figures
-        .groupBy(F.substring("village_id", 1, 8).alias("village_code"))
+        ref.village_figures.groupBy(F.substring("village_id", 1, 8).alias("village_code"))
         .agg(F.sum("household_cnt").cast("double").alias("households"))
         .join(ref.villages.select("village_code", "subdistrict_code", "district_code", "province_code"), "village_code", "inner")
     )
     surveyed = villages.withColumn("area_key", F.col("village_code")).withColumn("surveyed", F.lit(True))
-    others = villages.withColumn("area_key", F.concat(F.lit("N"), "village_code")).withColumn("households", F.col("households") * not_surveyed_ratio).withColumn("surveyed", F.lit(False))
+    others = (
+        villages.withColumn("area_key", F.concat(F.lit("N"), "village_code"))
+        .withColumn("households", F.col("households") * not_surveyed_ratio)
+        .withColumn("surveyed", F.lit(False))
+    )
     bkk = ref.subdistricts.where((F.col("province_code") == "10") & ~F.col("is_municipal"))
     bkk_households = w.bangkok_persons / w.bangkok_household_size / bkk.count()
     bangkok = bkk.select(
-        F.lit(None).cast("string").alias("village_code"), F.lit(bkk_households).alias("households"), "subdistrict_code", "district_code", "province_code",
-        F.concat(F.lit("B"), "subdistrict_code").alias("area_key"), F.lit(False).alias("surveyed"),
+        F.lit(None).cast("string").alias("village_code"),
+        F.lit(bkk_households).alias("households"),
+        "subdistrict_code",
+        "district_code",
+        "province_code",
+        F.concat(F.lit("B"), "subdistrict_code").alias("area_key"),
+        F.lit(False).alias("surveyed"),
     )
     areas = surveyed.unionByName(others).unionByName(bangkok)
     thresholds = params.select("district_code", *[f"thr_{n}" for n in INDICATORS])  # joined per survey household, not carried by persons
@@ -96,7 +138,12 @@ def build_world(
         .join(F.broadcast(params.drop(*[f"thr_{n}" for n in INDICATORS])), "district_code", "left")
         .withColumn("mean_size", F.coalesce(F.col("mean_size"), F.lit(w.bangkok_household_size)))
         .withColumn("disabled_rate", F.coalesce(F.col("disabled_rate"), F.lit(w.disabled_rate_not_surveyed)))
-        .withColumn("elderly_rate", F.when(F.col("surveyed"), F.coalesce(F.col("elderly_rate"), F.lit(w.elderly_share_not_surveyed))).otherwise(F.lit(w.elderly_share_not_surveyed)))
+        .withColumn(
+            "elderly_rate",
+            F.when(F.col("surveyed"), F.coalesce(F.col("elderly_rate"), F.lit(w.elderly_share_not_surveyed))).otherwise(
+                F.lit(w.elderly_share_not_surveyed)
+            ),
+        )
         .transform(lambda df: world.with_household_traits(df, seed, w.poverty_correlation, w.poverty_size_weight))
     )
     male, female, family = names
@@ -124,7 +171,11 @@ def build_world(
     not_surveyed = persons.where(~F.col("surveyed")).withColumns(
         {"is_disabled": uniform(seed, "disabled_other", "pid") < w.disabled_rate_not_surveyed, "is_poor": F.lit(False)}
     )
-    surveyed = members.select(*persons.columns, (F.col("disabled") == "y").alias("is_disabled"), F.greatest(*[F.col(f"d{n}") for n in INDICATORS]).alias("is_poor"))
+    surveyed = members.select(
+        *persons.columns,
+        (F.col("disabled") == "y").alias("is_disabled"),
+        F.greatest(*[F.col(f"d{n}") for n in INDICATORS]).alias("is_poor"),
+    )
     everyone = (
         not_surveyed.unionByName(surveyed)
         .withColumn("nonsurvey_reg_rate", F.lit(nonsurvey_reg_rate))

@@ -3,7 +3,7 @@ against the cumulative rates; every applied error is returned as a truth row."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -30,8 +30,13 @@ def pid_error(pid: Column, kind: Column, seed: int, key: Column, other: Column) 
     pos = integer(seed, "pid_pos", 1, 12, key)
     digit = F.substring(pid, pos, 1).cast("int")
     new_digit = F.pmod(digit + integer(seed, "pid_add", 1, 9, key), F.lit(10)).cast("string")
-    head = lambda n: F.substring(pid, F.lit(1), n)  # noqa: E731
-    tail = lambda start: F.substring(pid, start, F.lit(13))  # noqa: E731
+
+    def head(n):
+        return F.substring(pid, F.lit(1), n)
+
+    def tail(start):
+        return F.substring(pid, start, F.lit(13))
+
     typo = F.concat(head(pos - 1), new_digit, tail(pos + 1))
     swapped = F.concat(head(pos - 1), F.substring(pid, pos + 1, F.lit(1)), F.substring(pid, pos, F.lit(1)), tail(pos + 2))
     dropped = F.concat(head(pos - 1), tail(pos + 1))
@@ -64,7 +69,9 @@ def name_error(name: Column, kind: Column, seed: int, key: Column, title: Column
 
 
 def _error(field: str, kind: str, true_value: Column, written: Column) -> Column:
-    return F.struct(F.lit(field).alias("field"), F.col(kind).alias("error_kind"), true_value.alias("true_value"), written.alias("written_value"))
+    return F.struct(
+        F.lit(field).alias("field"), F.col(kind).alias("error_kind"), true_value.alias("true_value"), written.alias("written_value")
+    )
 
 
 def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]], seed: int) -> DataFrame:
@@ -77,7 +84,10 @@ def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]],
     name as surname (one error of the record, under first_name).
     """
     key = F.col("record_key")
-    u = lambda field: uniform(seed, f"{source}:{field}", key)  # noqa: E731
+
+    def u(field):
+        return uniform(seed, f"{source}:{field}", key)
+
     pid_kind = _choose(u("pid"), rates.get("pid", {}))
     first_kind = _choose(u("first_name"), rates.get("first_name", {}))
     last_kind = _choose(u("last_name"), {k: v for k, v in rates.get("last_name", {}).items() if k != "glued_title"})
@@ -87,36 +97,57 @@ def inject(df: DataFrame, source: str, rates: Mapping[str, Mapping[str, float]],
     out = (
         df.withColumn("_pid_kind", F.when(F.col("pid").isNotNull(), pid_kind))
         .withColumn("_first_kind", F.when((first_kind != "swapped_names") | (F.col("first_name") != F.col("last_name")), first_kind))
-        .withColumn("_last_kind", F.when(swapped, None).when(last_kind == "changed", F.when(F.col("maiden_name") != F.col("last_name"), "married_surname")).otherwise(last_kind))
+        .withColumn(
+            "_last_kind",
+            F.when(swapped, None)
+            .when(last_kind == "changed", F.when(F.col("maiden_name") != F.col("last_name"), "married_surname"))
+            .otherwise(last_kind),
+        )
         .withColumn("date_error", F.when((date_kind != "day_month_swap") | day_month_ok, date_kind))
         .withColumn("written_pid", pid_error(F.col("pid"), F.col("_pid_kind"), seed, key, F.col("other_pid")))
-        .withColumn("written_first_name", name_error(F.col("first_name"), F.col("_first_kind"), seed, key, F.col("title"), F.col("other_first_name")))
+        .withColumn(
+            "written_first_name",
+            name_error(F.col("first_name"), F.col("_first_kind"), seed, key, F.col("title"), F.col("other_first_name")),
+        )
         .withColumn(
             "written_last_name",
-            name_error(F.col("last_name"), F.when(F.col("_last_kind") == "married_surname", "changed").otherwise(F.col("_last_kind")), seed, key, F.col("title"), F.col("maiden_name")),
+            name_error(
+                F.col("last_name"),
+                F.when(F.col("_last_kind") == "married_surname", "changed").otherwise(F.col("_last_kind")),
+                seed,
+                key,
+                F.col("title"),
+                F.col("maiden_name"),
+            ),
         )
         .withColumn("written_title", F.when(F.col("_first_kind") == "glued_title", F.lit("")).otherwise(F.col("title")))
     )
-    return out.withColumns({
-        "written_first_name": F.when(swapped, F.col("last_name")).otherwise(F.col("written_first_name")),
-        "written_last_name": F.when(swapped, F.col("first_name")).otherwise(F.col("written_last_name")),
-    })
+    return out.withColumns(
+        {
+            "written_first_name": F.when(swapped, F.col("last_name")).otherwise(F.col("written_first_name")),
+            "written_last_name": F.when(swapped, F.col("first_name")).otherwise(F.col("written_last_name")),
+        }
+    )
 
 
 def injected_errors(injected: DataFrame, source: str) -> DataFrame:
     """The truth rows of inject's errors (ERROR_COLUMNS), from its output (the _*_kind columns kept)."""
-    return injected.select(
-        F.lit(source).alias("source"),
-        F.col("record_key"),
-        F.explode(
-            F.array(
-                _error("pid", "_pid_kind", F.col("pid"), F.col("written_pid")),
-                _error("first_name", "_first_kind", F.col("first_name"), F.col("written_first_name")),
-                _error("last_name", "_last_kind", F.col("last_name"), F.col("written_last_name")),
-                _error("birth_date", "date_error", F.col("birth_date").cast("string"), F.lit(None).cast("string")),
-            )
-        ).alias("e"),
-    ).where(F.col("e.error_kind").isNotNull()).select("source", "record_key", "e.*")
+    return (
+        injected.select(
+            F.lit(source).alias("source"),
+            F.col("record_key"),
+            F.explode(
+                F.array(
+                    _error("pid", "_pid_kind", F.col("pid"), F.col("written_pid")),
+                    _error("first_name", "_first_kind", F.col("first_name"), F.col("written_first_name")),
+                    _error("last_name", "_last_kind", F.col("last_name"), F.col("written_last_name")),
+                    _error("birth_date", "date_error", F.col("birth_date").cast("string"), F.lit(None).cast("string")),
+                )
+            ).alias("e"),
+        )
+        .where(F.col("e.error_kind").isNotNull())
+        .select("source", "record_key", "e.*")
+    )
 
 
 def thai_date(date: Column, error: Column, pattern: str) -> Column:
@@ -149,7 +180,9 @@ def phone_format(phone: Column, seed: int, key: Column) -> Column:
         .when(pick == 3, F.concat(F.lit("+66"), rest))
         .when(pick == 4, F.concat(F.lit("66"), rest))
         .when(pick == 5, F.concat(F.lit("0066"), rest))
-        .otherwise(F.concat(F.lit("+66 (0)"), F.substring(phone, 2, 2), F.lit(" "), F.substring(phone, 4, 3), F.lit(" "), F.substring(phone, 7, 4)))
+        .otherwise(
+            F.concat(F.lit("+66 (0)"), F.substring(phone, 2, 2), F.lit(" "), F.substring(phone, 4, 3), F.lit(" "), F.substring(phone, 7, 4))
+        )
     )
     return F.when(phone.isNotNull(), formatted)
 
@@ -164,6 +197,10 @@ def with_duplicates(df: DataFrame, source: str, rate: float, seed: int, new_key:
 
 def duplicate_errors(df: DataFrame, source: str) -> DataFrame:
     return df.where(F.col("_dup_of").isNotNull()).select(
-        F.lit(source).alias("source"), "record_key", F.lit("record").alias("field"), F.lit("duplicate_record").alias("error_kind"),
-        F.col("_dup_of").alias("true_value"), F.col("record_key").alias("written_value"),
+        F.lit(source).alias("source"),
+        "record_key",
+        F.lit("record").alias("field"),
+        F.lit("duplicate_record").alias("error_kind"),
+        F.col("_dup_of").alias("true_value"),
+        F.col("record_key").alias("written_value"),
     )

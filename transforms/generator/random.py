@@ -32,6 +32,8 @@ def normal_cdf(x: Column) -> Column:
     under 1.5e-7, and relative error small in the tails, where the exp factor carries the value)."""
     z = F.abs(x) / F.lit(math.sqrt(2.0))
     t = F.lit(1.0) / (F.lit(1.0) + F.lit(0.3275911) * z)
-    poly = t * (F.lit(0.254829592) + t * (F.lit(-0.284496736) + t * (F.lit(1.421413741) + t * (F.lit(-1.453152027) + t * F.lit(1.061405429)))))
+    poly = t * (
+        F.lit(0.254829592) + t * (F.lit(-0.284496736) + t * (F.lit(1.421413741) + t * (F.lit(-1.453152027) + t * F.lit(1.061405429))))
+    )
     tail = F.lit(0.5) * poly * F.exp(-z * z)
     return F.when(x < 0, tail).otherwise(F.lit(1.0) - tail)

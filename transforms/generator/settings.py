@@ -19,8 +19,12 @@ DateKind = Literal["be_as_ce", "ce_as_be", "day_month_swap", "year_only", "two_d
 class Lookalikes(Strict):
     """Different people built to look alike (issue 20): what linkage must never merge. Default: none."""
 
-    twins: float = Field(0.0, ge=0, le=1, description="Children listed right after a sibling of the same relation who are that sibling's twin")
-    namesakes: float = Field(0.0, ge=0, le=1, description="Adults with a namesake (same names, sex, birth date) in another village of the district")
+    twins: float = Field(
+        0.0, ge=0, le=1, description="Children listed right after a sibling of the same relation who are that sibling's twin"
+    )
+    namesakes: float = Field(
+        0.0, ge=0, le=1, description="Adults with a namesake (same names, sex, birth date) in another village of the district"
+    )
     juniors: float = Field(0.0, ge=0, le=1, description="Children of the head's sex given the head's first name")
     family_phone: float = Field(0.0, ge=0, le=1, description="Households whose members aged 15+ all give one phone")
 
@@ -30,16 +34,24 @@ class WorldSettings(Strict):
     bangkok_persons: int = Field(ge=0, description="Bangkok residents at scale 1 (not surveyed)")
     bangkok_household_size: float = Field(gt=1)
     welfare_registrants: int = Field(gt=0, description="MOF registrants at scale 1")
-    adult_share: float = Field(gt=0, le=1, description="Share of surveyed persons aged 18+ (turns a per-person MOF rate into a per-adult one)")
+    adult_share: float = Field(
+        gt=0, le=1, description="Share of surveyed persons aged 18+ (turns a per-person MOF rate into a per-adult one)"
+    )
     poverty_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in each indicator draw")
-    poverty_size_weight: float = Field(ge=0, lt=1, description="Weight of the household's size in its latent poverty factor (larger households are poorer)")
+    poverty_size_weight: float = Field(
+        ge=0, lt=1, description="Weight of the household's size in its latent poverty factor (larger households are poorer)"
+    )
     welfare_correlation: float = Field(ge=0, lt=1, description="Weight of the latent household factor in MOF registration")
     verification_factor_poor: float = Field(gt=0, description="MOF verification rate of the BMN-poor relative to the district's rate")
-    verification_factor_other: float = Field(gt=0, description="... and of everyone else (with the poor's factor, keeps the district's rate)")
+    verification_factor_other: float = Field(
+        gt=0, description="... and of everyone else (with the poor's factor, keeps the district's rate)"
+    )
     migrant_share: float = Field(ge=0, lt=1)
     death_rate: float = Field(ge=0, lt=1)
     disabled_rate_not_surveyed: float = Field(ge=0, lt=1)
-    elderly_share_not_surveyed: float = Field(ge=0, lt=1, description="Share aged 60+ of the persons the survey does not cover (surveyed areas: the published ELDERLY_CNT)")
+    elderly_share_not_surveyed: float = Field(
+        ge=0, lt=1, description="Share aged 60+ of the persons the survey does not cover (surveyed areas: the published ELDERLY_CNT)"
+    )
     lookalikes: Lookalikes = Field(default_factory=Lookalikes)
 
 
@@ -58,7 +70,9 @@ class SourceSettings(Strict):
     shared_phone: float = Field(0.0, ge=0, le=1)
     duplicate: float = Field(0.0, ge=0, le=1)
     moved_address: float = Field(0.0, ge=0, le=1, description="Records with the current (not the registered) address, in the same province")
-    registered_elsewhere: float = Field(0.0, ge=0, le=1, description="Registry: persons registered at another house (same province) than the one they live in")
+    registered_elsewhere: float = Field(
+        0.0, ge=0, le=1, description="Registry: persons registered at another house (same province) than the one they live in"
+    )
     scientific_notation: float = Field(0.0, ge=0, le=1)
     take_up: float = Field(1.0, ge=0, le=1, description="Share of eligible persons in the programme")
     rows_per_file: int | None = Field(None, gt=0, description="Overrides the top-level rows_per_file for this source")
@@ -67,10 +81,12 @@ class SourceSettings(Strict):
     def rates(self) -> dict:
         return self.model_dump(exclude={"broken", "rows_per_file"})
 
-    def with_error_scale(self, factor: float) -> "SourceSettings":
+    def with_error_scale(self, factor: float) -> SourceSettings:
         """Every per-record error rate (ID, name and date errors, shared phones, duplicates, moved addresses) times factor,
         capped at 1; take-up, notation and broken rows unchanged."""
-        fields = {f: {k: min(1.0, v * factor) for k, v in getattr(self, f).items()} for f in ("pid", "first_name", "last_name", "birth_date")}
+        fields = {
+            f: {k: min(1.0, v * factor) for k, v in getattr(self, f).items()} for f in ("pid", "first_name", "last_name", "birth_date")
+        }
         fields.update({f: min(1.0, getattr(self, f) * factor) for f in ("shared_phone", "duplicate", "moved_address")})
         return self.model_copy(update=fields)
 
@@ -91,5 +107,5 @@ class GeneratorSettings(Strict):
         own = self.sources[source].rows_per_file if source in self.sources else None
         return own or self.rows_per_file
 
-    def with_error_scale(self, factor: float) -> "GeneratorSettings":
+    def with_error_scale(self, factor: float) -> GeneratorSettings:
         return self.model_copy(update={"sources": {n: s.with_error_scale(factor) for n, s in self.sources.items()}})

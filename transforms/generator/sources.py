@@ -3,7 +3,8 @@ truth rows (records, errors) each one implies."""
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -14,9 +15,23 @@ from transforms.generator.random import integer, uniform
 
 DISABILITY_TYPES = ("visual", "hearing", "physical", "mental", "intellectual", "learning", "autism")
 MEMBER_FIELDS = [
-    "birth_weight_g", "exercise_days_per_week", "exercise_minutes_per_day", "preschool_care", "schooling",
-    "finished_m3_last_year", "continued_m4", "literate_numerate", "occupation", "income_main", "income_secondary",
-    "full_time_student", "disabled", "disability_self_care", "chronic_illness", "elderly_care", "disability_care",
+    "birth_weight_g",
+    "exercise_days_per_week",
+    "exercise_minutes_per_day",
+    "preschool_care",
+    "schooling",
+    "finished_m3_last_year",
+    "continued_m4",
+    "literate_numerate",
+    "occupation",
+    "income_main",
+    "income_secondary",
+    "full_time_student",
+    "disabled",
+    "disability_self_care",
+    "chronic_illness",
+    "elderly_care",
+    "disability_care",
 ]
 
 
@@ -35,7 +50,9 @@ def _by_province(persons: DataFrame) -> DataFrame:
 def _keyed(persons: DataFrame, prefix: str) -> DataFrame:
     """record_key = prefix digit + district code + serial in district (stable, not derived from the pid)."""
     by_district = Window.partitionBy("province_code", "district_code").orderBy("person_id")
-    return persons.withColumn("record_key", F.concat(F.lit(prefix), F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0")))
+    return persons.withColumn(
+        "record_key", F.concat(F.lit(prefix), F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0"))
+    )
 
 
 def _duplicate_key(prefix: str) -> Column:
@@ -65,15 +82,23 @@ def _errors_and_records(
         errors = errors.unionByName(duplicate_errors(written, record_source))
     errors = errors.unionByName(
         written.where(F.col("phone") != F.col("_true_phone")).select(
-            F.lit(record_source).alias("source"), "record_key", F.lit("phone").alias("field"), F.lit("shared_phone").alias("error_kind"),
-            F.col("_true_phone").alias("true_value"), F.col("phone").alias("written_value"),
+            F.lit(record_source).alias("source"),
+            "record_key",
+            F.lit("phone").alias("field"),
+            F.lit("shared_phone").alias("error_kind"),
+            F.col("_true_phone").alias("true_value"),
+            F.col("phone").alias("written_value"),
         )
     )
     for kind in moves:
         errors = errors.unionByName(
             written.where(F.col(f"_moved_{kind}.changed")).select(
-                F.lit(record_source).alias("source"), "record_key", F.lit("address").alias("field"), F.lit(kind).alias("error_kind"),
-                F.col(f"_moved_{kind}.true_value").alias("true_value"), F.col(f"_moved_{kind}.written_value").alias("written_value"),
+                F.lit(record_source).alias("source"),
+                "record_key",
+                F.lit("address").alias("field"),
+                F.lit(kind).alias("error_kind"),
+                F.col(f"_moved_{kind}.true_value").alias("true_value"),
+                F.col(f"_moved_{kind}.written_value").alias("written_value"),
             )
         )
     records = written.select(F.lit(record_source).alias("source"), "record_key", "person_id")
@@ -93,10 +118,14 @@ def _moved_addresses(df: DataFrame, source: str, rate: float, seed: int, kind: s
     shuffled = Window.partitionBy("province_code").orderBy(F.xxhash64(F.lit(seed), F.lit(f"{source}:{kind}"), "record_key"))
     moved = (uniform(seed, f"{source}:{kind}", "record_key") < rate) & F.col("_other_area").isNotNull()
     place = F.coalesce("village_code", "subdistrict_code")  # Bangkok has no villages
-    out = df.withColumn("_other_area", F.lag(F.struct(*area), 1).over(shuffled)).withColumns({"_true_house": F.col("house_code"), "_true_place": place})
+    out = df.withColumn("_other_area", F.lag(F.struct(*area), 1).over(shuffled)).withColumns(
+        {"_true_house": F.col("house_code"), "_true_place": place}
+    )
     out = out.withColumns({c: F.when(moved, F.col(f"_other_area.{c}")).otherwise(F.col(c)) for c in area})
     change = F.struct(
-        (~F.col("house_code").eqNullSafe(F.col("_true_house"))).alias("changed"), F.col("_true_place").alias("true_value"), place.alias("written_value")
+        (~F.col("house_code").eqNullSafe(F.col("_true_house"))).alias("changed"),
+        F.col("_true_place").alias("true_value"),
+        place.alias("written_value"),
     )
     return out.withColumn(f"_moved_{kind}", change).drop("_other_area", "_true_house", "_true_place")
 
@@ -104,17 +133,32 @@ def _moved_addresses(df: DataFrame, source: str, rate: float, seed: int, kind: s
 def _with_others(persons: DataFrame) -> DataFrame:
     """Another member's pid / given name / phone (for 'other member' errors and shared phones)."""
     hh = Window.partitionBy("province_code", "hh_key").orderBy("member_no")  # a household lives in one province
-    nxt = lambda c: F.coalesce(F.lead(c).over(hh), F.lag(c).over(hh))  # noqa: E731
-    return persons.withColumns({"other_pid": nxt("pid"), "other_first_name": nxt("first_name"), "other_phone": nxt("phone")})  # one window operator
+
+    def nxt(c):
+        return F.coalesce(F.lead(c).over(hh), F.lag(c).over(hh))
+
+    return persons.withColumns(
+        {"other_pid": nxt("pid"), "other_first_name": nxt("first_name"), "other_phone": nxt("phone")}
+    )  # one window operator
 
 
 def dopa_registry(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     df = _with_others(_by_province(persons)).withColumn("record_key", F.col("pid"))
-    w, records, errors = _errors_and_records(df, "dopa_registry", "dopa_registry", {k: v for k, v in rates.items() if k != "pid"}, seed, None, keep)
+    w, records, errors = _errors_and_records(
+        df, "dopa_registry", "dopa_registry", {k: v for k, v in rates.items() if k != "pid"}, seed, None, keep
+    )
     rows = w.select(
-        "pid", F.col("written_title").alias("title"), F.col("written_first_name").alias("first_name"), F.col("written_last_name").alias("last_name"),
-        F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"), thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"),
-        "house_code", F.coalesce("village_code", F.lit("")).alias("village_code"), "subdistrict_code", "district_code", "province_code",
+        "pid",
+        F.col("written_title").alias("title"),
+        F.col("written_first_name").alias("first_name"),
+        F.col("written_last_name").alias("last_name"),
+        F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"),
+        thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"),
+        "house_code",
+        F.coalesce("village_code", F.lit("")).alias("village_code"),
+        "subdistrict_code",
+        "district_code",
+        "province_code",
         F.when(F.col("is_alive"), "alive").otherwise("dead").alias("status"),
     )
     return Delivery(rows, records, errors)
@@ -122,35 +166,71 @@ def dopa_registry(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as
 
 def cdd_bmn(members: DataFrame, households: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     """One JSON object per household (column `json`), members nested; member records keyed hh_id-nn."""
-    df = _with_others(_by_province(members)).withColumn("record_key", F.concat(F.col("hh_id"), F.lit("-"), F.lpad(F.col("member_no").cast("string"), 2, "0")))
+    df = _with_others(_by_province(members)).withColumn(
+        "record_key", F.concat(F.col("hh_id"), F.lit("-"), F.lpad(F.col("member_no").cast("string"), 2, "0"))
+    )
     w, records, errors = _errors_and_records(df, "cdd_bmn", "cdd_bmn_member", rates, seed, None, keep)
     member = F.struct(
-        "member_no", F.col("written_pid").alias("pid"), F.col("written_title").alias("title"), F.col("written_first_name").alias("first_name"),
-        F.col("written_last_name").alias("last_name"), F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"),
-        thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"), "age", "relation", *MEMBER_FIELDS,
+        "member_no",
+        F.col("written_pid").alias("pid"),
+        F.col("written_title").alias("title"),
+        F.col("written_first_name").alias("first_name"),
+        F.col("written_last_name").alias("last_name"),
+        F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"),
+        thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"),
+        "age",
+        "relation",
+        *MEMBER_FIELDS,
     )
     nested = w.groupBy("province_code", "hh_key").agg(F.array_sort(F.collect_list(member)).alias("members"))
     doc = F.struct(
-        F.lit("2561").alias("survey_round"), "hh_id", "house_code", "house_no", "village_code", "subdistrict_code", "district_code", "province_code",
+        F.lit("2561").alias("survey_round"),
+        "hh_id",
+        "house_code",
+        "house_no",
+        "village_code",
+        "subdistrict_code",
+        "district_code",
+        "province_code",
         F.date_format(F.add_months("interview_date", 543 * 12), "dd/MM/yyyy").alias("interview_date"),
-        "food_hygiene", "medicine_use", "housing", "drinking_water_litres_min", "use_water_litres_min", "home_hygiene", "income_other", "own_food_value", "members",
+        "food_hygiene",
+        "medicine_use",
+        "housing",
+        "drinking_water_litres_min",
+        "use_water_litres_min",
+        "home_hygiene",
+        "income_other",
+        "own_food_value",
+        "members",
     )
-    rows = households.join(nested.drop("province_code"), on="hh_key", how="inner").select("hh_id", F.to_json(doc, {"ignoreNullFields": "false"}).alias("json"))
+    rows = households.join(nested.drop("province_code"), on="hh_key", how="inner").select(
+        "hh_id", F.to_json(doc, {"ignoreNullFields": "false"}).alias("json")
+    )
     return Delivery(rows.select(F.col("hh_id").alias("_key"), "json"), records, errors)
 
 
 def mof_welfare(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     df = _keyed(_with_others(_by_province(persons)).where(F.col("welfare_status").isNotNull()), "1")
     w, records, errors = _errors_and_records(df, "mof_welfare", "mof_welfare", rates, seed, "9", keep)
-    income = F.when(F.col("welfare_status") == "verified", integer(seed, "mof_inc", 0, 99, "record_key") * 1000).otherwise(integer(seed, "mof_inc2", 30, 300, "record_key") * 1000)
+    income = F.when(F.col("welfare_status") == "verified", integer(seed, "mof_inc", 0, 99, "record_key") * 1000).otherwise(
+        integer(seed, "mof_inc2", 30, 300, "record_key") * 1000
+    )
     registered = F.date_add(F.lit("2017-04-03").cast("date"), integer(seed, "mof_reg", 0, 40, "record_key"))
     rows = w.select(
-        F.col("record_key").alias("application_no"), F.col("written_pid").alias("pid"), F.col("written_title").alias("title"),
-        F.col("written_first_name").alias("first_name"), F.col("written_last_name").alias("last_name"),
-        thai_date(F.col("birth_date"), F.col("date_error"), "yyyymmdd").alias("birth_date"), phone_format(F.col("phone"), seed, F.col("record_key")).alias("phone"),
+        F.col("record_key").alias("application_no"),
+        F.col("written_pid").alias("pid"),
+        F.col("written_title").alias("title"),
+        F.col("written_first_name").alias("first_name"),
+        F.col("written_last_name").alias("last_name"),
+        thai_date(F.col("birth_date"), F.col("date_error"), "yyyymmdd").alias("birth_date"),
+        phone_format(F.col("phone"), seed, F.col("record_key")).alias("phone"),
         F.concat(integer(seed, "mof_house", 1, 250, "hh_key").cast("string")).alias("house_no"),
-        F.coalesce("village_code", F.lit("")).alias("village_code"), "subdistrict_code", "district_code", "province_code",
-        income.cast("string").alias("declared_income"), F.col("welfare_status").alias("status"),
+        F.coalesce("village_code", F.lit("")).alias("village_code"),
+        "subdistrict_code",
+        "district_code",
+        "province_code",
+        income.cast("string").alias("declared_income"),
+        F.col("welfare_status").alias("status"),
         thai_date(registered, F.lit(None), "yyyymmdd").alias("registered_date"),
     )
     return Delivery(rows, records, errors)
@@ -162,19 +242,35 @@ def dla_elderly(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_i
     df = _keyed(_with_others(_by_province(chosen)), "2")
     w, records, errors = _errors_and_records(df, "dla_elderly", "dla_elderly", rates, seed, "8", keep)
     sci = uniform(seed, "dla_sci", "record_key") < float(rates.get("scientific_notation", 0.0))
-    pid = F.when(sci & F.col("written_pid").rlike("^[0-9]{13}$"), F.concat(F.substring("written_pid", 1, 1), F.lit("."), F.substring("written_pid", 2, 11), F.lit("E+12"))).otherwise(F.col("written_pid"))
+    pid = F.when(
+        sci & F.col("written_pid").rlike("^[0-9]{13}$"),
+        F.concat(F.substring("written_pid", 1, 1), F.lit("."), F.substring("written_pid", 2, 11), F.lit("E+12")),
+    ).otherwise(F.col("written_pid"))
     amount = F.when(F.col("age") >= 90, "1,000").when(F.col("age") >= 80, "800").when(F.col("age") >= 70, "700").otherwise("600")
     errors = errors.unionByName(
         w.where(sci & F.col("written_pid").rlike("^[0-9]{13}$")).select(
-            F.lit("dla_elderly").alias("source"), "record_key", F.lit("pid").alias("field"), F.lit("scientific_notation").alias("error_kind"),
-            F.col("written_pid").alias("true_value"), pid.alias("written_value"),
+            F.lit("dla_elderly").alias("source"),
+            "record_key",
+            F.lit("pid").alias("field"),
+            F.lit("scientific_notation").alias("error_kind"),
+            F.col("written_pid").alias("true_value"),
+            pid.alias("written_value"),
         )
     )
     rows = w.select(
-        F.col("record_key").alias("recipient_no"), pid.alias("pid"), F.col("written_title").alias("title"), F.col("written_first_name").alias("first_name"),
-        F.col("written_last_name").alias("last_name"), thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"),
-        F.concat(F.lit("6"), F.col("subdistrict_code")).alias("local_office_code"), "subdistrict_code", "district_code", "province_code",
-        amount.alias("monthly_amount"), F.lit("2561-03").alias("paid_month"), F.lit(None).cast("string").alias("_trailing"),
+        F.col("record_key").alias("recipient_no"),
+        pid.alias("pid"),
+        F.col("written_title").alias("title"),
+        F.col("written_first_name").alias("first_name"),
+        F.col("written_last_name").alias("last_name"),
+        thai_date(F.col("birth_date"), F.col("date_error"), "dd/mm/yyyy").alias("birth_date"),
+        F.concat(F.lit("6"), F.col("subdistrict_code")).alias("local_office_code"),
+        "subdistrict_code",
+        "district_code",
+        "province_code",
+        amount.alias("monthly_amount"),
+        F.lit("2561-03").alias("paid_month"),
+        F.lit(None).cast("string").alias("_trailing"),
     )
     return Delivery(rows, records, errors)
 
@@ -187,24 +283,46 @@ def dep_disability(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = a
     issued = F.date_add(F.lit("2012-01-01").cast("date"), integer(seed, "dep_issued", 0, 2200, "record_key"))
     kind = F.element_at(F.array(*[F.lit(k) for k in DISABILITY_TYPES]), integer(seed, "dep_type", 1, len(DISABILITY_TYPES), "record_key"))
     doc = F.struct(
-        F.col("record_key").alias("card_no"), F.col("written_pid").alias("pid"), F.col("written_title").alias("title"),
-        F.col("written_first_name").alias("first_name"), F.col("written_last_name").alias("last_name"), F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"),
-        thai_date(F.col("birth_date"), F.col("date_error"), "yyyy-mm-dd").alias("birth_date"), kind.alias("disability_type"),
-        thai_date(issued, F.lit(None), "yyyy-mm-dd").alias("card_issued_date"), thai_date(F.add_months(issued, 96), F.lit(None), "yyyy-mm-dd").alias("card_expiry_date"),
-        F.lit(800).alias("allowance_monthly"), "village_code", "subdistrict_code", "district_code", "province_code",
+        F.col("record_key").alias("card_no"),
+        F.col("written_pid").alias("pid"),
+        F.col("written_title").alias("title"),
+        F.col("written_first_name").alias("first_name"),
+        F.col("written_last_name").alias("last_name"),
+        F.when(F.col("sex") == "M", "1").otherwise("2").alias("sex"),
+        thai_date(F.col("birth_date"), F.col("date_error"), "yyyy-mm-dd").alias("birth_date"),
+        kind.alias("disability_type"),
+        thai_date(issued, F.lit(None), "yyyy-mm-dd").alias("card_issued_date"),
+        thai_date(F.add_months(issued, 96), F.lit(None), "yyyy-mm-dd").alias("card_expiry_date"),
+        F.lit(800).alias("allowance_monthly"),
+        "village_code",
+        "subdistrict_code",
+        "district_code",
+        "province_code",
         phone_format(F.col("phone"), seed, F.col("record_key")).alias("phone"),
     )
-    return Delivery(w.select(F.col("record_key").alias("_key"), F.to_json(doc, {"ignoreNullFields": "false"}).alias("json")), records, errors)
+    return Delivery(
+        w.select(F.col("record_key").alias("_key"), F.to_json(doc, {"ignoreNullFields": "false"}).alias("json")), records, errors
+    )
 
 
 def dcy_child_grant(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
     """Children under 6; the mother is the household's first woman aged 18-49 (null if none)."""
     take_up = float(rates.get("take_up", 0.55))
-    mothers = persons.where((F.col("sex") == "F") & F.col("age").between(18, 49)).groupBy("hh_key").agg(
-        F.min(F.struct("member_no", "pid", "first_name", "last_name", "phone")).alias("mother")
+    mothers = (
+        persons.where((F.col("sex") == "F") & F.col("age").between(18, 49))
+        .groupBy("hh_key")
+        .agg(F.min(F.struct("member_no", "pid", "first_name", "last_name", "phone")).alias("mother"))
     )
-    chosen = persons.where((F.col("age") < 6) & F.col("is_alive") & (uniform(seed, "dcy_take", "pid") < take_up)).join(mothers, "hh_key", "left")
-    df = _keyed(_by_province(chosen).withColumn("other_pid", F.col("mother.pid")).withColumn("other_first_name", F.lit(None).cast("string")).withColumn("other_phone", F.lit(None).cast("string")), "4")
+    chosen = persons.where((F.col("age") < 6) & F.col("is_alive") & (uniform(seed, "dcy_take", "pid") < take_up)).join(
+        mothers, "hh_key", "left"
+    )
+    df = _keyed(
+        _by_province(chosen)
+        .withColumn("other_pid", F.col("mother.pid"))
+        .withColumn("other_first_name", F.lit(None).cast("string"))
+        .withColumn("other_phone", F.lit(None).cast("string")),
+        "4",
+    )
     w, records, errors = _errors_and_records(df, "dcy_child_grant", "dcy_child_grant", rates, seed, "6", keep)
     y, m, d = F.year("birth_date"), F.month("birth_date"), F.dayofmonth("birth_date")
     birth = (
@@ -213,10 +331,21 @@ def dcy_child_grant(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = 
         .otherwise(F.col("birth_date"))
     )
     rows = w.select(
-        F.col("record_key").alias("application_no"), F.col("written_pid").alias("child_pid"), F.col("written_title").alias("child_title"),
-        F.col("written_first_name").alias("child_first_name"), F.col("written_last_name").alias("child_last_name"), F.col("sex").alias("child_sex"),
-        birth.alias("child_birth_date"), F.col("mother.pid").alias("mother_pid"), F.col("mother.first_name").alias("mother_first_name"),
-        F.col("mother.last_name").alias("mother_last_name"), phone_format(F.col("mother.phone"), seed, F.col("record_key")).alias("phone"),
-        F.lit(600).alias("amount_monthly"), "village_code", "subdistrict_code", "district_code", "province_code",
+        F.col("record_key").alias("application_no"),
+        F.col("written_pid").alias("child_pid"),
+        F.col("written_title").alias("child_title"),
+        F.col("written_first_name").alias("child_first_name"),
+        F.col("written_last_name").alias("child_last_name"),
+        F.col("sex").alias("child_sex"),
+        birth.alias("child_birth_date"),
+        F.col("mother.pid").alias("mother_pid"),
+        F.col("mother.first_name").alias("mother_first_name"),
+        F.col("mother.last_name").alias("mother_last_name"),
+        phone_format(F.col("mother.phone"), seed, F.col("record_key")).alias("phone"),
+        F.lit(600).alias("amount_monthly"),
+        "village_code",
+        "subdistrict_code",
+        "district_code",
+        "province_code",
     )
     return Delivery(rows, records, errors)

@@ -14,26 +14,35 @@ SHIFT = 32
 ONE = 1 << SHIFT  # fixed point for deprivation probabilities: sums stay exact (longs) up to 2e9 households
 
 OCCUPATIONS = ("farmer", "employee", "trader", "labourer", "civil_servant", "fisher", "craftsman", "self_employed")
+
+
 # Member-level indicators: who it applies to (the "victim" is the one member answering badly).
 def member_scope() -> dict[int, Column]:
     return {
-    1: F.col("age") == 0,
-    7: F.col("age") >= 6,
-    15: F.col("age").between(3, 5),
-    16: F.col("age").between(6, 14),
-    17: F.col("finished_m3_last_year") == "y",
-    19: F.col("age").between(15, 59),
-    20: F.col("age").between(15, 59) & (F.col("full_time_student") == "n") & ~F.col("_incapable"),
-    21: (F.col("age") >= 60) & ~F.col("_incapable"),
-    27: F.col("age") >= 60,
-    28: F.col("disabled") == "y",
+        1: F.col("age") == 0,
+        7: F.col("age") >= 6,
+        15: F.col("age").between(3, 5),
+        16: F.col("age").between(6, 14),
+        17: F.col("finished_m3_last_year") == "y",
+        19: F.col("age").between(15, 59),
+        20: F.col("age").between(15, 59) & (F.col("full_time_student") == "n") & ~F.col("_incapable"),
+        21: (F.col("age") >= 60) & ~F.col("_incapable"),
+        27: F.col("age") >= 60,
+        28: F.col("disabled") == "y",
     }
 
 
 def with_member_traits(members: DataFrame, seed: int) -> DataFrame:
     """Answers that do not depend on deprivation: students, disability, chronic illness, M3 finishers."""
-    u = lambda purpose: uniform(seed, purpose, "hh_key", "member_no")  # noqa: E731
-    student = F.when(F.col("age").between(15, 18), u("student") < 0.75).when(F.col("age").between(19, 22), u("student") < 0.3).otherwise(F.lit(False))
+
+    def u(purpose):
+        return uniform(seed, purpose, "hh_key", "member_no")
+
+    student = (
+        F.when(F.col("age").between(15, 18), u("student") < 0.75)
+        .when(F.col("age").between(19, 22), u("student") < 0.3)
+        .otherwise(F.lit(False))
+    )
     disabled = u("disabled") < F.col("disabled_rate") * F.when(F.col("age") >= 60, 2.5).otherwise(0.6)
     return (
         members.withColumn("full_time_student", F.when(F.col("age").between(15, 59), F.when(student, "y").otherwise("n")))
@@ -68,12 +77,20 @@ def with_deprivation(members: DataFrame, thresholds: DataFrame, seed: int, keep:
     """
     hh = Window.partitionBy("hh_key")
     scopes = member_scope()
-    households = members.groupBy("hh_key", "district_code").agg(
-        F.first("latent_poverty").alias("_latent"),
-        F.first("poverty_correlation").alias("_rho"),
-        *[F.max(scope.cast("int")).alias(f"_a{n}") for n, scope in scopes.items()],
-        F.count("*").alias("_size"),
-    ).join(F.broadcast(thresholds.select("district_code", *[F.col(f"thr_{n}").alias(f"_thr{n}") for n in INDICATORS])), "district_code", "left")
+    households = (
+        members.groupBy("hh_key", "district_code")
+        .agg(
+            F.first("latent_poverty").alias("_latent"),
+            F.first("poverty_correlation").alias("_rho"),
+            *[F.max(scope.cast("int")).alias(f"_a{n}") for n, scope in scopes.items()],
+            F.count("*").alias("_size"),
+        )
+        .join(
+            F.broadcast(thresholds.select("district_code", *[F.col(f"thr_{n}").alias(f"_thr{n}") for n in INDICATORS])),
+            "district_code",
+            "left",
+        )
+    )
 
     def failing(n: int) -> Column:  # the household's probability of failing n, given its latent factor
         x = (F.col(f"_thr{n}") - F.sqrt("_rho") * F.col("_latent")) / F.sqrt(F.lit(1.0) - F.col("_rho"))
@@ -84,8 +101,14 @@ def with_deprivation(members: DataFrame, thresholds: DataFrame, seed: int, keep:
     # window operator instead of a chain of 17 that each buffer the rows again. The households are kept:
     # the district sums, the running sums and the district totals each read them.
     households = keep(
-        households.withColumns({f"_p{n}": failing(n) for n in INDICATORS})
-        .select("hh_key", "district_code", "_size", *[f"_a{n}" for n in scopes], *[f"_thr{n}" for n in INDICATORS], *[f"_p{n}" for n in INDICATORS])
+        households.withColumns({f"_p{n}": failing(n) for n in INDICATORS}).select(
+            "hh_key",
+            "district_code",
+            "_size",
+            *[f"_a{n}" for n in scopes],
+            *[f"_thr{n}" for n in INDICATORS],
+            *[f"_p{n}" for n in INDICATORS],
+        )
     )
     households = _per_person_rates(households, scopes)
     # Systematic sampling along all households, district by district in a hash order inside each district:
@@ -107,8 +130,13 @@ def with_deprivation(members: DataFrame, thresholds: DataFrame, seed: int, keep:
     # the self-join would otherwise double it, and the truth writes ran the driver out of heap.
     flags = keep(households.select("hh_key", *[fails(n).alias(f"d{n}") for n in INDICATORS]))
     out = members.join(flags, "hh_key", "left")
-    pick = lambda n, scope: F.when(scope, F.struct(uniform(seed, f"victim{n}", "hh_key", "member_no"), F.col("member_no")))  # noqa: E731
-    return out.withColumns({f"v{n}": F.col(f"d{n}") & (F.min(pick(n, scope)).over(hh)["member_no"] == F.col("member_no")) for n, scope in scopes.items()})
+
+    def pick(n, scope):
+        return F.when(scope, F.struct(uniform(seed, f"victim{n}", "hh_key", "member_no"), F.col("member_no")))
+
+    return out.withColumns(
+        {f"v{n}": F.col(f"d{n}") & (F.min(pick(n, scope)).over(hh)["member_no"] == F.col("member_no")) for n, scope in scopes.items()}
+    )
 
 
 def _earlier_district_sums(totals: DataFrame) -> DataFrame:
@@ -137,16 +165,26 @@ def _per_person_rates(households: DataFrame, scopes: dict[int, Column]) -> DataF
         *[F.coalesce(normal_cdf(F.col(f"_r{n}")) * F.col(f"_sa{n}") / F.col(f"_sp{n}"), F.lit(0.0)).alias(f"_k{n}") for n in INDICATORS],
     )
     scaled = households.join(F.broadcast(factors), "district_code", "left")
-    return scaled.withColumns({f"_p{n}": F.least(F.lit(1.0), F.col(f"_p{n}") * F.col(f"_k{n}")) for n in INDICATORS}).drop(*[f"_k{n}" for n in INDICATORS])
+    return scaled.withColumns({f"_p{n}": F.least(F.lit(1.0), F.col(f"_p{n}") * F.col(f"_k{n}")) for n in INDICATORS}).drop(
+        *[f"_k{n}" for n in INDICATORS]
+    )
 
 
 def with_member_answers(members: DataFrame, seed: int) -> DataFrame:
     """Member answers from the victim flags (v<n>): the victim answers badly, everyone else well."""
-    i = lambda purpose, lo, hi: integer(seed, purpose, lo, hi, "hh_key", "member_no")  # noqa: E731
+
+    def i(purpose, lo, hi):
+        return integer(seed, purpose, lo, hi, "hh_key", "member_no")
+
     age = F.col("age")
-    yn = lambda victim: F.when(F.col(victim), "n").otherwise("y")  # noqa: E731
+
+    def yn(victim):
+        return F.when(F.col(victim), "n").otherwise("y")
+
     occupation = F.element_at(F.array(*[F.lit(o) for o in OCCUPATIONS]), i("occ", 1, len(OCCUPATIONS)))
-    earner = (age >= 15) & ~F.col("v20") & ~F.col("v21") & (F.coalesce(F.col("full_time_student"), F.lit("n")) != "y") & ~F.col("_incapable")
+    earner = (
+        (age >= 15) & ~F.col("v20") & ~F.col("v21") & (F.coalesce(F.col("full_time_student"), F.lit("n")) != "y") & ~F.col("_incapable")
+    )
     return (
         members.withColumn("birth_weight_g", F.when(age == 0, F.when(F.col("v1"), i("bw_low", 1800, 2450)).otherwise(i("bw", 2550, 3900))))
         .withColumn("exercise_days_per_week", F.when(age >= 6, F.when(F.col("v7"), i("ex_d_low", 0, 2)).otherwise(i("ex_d", 3, 7))))
@@ -167,13 +205,15 @@ def with_incomes(members: DataFrame, seed: int) -> DataFrame:
     indicator 22 is deprived); other income and own food first, the rest split among the earners."""
     hh = Window.partitionBy("hh_key")
     earner_rank = Window.partitionBy("hh_key").orderBy(F.col("_earner").desc(), "member_no")
-    per_capita = F.when(
-        F.col("d22"), integer(seed, "pc_low", 12000, 37000, "hh_key")
-    ).otherwise(F.lit(40000) + F.floor(-F.log(uniform(seed, "pc", "hh_key")) * 45000).cast("int"))
+    per_capita = F.when(F.col("d22"), integer(seed, "pc_low", 12000, 37000, "hh_key")).otherwise(
+        F.lit(40000) + F.floor(-F.log(uniform(seed, "pc", "hh_key")) * 45000).cast("int")
+    )
     total = per_capita.cast("long") * F.col("size")
     m = (
         members.withColumn("_total", total)
-        .withColumns({"_earners": F.sum(F.col("_earner").cast("int")).over(hh), "_elderly": F.sum((F.col("age") >= 60).cast("int")).over(hh)})
+        .withColumns(
+            {"_earners": F.sum(F.col("_earner").cast("int")).over(hh), "_elderly": F.sum((F.col("age") >= 60).cast("int")).over(hh)}
+        )
         .withColumn("own_food_value", F.floor(F.col("_total") * 0.15 * uniform(seed, "food", "hh_key")).cast("long"))
         .withColumn("_allowances", F.least(F.col("_elderly") * 7200, F.floor(F.col("_total") * 0.2)).cast("long"))
         .withColumn("_remit", F.floor(F.col("_total") * 0.15 * uniform(seed, "remit", "hh_key")).cast("long"))
@@ -190,7 +230,12 @@ def with_incomes(members: DataFrame, seed: int) -> DataFrame:
         .withColumn("income_secondary", secondary.cast("long"))
         .withColumn(
             "income_other",
-            F.struct(remittances.cast("long").alias("remittances"), F.lit(0).cast("long").alias("rent"), F.lit(0).cast("long").alias("pensions"), F.col("_allowances").alias("allowances")),
+            F.struct(
+                remittances.cast("long").alias("remittances"),
+                F.lit(0).cast("long").alias("rent"),
+                F.lit(0).cast("long").alias("pensions"),
+                F.col("_allowances").alias("allowances"),
+            ),
         )
         .drop("_total", "_earners", "_elderly", "_allowances", "_remit", "_labour")
     )
@@ -202,29 +247,78 @@ def _items(names: list[str], deprived: Column, bad_index: Column) -> Column:
 
 def household_answers(members: DataFrame, seed: int) -> DataFrame:
     """Household-level answers (one row per survey household), with household flags kept for the truth."""
-    bad = lambda n, count: integer(seed, f"item{n}", 0, count - 1, "hh_key")  # noqa: E731
-    u = lambda purpose: uniform(seed, purpose, "hh_key")  # noqa: E731
+
+    def bad(n, count):
+        return integer(seed, f"item{n}", 0, count - 1, "hh_key")
+
+    def u(purpose):
+        return uniform(seed, purpose, "hh_key")
+
     flags = [F.max(F.col(f"d{n}").cast("int")).alias(f"d{n}") for n in (1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28)]
-    keep = ["hh_key", "hh_id", "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "size", "latent_poverty", "poverty_correlation"]
+    keep = [
+        "hh_key",
+        "hh_id",
+        "house_code",
+        "village_code",
+        "subdistrict_code",
+        "district_code",
+        "province_code",
+        "size",
+        "latent_poverty",
+        "poverty_correlation",
+    ]
     # The income struct is taken apart and put together again: a first() of a struct needs a sort-based
     # aggregation, one of longs a hash aggregation (the values are the same for all members).
     parts = ("remittances", "rent", "pensions", "allowances")
-    h = members.groupBy(*keep).agg(
-        *flags, F.first("own_food_value").alias("own_food_value"), *[F.first(f"income_other.{p}").alias(f"_income_{p}") for p in parts]
-    ).withColumn("income_other", F.struct(*[F.col(f"_income_{p}").alias(p) for p in parts])).drop(*[f"_income_{p}" for p in parts])
-    d = lambda n: F.col(f"d{n}") == 1  # noqa: E731
+    h = (
+        members.groupBy(*keep)
+        .agg(
+            *flags, F.first("own_food_value").alias("own_food_value"), *[F.first(f"income_other.{p}").alias(f"_income_{p}") for p in parts]
+        )
+        .withColumn("income_other", F.struct(*[F.col(f"_income_{p}").alias(p) for p in parts]))
+        .drop(*[f"_income_{p}" for p in parts])
+    )
+
+    def d(n):
+        return F.col(f"d{n}") == 1
+
     return (
-        h.withColumn("food_hygiene", _items(["labelled_packaged_food", "cooked_meat", "washed_vegetables", "hand_washing_serving_spoon"], d(4), bad(4, 4)))
-        .withColumn("medicine_use", _items(["reads_label", "stores_properly", "no_self_prescribed_antibiotics", "household_remedies_correct"], d(5), bad(5, 4)))
+        h.withColumn(
+            "food_hygiene",
+            _items(["labelled_packaged_food", "cooked_meat", "washed_vegetables", "hand_washing_serving_spoon"], d(4), bad(4, 4)),
+        )
+        .withColumn(
+            "medicine_use",
+            _items(["reads_label", "stores_properly", "no_self_prescribed_antibiotics", "household_remedies_correct"], d(5), bad(5, 4)),
+        )
         .withColumn("housing", _items(["secure_tenure", "durable_house"], d(8), bad(8, 2)))
         .withColumn("drinking_water_litres_min", F.round(F.when(d(9), 1.0 + u("w9") * 3.9).otherwise(5.5 + u("w9") * 10), 1))
         .withColumn("use_water_litres_min", F.round(F.when(d(10), 10.0 + u("w10") * 34).otherwise(46.0 + u("w10") * 120), 1))
         .withColumn(
             "home_hygiene",
-            _items(["tidy", "clean", "ventilated", "no_stagnant_water", "garbage_managed", "no_disease_vectors", "toilet_hygienic", "safe_from_hazards"], d(11), bad(11, 8)),
+            _items(
+                [
+                    "tidy",
+                    "clean",
+                    "ventilated",
+                    "no_stagnant_water",
+                    "garbage_managed",
+                    "no_disease_vectors",
+                    "toilet_hygienic",
+                    "safe_from_hazards",
+                ],
+                d(11),
+                bad(11, 8),
+            ),
         )
         .withColumn("is_poor", F.greatest(*[F.col(f"d{n}") for n in (1, 4, 5, 7, 8, 9, 10, 11, 15, 16, 17, 19, 20, 21, 22, 27, 28)]) == 1)
-        .withColumn("house_no", F.concat(integer(seed, "house_no", 1, 250, "hh_key").cast("string"), F.when(u("slash") < 0.3, F.concat(F.lit("/"), integer(seed, "house_sub", 1, 9, "hh_key").cast("string"))).otherwise("")))
+        .withColumn(
+            "house_no",
+            F.concat(
+                integer(seed, "house_no", 1, 250, "hh_key").cast("string"),
+                F.when(u("slash") < 0.3, F.concat(F.lit("/"), integer(seed, "house_sub", 1, 9, "hh_key").cast("string"))).otherwise(""),
+            ),
+        )
         .withColumn("interview_date", F.date_add(F.lit("2018-01-15").cast("date"), integer(seed, "interview", 0, 100, "hh_key")))
     )
 
@@ -244,5 +338,7 @@ def with_welfare(persons: DataFrame, seed: int, correlation: float, poor_factor:
     surveyed_reg = x < F.coalesce(F.col("thr_reg"), F.lit(-9.0))
     other_reg = uniform(seed, "reg_other", "pid") < F.col("nonsurvey_reg_rate")
     registered = (F.col("age") >= 18) & F.col("is_alive") & F.when(F.col("surveyed"), surveyed_reg).otherwise(other_reg)
-    verified = uniform(seed, "val", "pid") < F.coalesce(F.col("p_val"), F.lit(0.8)) * F.when(F.col("is_poor"), poor_factor).otherwise(other_factor)
+    verified = uniform(seed, "val", "pid") < F.coalesce(F.col("p_val"), F.lit(0.8)) * F.when(F.col("is_poor"), poor_factor).otherwise(
+        other_factor
+    )
     return persons.withColumn("welfare_status", F.when(registered, F.when(verified, "verified").otherwise("registered")))

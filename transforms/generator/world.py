@@ -51,10 +51,12 @@ def with_household_traits(households: DataFrame, seed: int, correlation: float, 
         households.withColumn("size", size)
         .withColumn("latent_poverty", latent)
         .withColumn("poverty_correlation", F.lit(correlation))
-        .withColumns({  # together: one window operator
-            "house_code": F.concat(F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0")),
-            "_persons_before": F.coalesce(F.sum("size").over(before), F.lit(0)).cast("int"),
-        })
+        .withColumns(
+            {  # together: one window operator
+                "house_code": F.concat(F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0")),
+                "_persons_before": F.coalesce(F.sum("size").over(before), F.lit(0)).cast("int"),
+            }
+        )
     )
 
 
@@ -64,7 +66,9 @@ _OLD_SCALE, _OLD_SPAN = 12.0, 35
 
 
 def _elderly_age(u: Column) -> Column:
-    return (F.lit(ELDERLY_AGE) + F.floor(-F.log(F.lit(1.0) - u * F.lit(1 - math.exp(-_OLD_SPAN / _OLD_SCALE))) * F.lit(_OLD_SCALE))).cast("int")
+    return (F.lit(ELDERLY_AGE) + F.floor(-F.log(F.lit(1.0) - u * F.lit(1 - math.exp(-_OLD_SPAN / _OLD_SCALE))) * F.lit(_OLD_SCALE))).cast(
+        "int"
+    )
 
 
 def _working_head_age(u: Column) -> Column:
@@ -85,7 +89,10 @@ def with_relation_and_age(members: DataFrame, seed: int, old_head: bool, member:
     (grandparents living with the family); elderly heads with grandchildren or grown-up children."""
     kind = "old" if old_head else "young"
     head, rel = F.col(f"_head_{kind}"), F.col(f"_rel_{kind}{suffix}")
-    u = lambda purpose: uniform(seed, purpose, "hh_key", member)  # noqa: E731
+
+    def u(purpose):
+        return uniform(seed, purpose, "hh_key", member)
+
     head_u = uniform(seed, "head_age", "hh_key")
     has_spouse = uniform(seed, "spouse", "hh_key") < 0.8
     relation = F.when(F.col(member) == 1, "head").when((F.col(member) == 2) & has_spouse, "spouse")
@@ -152,7 +159,8 @@ def expand_members(households: DataFrame, seed: int, twins: float = 0.0) -> Data
         .otherwise(uniform(seed, "sex", "hh_key", "member_no") < 0.49)
     )
     twin = (
-        F.col("relation").isin("child", "grandchild") & (_chosen(old, "rel", "_prev") == F.col("relation"))
+        F.col("relation").isin("child", "grandchild")
+        & (_chosen(old, "rel", "_prev") == F.col("relation"))
         & (uniform(seed, "twin", "hh_key", "member_no") < F.lit(twins))
         & (uniform(seed, "twin", "hh_key", "_prev_no") >= F.lit(twins))  # the sibling is not itself a twin of an earlier one
     )
@@ -165,9 +173,19 @@ def expand_members(households: DataFrame, seed: int, twins: float = 0.0) -> Data
         .withColumn("sex", F.when(male, "M").otherwise("F"))
         .withColumn("head_sex", F.when(head_male, "M").otherwise("F"))
         .withColumn("_day", F.when(F.col("_twin"), twin_day).otherwise(own_day))
-        .withColumn("birth_date", F.date_sub(F.lit(REFERENCE_DATE).cast("date"), F.col("age") * 365 + F.col("_day") + F.floor(F.col("age") / 4).cast("int")))
+        .withColumn(
+            "birth_date",
+            F.date_sub(F.lit(REFERENCE_DATE).cast("date"), F.col("age") * 365 + F.col("_day") + F.floor(F.col("age") / 4).cast("int")),
+        )
         .withColumn("lookalike_kind", F.when(F.col("_twin"), F.lit("twin")))
-        .drop("_old", "_twin", "_day", "_prev_no", "p_elderly_head", *[f"_{c}_{k}{s}" for c in ("rel", "age") for k in ("young", "old") for s in ("", "_prev")])
+        .drop(
+            "_old",
+            "_twin",
+            "_day",
+            "_prev_no",
+            "p_elderly_head",
+            *[f"_{c}_{k}{s}" for c in ("rel", "age") for k in ("young", "old") for s in ("", "_prev")],
+        )
     )
 
 
@@ -206,29 +224,46 @@ class Names(NamedTuple):
     size: int
 
 
-def with_names(persons: DataFrame, male_names: Names, female_names: Names, family_names: Names, seed: int, juniors: float = 0.0) -> DataFrame:
+def with_names(
+    persons: DataFrame, male_names: Names, female_names: Names, family_names: Names, seed: int, juniors: float = 0.0
+) -> DataFrame:
     """Given name by sex, household surname (married women take it), a maiden surname, and title.
 
     A child of the head's sex is given the head's first name with probability `juniors` (lookalike_kind
     junior, unless already a twin). The name tables are broadcast and picked by hash index.
     """
     (male, n_male), (female, n_female), (family, n_family) = male_names, female_names, family_names
-    pick = lambda n, purpose, *keys: (F.floor(uniform(seed, purpose, *keys) * n) + 1).cast("int")  # noqa: E731
-    given = lambda sex, member: F.when(sex == "M", pick(n_male, "given", "hh_key", member)).otherwise(pick(n_female, "given", "hh_key", member))  # noqa: E731
+
+    def pick(n, purpose, *keys):
+        return (F.floor(uniform(seed, purpose, *keys) * n) + 1).cast("int")
+
+    def given(sex, member):
+        return F.when(sex == "M", pick(n_male, "given", "hh_key", member)).otherwise(pick(n_female, "given", "hh_key", member))
+
     junior = (
-        F.col("lookalike_kind").isNull() & (F.col("relation") == "child") & (F.col("sex") == F.col("head_sex"))
+        F.col("lookalike_kind").isNull()
+        & (F.col("relation") == "child")
+        & (F.col("sex") == F.col("head_sex"))
         & (uniform(seed, "junior", "hh_key", "member_no") < F.lit(juniors))
     )
     p = (
         persons.withColumn("lookalike_kind", F.when(junior, F.lit("junior")).otherwise(F.col("lookalike_kind")))
-        .withColumn("_gi", F.when(F.col("lookalike_kind") == "junior", given(F.col("head_sex"), F.lit(1))).otherwise(given(F.col("sex"), F.col("member_no"))))
+        .withColumn(
+            "_gi",
+            F.when(F.col("lookalike_kind") == "junior", given(F.col("head_sex"), F.lit(1))).otherwise(
+                given(F.col("sex"), F.col("member_no"))
+            ),
+        )
         .withColumn("_fi", pick(n_family, "family", "hh_key"))
         .withColumn("_mi", pick(n_family, "maiden", "hh_key", "member_no"))
     )
     p = (
-        p.join(F.broadcast(male.withColumnRenamed("name", "_male")), p["_gi"] == male["index"], "left").drop("index")
-        .join(F.broadcast(female.withColumnRenamed("name", "_female")), p["_gi"] == female["index"], "left").drop("index")
-        .join(F.broadcast(family.withColumnRenamed("name", "last_name")), p["_fi"] == family["index"], "left").drop("index")
+        p.join(F.broadcast(male.withColumnRenamed("name", "_male")), p["_gi"] == male["index"], "left")
+        .drop("index")
+        .join(F.broadcast(female.withColumnRenamed("name", "_female")), p["_gi"] == female["index"], "left")
+        .drop("index")
+        .join(F.broadcast(family.withColumnRenamed("name", "last_name")), p["_fi"] == family["index"], "left")
+        .drop("index")
     )
     maiden = family.withColumnRenamed("name", "maiden_name").withColumnRenamed("index", "_mi")
     married = (F.col("sex") == "F") & F.col("relation").isin("head", "spouse") & (F.col("age") >= 18)
@@ -295,14 +330,29 @@ def with_namesakes(persons: DataFrame, villages: DataFrame, seed: int, rate: flo
     )
     serial = F.lit(5_000_000) + F.substring("pid", 6, 7).cast("int")
     twelve = F.concat(F.substring("pid", 1, 1), F.col("district_code"), F.lpad(serial.cast("string"), 7, "0"))
-    copies = picked.select(
-        *[c for c in persons.columns if c not in ("village_code", "subdistrict_code", "village_no")], "village_code", "subdistrict_code",
-        (F.col("district_code").cast("long") * 10_000_000 + serial).alias("_person_id"),
-        F.concat(twelve, check_digit(twelve)).alias("_pid"),
-    ).withColumns({
-        "lookalike_of": F.col("person_id"), "lookalike_kind": F.lit("namesake"), "person_id": F.col("_person_id"), "pid": F.col("_pid"),
-        "hh_key": F.concat(F.lit("S"), F.col("_pid")), "hh_id": F.lit(None).cast("string"), "member_no": F.lit(1), "relation": F.lit("head"),
-        "surveyed": F.lit(False), "house_code": F.concat(F.col("district_code"), F.lpad(serial.cast("string"), 7, "0")),
-    }).drop("_person_id", "_pid")
+    copies = (
+        picked.select(
+            *[c for c in persons.columns if c not in ("village_code", "subdistrict_code", "village_no")],
+            "village_code",
+            "subdistrict_code",
+            (F.col("district_code").cast("long") * 10_000_000 + serial).alias("_person_id"),
+            F.concat(twelve, check_digit(twelve)).alias("_pid"),
+        )
+        .withColumns(
+            {
+                "lookalike_of": F.col("person_id"),
+                "lookalike_kind": F.lit("namesake"),
+                "person_id": F.col("_person_id"),
+                "pid": F.col("_pid"),
+                "hh_key": F.concat(F.lit("S"), F.col("_pid")),
+                "hh_id": F.lit(None).cast("string"),
+                "member_no": F.lit(1),
+                "relation": F.lit("head"),
+                "surveyed": F.lit(False),
+                "house_code": F.concat(F.col("district_code"), F.lpad(serial.cast("string"), 7, "0")),
+            }
+        )
+        .drop("_person_id", "_pid")
+    )
     originals = persons.withColumn("lookalike_of", F.lit(None).cast("long"))
     return originals.unionByName(copies.select(*originals.columns))

@@ -116,12 +116,24 @@ def area_names(province: DataFrame, district: DataFrame, subdistrict: DataFrame,
     return (
         province.select(F.lit("province").alias("level"), F.col("province_code").alias("area_code"), "name_th", "name_en")
         .unionByName(district.select(F.lit("district").alias("level"), F.col("district_code").alias("area_code"), "name_th", "name_en"))
-        .unionByName(subdistrict.select(F.lit("subdistrict").alias("level"), F.col("subdistrict_code").alias("area_code"), "name_th", "name_en"))
-        .unionByName(village.select(F.lit("village").alias("level"), F.col("village_code").alias("area_code"), F.col("village_name").alias("name_th"), F.lit(None).cast("string").alias("name_en")))
-        .unionByName(village.sparkSession.createDataFrame([("country", COUNTRY_CODE, "ประเทศไทย", "Thailand")], "level string, area_code string, name_th string, name_en string"))
+        .unionByName(
+            subdistrict.select(F.lit("subdistrict").alias("level"), F.col("subdistrict_code").alias("area_code"), "name_th", "name_en")
+        )
+        .unionByName(
+            village.select(
+                F.lit("village").alias("level"),
+                F.col("village_code").alias("area_code"),
+                F.col("village_name").alias("name_th"),
+                F.lit(None).cast("string").alias("name_en"),
+            )
+        )
+        .unionByName(
+            village.sparkSession.createDataFrame(
+                [("country", COUNTRY_CODE, "ประเทศไทย", "Thailand")], "level string, area_code string, name_th string, name_en string"
+            )
+        )
     )
 
 
 def with_area_names(df: DataFrame, names: DataFrame) -> DataFrame:
     return df.join(F.broadcast(names), on=["level", "area_code"], how="left")
-

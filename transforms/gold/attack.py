@@ -58,8 +58,9 @@ def _tree_pass(tree: AreaTree, value: np.ndarray, known: np.ndarray, lower: int)
     return found
 
 
-def _identity_pass(total: str, parts: Sequence[str], value: Mapping[str, np.ndarray], known: Mapping[str, np.ndarray],
-                   lower: Mapping[str, int]) -> bool:
+def _identity_pass(
+    total: str, parts: Sequence[str], value: Mapping[str, np.ndarray], known: Mapping[str, np.ndarray], lower: Mapping[str, int]
+) -> bool:
     """total = sum(parts) in every row: one unknown is solved; parts pinned at their lower bounds are filled."""
     columns = [total, *parts]
     unknown = sum((~known[c]).astype(np.int64) for c in columns)
@@ -98,9 +99,14 @@ def _equal_pass(columns: Sequence[str], value: Mapping[str, np.ndarray], known: 
     return found
 
 
-def recover(tree: AreaTree, published: Mapping[str, np.ndarray], lower: Mapping[str, int] | None = None,
-            identities: Sequence[tuple[str, Sequence[str]]] = (), equal: Sequence[Sequence[str]] = (),
-            values: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def recover(
+    tree: AreaTree,
+    published: Mapping[str, np.ndarray],
+    lower: Mapping[str, int] | None = None,
+    identities: Sequence[tuple[str, Sequence[str]]] = (),
+    equal: Sequence[Sequence[str]] = (),
+    values: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """Per column: the hidden cells (NaN in `published`, a float array over the tree's rows) the attack
     computes back, as a boolean mask; `lower`: what is known of a hidden cell (default 1). Pass a dict as
     `values` to receive what the attack found (the published values with the recovered ones filled in)."""

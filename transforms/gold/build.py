@@ -26,7 +26,11 @@ class GoldTables:
 
 
 def build_gold(
-    inputs: dict[str, DataFrame], names: DataFrame, catalogue: IndicatorCatalogue, secret: str, keep: Callable[[DataFrame], DataFrame] = lambda df: df
+    inputs: dict[str, DataFrame],
+    names: DataFrame,
+    catalogue: IndicatorCatalogue,
+    secret: str,
+    keep: Callable[[DataFrame], DataFrame] = lambda df: df,
 ) -> GoldTables:
     """All gold tables from the silver inputs (households, members, xref, persons, mof_welfare, dla_elderly,
     dep_disability, dcy_child_grant: jobs.indicators.SILVER) and the area names; pure, no I/O.
@@ -39,20 +43,40 @@ def build_gold(
     xref = keep(inputs["xref"].select("record_id", "person_id"))  # read by five joins
     keys = deprivation.household_keys(households, members)
     hh = keep(deprivation.with_household_deprivation(households, members, catalogue))
-    people = keep(persons.with_person_poverty(
-        members, hh, xref, inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
-    ))
-    facts = hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(0, subset=[
-        "n_persons", "n_welfare_registered", "n_welfare_verified", "n_is_elderly", "n_is_disabled", "n_has_chronic_illness", "n_is_target_poor",
-    ])
+    people = keep(
+        persons.with_person_poverty(
+            members, hh, xref, inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
+        )
+    )
+    facts = hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(
+        0,
+        subset=[
+            "n_persons",
+            "n_welfare_registered",
+            "n_welfare_verified",
+            "n_is_elderly",
+            "n_is_disabled",
+            "n_has_chronic_illness",
+            "n_is_target_poor",
+        ],
+    )
     area = (
         areas.aggregate_all_levels(facts, catalogue)
         .transform(areas.with_sibling_rank)
         .transform(lambda df: areas.with_area_names(df, names))
     )
-    programs = keep(persons.person_welfare_programs(
-        inputs["persons"], xref, inputs["mof_welfare"], inputs["dla_elderly"], inputs["dep_disability"],
-        inputs["dcy_child_grant"], catalogue.welfare_card_monthly_baht, catalogue.as_of_date, catalogue.age_bands,
-    ))
+    programs = keep(
+        persons.person_welfare_programs(
+            inputs["persons"],
+            xref,
+            inputs["mof_welfare"],
+            inputs["dla_elderly"],
+            inputs["dep_disability"],
+            inputs["dcy_child_grant"],
+            catalogue.welfare_card_monthly_baht,
+            catalogue.as_of_date,
+            catalogue.age_bands,
+        )
+    )
     cover = coverage.aggregate_coverage(coverage.coverage_facts(programs, coverage.person_survey_status(people), catalogue.programs))
     return GoldTables(hh, people, programs.withColumn("person_key", hmac_sha256(F.col("person_id"), secret)), area, cover)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Union, get_args
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -22,7 +22,7 @@ class Comparison(Strict):
     value: float | int | str | list[str] | None = None
 
     @model_validator(mode="after")
-    def _value_fits_op(self) -> "Comparison":
+    def _value_fits_op(self) -> Comparison:
         unary = self.op in ("is_true", "is_false", "is_null")
         if unary and self.value is not None:
             raise ValueError(f"op {self.op} takes no value")
@@ -34,14 +34,14 @@ class Comparison(Strict):
 
 
 class AnyOf(Strict):
-    any: list["Condition"] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1)
 
 
 class AllOf(Strict):
-    all: list["Condition"] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1)
 
 
-Condition = Union[Comparison, AnyOf, AllOf]
+Condition = Comparison | AnyOf | AllOf
 AnyOf.model_rebuild()
 AllOf.model_rebuild()
 
@@ -53,7 +53,7 @@ class Population(Strict):
     exclude: list[Condition] = Field(default_factory=list)
 
 
-def condition_fields(cond: "Condition") -> set[str]:
+def condition_fields(cond: Condition) -> set[str]:
     """Every field a condition reads."""
     if isinstance(cond, AnyOf):
         return set().union(*(condition_fields(c) for c in cond.any))
@@ -68,7 +68,7 @@ class ProgramRule(Strict):
     eligible: Condition = Field(description=f"Who the program is for, over the person fields {', '.join(ELIGIBILITY_FIELDS)}")
 
     @model_validator(mode="after")
-    def _known_fields(self) -> "ProgramRule":
+    def _known_fields(self) -> ProgramRule:
         unknown = sorted(condition_fields(self.eligible) - set(ELIGIBILITY_FIELDS))
         if unknown:
             raise ValueError(f"eligibility reads unknown field(s) {', '.join(unknown)}; known: {', '.join(ELIGIBILITY_FIELDS)}")
@@ -96,7 +96,7 @@ class Indicator(Strict):
     deprived: Condition | None = None
 
     @model_validator(mode="after")
-    def _kind_has_its_keys(self) -> "Indicator":
+    def _kind_has_its_keys(self) -> Indicator:
         needed = {
             "household_items": ("struct", "items"),
             "household_value": ("field", "op", "threshold"),
@@ -116,7 +116,9 @@ class AlkireFoster(Strict):
 
 class Suppression(Strict):
     threshold: int = Field(ge=2, description="Counts 1 .. threshold-1 are hidden in the published tables, at every level")
-    k_anonymity: int = Field(default=5, ge=2, description="Smallest group of persons sharing sex, age band and area in a person-grain table")
+    k_anonymity: int = Field(
+        default=5, ge=2, description="Smallest group of persons sharing sex, age band and area in a person-grain table"
+    )
 
 
 class IndicatorCatalogue(Strict):
@@ -131,7 +133,7 @@ class IndicatorCatalogue(Strict):
     programs: dict[Program, ProgramRule]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "IndicatorCatalogue":
+    def _consistent(self) -> IndicatorCatalogue:
         numbers = [i.number for i in self.indicators]
         if len(set(numbers)) != len(numbers):
             raise ValueError("indicator numbers must be unique")
@@ -166,6 +168,4 @@ class IndicatorCatalogue(Strict):
         if self.alkire_foster.weights is not None:
             return dict(self.alkire_foster.weights)
         share = 1 / len(self.dimensions)
-        return {
-            i.number: share / len(self.dimension_indicators(i.dimension)) for i in self.indicators
-        }
+        return {i.number: share / len(self.dimension_indicators(i.dimension)) for i in self.indicators}

@@ -40,10 +40,16 @@ def coverage_facts(person_programs: DataFrame, survey_status: DataFrame, rules: 
         *[F.coalesce(F.col(c), F.lit(False)).alias(c) for c in ("surveyed", "is_poor", "is_target_poor", "is_disabled")],
         *[F.coalesce(F.col(f"receives_{p}"), F.lit(False)).alias(f"receives_{p}") for p in PROGRAMS],
     )
-    programs = F.explode(F.array(*[
-        F.struct(F.lit(p).alias("program"), F.col(f"receives_{p}").alias("receives"), condition(rules[p].eligible).alias("eligible"))
-        for p in PROGRAMS
-    ])).alias("p")
+    programs = F.explode(
+        F.array(
+            *[
+                F.struct(
+                    F.lit(p).alias("program"), F.col(f"receives_{p}").alias("receives"), condition(rules[p].eligible).alias("eligible")
+                )
+                for p in PROGRAMS
+            ]
+        )
+    ).alias("p")
     return person.select(*AREA_CODES, "surveyed", "is_poor", "is_target_poor", programs).select(
         *AREA_CODES, "surveyed", "is_poor", "is_target_poor", "p.program", "p.receives", "p.eligible"
     )

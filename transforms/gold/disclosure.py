@@ -129,7 +129,7 @@ def _smallest_per_group(groups: np.ndarray, rank: np.ndarray, eligible: np.ndarr
     order = rows[np.lexsort((rank[rows], groups[rows]))]
     first = np.ones(order.size, dtype=bool)
     first[1:] = groups[order][1:] != groups[order][:-1]
-    return dict(zip(groups[order][first].tolist(), order[first].tolist()))
+    return dict(zip(groups[order][first].tolist(), order[first].tolist(), strict=True))
 
 
 def primary(values: np.ndarray, threshold: int) -> np.ndarray:
@@ -164,7 +164,9 @@ def _down_rule(tree, hidden, parent, rank, candidate) -> np.ndarray:
     added = np.zeros(tree.size, dtype=bool)
     needy = hidden & ~tree.is_leaf & (tree.hidden_children(hidden) == 0)
     if needy.any():
-        chosen = _smallest_per_group(parent, rank, candidate & ~hidden & needy[np.where(tree.parent >= 0, tree.parent, 0)] & (tree.parent >= 0))
+        chosen = _smallest_per_group(
+            parent, rank, candidate & ~hidden & needy[np.where(tree.parent >= 0, tree.parent, 0)] & (tree.parent >= 0)
+        )
         added[list(chosen.values())] = True
     return added
 

@@ -28,8 +28,13 @@ def truth_persons(truth_persons_df: DataFrame) -> DataFrame:
     """Truth persons in the shape of silver.person (the columns gold reads)."""
     sex = F.when(F.col("sex").isin("M", "1"), "M").when(F.col("sex").isin("F", "2"), "F")
     return truth_persons_df.select(
-        F.col("person_id").cast("string").alias("person_id"), sex.alias("sex"), "birth_date",
-        "village_code", "subdistrict_code", "district_code", "province_code",
+        F.col("person_id").cast("string").alias("person_id"),
+        sex.alias("sex"),
+        "birth_date",
+        "village_code",
+        "subdistrict_code",
+        "district_code",
+        "province_code",
     )
 
 

@@ -61,12 +61,16 @@ def with_person_poverty(
 
 def household_person_counts(person_poverty: DataFrame, keys: list[str]) -> DataFrame:
     """Per household: persons, registered, verified, elderly, disabled, chronically ill, target poor."""
+
     def count(flag: str) -> Column:
         return F.sum(F.col(flag).cast("long")).alias(f"n_{flag}")
 
     return person_poverty.groupBy(*keys).agg(
         F.count(F.lit(1)).alias("n_persons"),
-        *[count(c) for c in ("welfare_registered", "welfare_verified", "is_elderly", "is_disabled", "has_chronic_illness", "is_target_poor")],
+        *[
+            count(c)
+            for c in ("welfare_registered", "welfare_verified", "is_elderly", "is_disabled", "has_chronic_illness", "is_target_poor")
+        ],
     )
 
 
@@ -84,7 +88,7 @@ def _program(records: DataFrame, xref: DataFrame, amount: Column, name: str) -> 
 def with_age_band(age: Column, bands: list[int]) -> Column:
     """'0-5', '6-14', ..., '80+' from the configured lower bounds."""
     expr = None
-    for low, high in zip(bands, bands[1:] + [None]):
+    for low, high in zip(bands, bands[1:] + [None], strict=True):
         label = f"{low}+" if high is None else f"{low}-{high - 1}"
         test = age >= low if high is None else (age >= low) & (age < high)
         expr = F.when(test, F.lit(label)) if expr is None else expr.when(test, F.lit(label))
@@ -106,7 +110,10 @@ def person_welfare_programs(
     card = (
         welfare_status(mof_welfare, xref)
         .select("person_id", "welfare_registered", F.col("welfare_verified").alias("receives_welfare_card"))
-        .withColumn("welfare_card_monthly", F.when(F.col("receives_welfare_card"), F.lit(card_monthly).cast("long")).otherwise(F.lit(0).cast("long")))
+        .withColumn(
+            "welfare_card_monthly",
+            F.when(F.col("receives_welfare_card"), F.lit(card_monthly).cast("long")).otherwise(F.lit(0).cast("long")),
+        )
     )
     elderly = _program(dla_elderly, xref, F.col("monthly_amount"), "elderly_allowance")
     disability = _program(dep_disability, xref, F.col("allowance_monthly"), "disability_allowance")

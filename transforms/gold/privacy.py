@@ -44,9 +44,15 @@ COVERAGE_RATIOS = {
 # some equal a target-poor count by the programs' rules (the card's eligible poor reached are its adult target
 # poor): hidden together, no published cell fills another in.
 COVERAGE_TIED = (
-    "target_poor", "target_poor_reached", "target_poor_not_reached",
-    "eligible_poor", "eligible_poor_reached", "eligible_poor_not_reached",
-    "eligible_target_poor", "eligible_target_poor_reached", "eligible_target_poor_not_reached",
+    "target_poor",
+    "target_poor_reached",
+    "target_poor_not_reached",
+    "eligible_poor",
+    "eligible_poor_reached",
+    "eligible_poor_not_reached",
+    "eligible_target_poor",
+    "eligible_target_poor_reached",
+    "eligible_target_poor_not_reached",
 )
 COVERAGE_OWN = ("recipients", "recipients_not_poor", "recipients_not_surveyed", "recipients_not_eligible")
 COVERAGE_COUNTS = COVERAGE_TIED + COVERAGE_OWN
@@ -112,11 +118,15 @@ def _units(area_counts: list[str]) -> list[Unit]:
     tied = [_cov("target_poor")] + [_cov(c, p) for p in PROGRAMS for c in COVERAGE_TIED[1:]]
     units = [single(c) for c in area_counts]
     units.append(Unit(tuple(tied), _cov("target_poor"), lead_lower=HIDDEN_LOWER_BOUND["target_poor"]))
-    units += [Unit(tuple(_cov(c, p) for c in COVERAGE_OWN), _cov("recipients", p), lead_lower=HIDDEN_LOWER_BOUND["recipients"]) for p in PROGRAMS]
+    units += [
+        Unit(tuple(_cov(c, p) for c in COVERAGE_OWN), _cov("recipients", p), lead_lower=HIDDEN_LOWER_BOUND["recipients"]) for p in PROGRAMS
+    ]
     return units
 
 
-def hidden_masks(area: pd.DataFrame, coverage: pd.DataFrame, threshold: int) -> tuple[AreaTree, dict[str, np.ndarray], dict[str, np.ndarray]]:
+def hidden_masks(
+    area: pd.DataFrame, coverage: pd.DataFrame, threshold: int
+) -> tuple[AreaTree, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The area tree, the counts and the hidden mask of every count column (coverage ones per program)."""
     tree = AreaTree(_areas(area, coverage))
     area_counts = area_count_columns(list(area.columns))
@@ -159,7 +169,9 @@ def publish(area: pd.DataFrame, coverage: pd.DataFrame, threshold: int) -> Publi
     return Published(published_area, published_coverage, hidden_summary(tree, counts, masks, area_counts, threshold))
 
 
-def hidden_summary(tree: AreaTree, counts: dict[str, np.ndarray], masks: dict[str, np.ndarray], area_counts: list[str], threshold: int) -> pd.DataFrame:
+def hidden_summary(
+    tree: AreaTree, counts: dict[str, np.ndarray], masks: dict[str, np.ndarray], area_counts: list[str], threshold: int
+) -> pd.DataFrame:
     """Per level and table: cells hidden as small counts (primary), hidden to protect them (complementary), shown."""
     level = np.array([LEVELS[d] for d in tree.depth])
     rows = []
@@ -202,8 +214,12 @@ def recoverable(area: pd.DataFrame, coverage: pd.DataFrame, zeros: bool = False)
     code = np.array([k[-1] if k else "TH" for k in tree.keys], dtype=object)
     rows = []
     for name, mask in found.items():
-        table, column, program = ("welfare_coverage", *name.split(":")[1:]) if name.startswith("coverage:") else ("area_indicators", name, None)
-        rows += [(table, column, program, level[i], code[i], values[name][i]) for i in np.flatnonzero(mask) if zeros or values[name][i] != 0]
+        table, column, program = (
+            ("welfare_coverage", *name.split(":")[1:]) if name.startswith("coverage:") else ("area_indicators", name, None)
+        )
+        rows += [
+            (table, column, program, level[i], code[i], values[name][i]) for i in np.flatnonzero(mask) if zeros or values[name][i] != 0
+        ]
     rows += _ratio_leaks(area, AREA_RATIOS, "area_indicators") + _ratio_leaks(coverage, COVERAGE_RATIOS, "welfare_coverage")
     return pd.DataFrame(rows, columns=["table", "column", "program", "level", "area_code", "value"])
 
@@ -214,8 +230,17 @@ def _ratio_leaks(frame: pd.DataFrame, ratios: dict, table: str) -> list[tuple]:
     for ratio, parts in ratios.items():
         for part in parts:
             leak = frame[ratio].notna() & frame[part].isna()
-            rows += [(table, part, frame.get("program", pd.Series(index=frame.index)).get(i), frame.at[i, "level"], frame.at[i, "area_code"], None)
-                     for i in frame.index[leak]]
+            rows += [
+                (
+                    table,
+                    part,
+                    frame.get("program", pd.Series(index=frame.index)).get(i),
+                    frame.at[i, "level"],
+                    frame.at[i, "area_code"],
+                    None,
+                )
+                for i in frame.index[leak]
+            ]
     return rows
 
 

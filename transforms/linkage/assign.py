@@ -91,8 +91,14 @@ def _as_xref(df: DataFrame, anchor: str, method: str, probability: F.Column, wei
 
 
 def assign_persons(
-    spine_records: DataFrame, by_pid: DataFrame, residual: DataFrame, accepted: DataFrame, spine: str, review_margin: float | None = None,
-    keep: Callable[[DataFrame], DataFrame] = lambda df: df, id_agrees_on: str | None = None,
+    spine_records: DataFrame,
+    by_pid: DataFrame,
+    residual: DataFrame,
+    accepted: DataFrame,
+    spine: str,
+    review_margin: float | None = None,
+    keep: Callable[[DataFrame], DataFrame] = lambda df: df,
+    id_agrees_on: str | None = None,
 ) -> DataFrame:
     """record_id, source, anchor_record_id, person_id, match_method, match_probability, match_weight.
 
@@ -118,19 +124,25 @@ def assign_persons(
         review = best.join(ambiguous_records(candidates, review_margin, id_agrees_on), on="record_id", how="left_semi")
         best = best.join(review.select("record_id"), on="record_id", how="left_anti")
     probabilistic = best.select(*XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:])
-    reviewed = review.select(*XREF_COLUMNS[:2], F.col("record_id").alias("anchor"), F.lit("review").alias("match_method"), *XREF_COLUMNS[4:])
+    reviewed = review.select(
+        *XREF_COLUMNS[:2], F.col("record_id").alias("anchor"), F.lit("review").alias("match_method"), *XREF_COLUMNS[4:]
+    )
 
     left = residual.join(probabilistic.unionByName(reviewed).select("record_id"), on="record_id", how="left_anti")
     left_edges = edges.join(left.select("record_id"), on="record_id", how="left_semi")
     # The edges are few: they go to the (large) placed records as a broadcast, never the other way round.
-    placed_anchor = F.broadcast(left_edges.select(F.col("other").alias("record_id")).distinct()).join(
-        placed_by_pid.unionByName(probabilistic), on="record_id", how="inner"
-    ).select(F.col("record_id").alias("other"), "anchor")
+    placed_anchor = (
+        F.broadcast(left_edges.select(F.col("other").alias("record_id")).distinct())
+        .join(placed_by_pid.unionByName(probabilistic), on="record_id", how="inner")
+        .select(F.col("record_id").alias("other"), "anchor")
+    )
     # Kept (few rows): the new persons below refer to it several times, and each reference would
     # otherwise look the anchors up in the placed records (nearly all records) again.
-    inherited = keep(_best(left_edges.join(placed_anchor, on="other", how="inner"), "record_id").select(
-        *XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:]
-    ))
+    inherited = keep(
+        _best(left_edges.join(placed_anchor, on="other", how="inner"), "record_id").select(
+            *XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:]
+        )
+    )
 
     new = left.join(inherited.select("record_id"), on="record_id", how="left_anti")
     new_ids = new.select(F.col("record_id").alias("node"))
@@ -138,7 +150,9 @@ def assign_persons(
         new_ids.withColumnRenamed("node", "other"), on="other", how="left_semi"
     )
     components = connected_components(new_ids, new_edges.select(F.col("record_id").alias("node_l"), F.col("other").alias("node_r")))
-    best_edge = new_edges.groupBy("record_id").agg(F.max("match_probability").alias("match_probability"), F.max("match_weight").alias("match_weight"))
+    best_edge = new_edges.groupBy("record_id").agg(
+        F.max("match_probability").alias("match_probability"), F.max("match_weight").alias("match_weight")
+    )
     new_persons = (
         new.join(components.select(F.col("node").alias("record_id"), F.col("component").alias("anchor")), on="record_id", how="inner")
         .join(best_edge, on="record_id", how="left")

@@ -21,9 +21,7 @@ def blocking_rule_sql(keys: list[str], link_only: bool = False) -> str:
 
 
 def _pairs_for_rule(records: DataFrame, keys: list[str], link_only: bool) -> DataFrame:
-    side = records.select("record_id", "source", "is_spine", *keys).filter(
-        reduce(lambda a, b: a & b, [F.col(k).isNotNull() for k in keys])
-    )
+    side = records.select("record_id", "source", "is_spine", *keys).filter(reduce(lambda a, b: a & b, [F.col(k).isNotNull() for k in keys]))
     left = side.select([F.col(c).alias(f"{c}_l") for c in side.columns])
     right = side.select([F.col(c).alias(f"{c}_r") for c in side.columns])
     condition = reduce(lambda a, b: a & b, [F.col(f"{k}_l") == F.col(f"{k}_r") for k in keys])

@@ -13,9 +13,12 @@ def connected_components(nodes: DataFrame, edges: DataFrame) -> DataFrame:
 
     GraphFrames-free; iterates until no label changes (clusters here are small, so a few rounds).
     """
-    undirected = edges.select(F.col("node_l").alias("src"), F.col("node_r").alias("dst")).unionByName(
-        edges.select(F.col("node_r").alias("src"), F.col("node_l").alias("dst"))
-    ).distinct().cache()
+    undirected = (
+        edges.select(F.col("node_l").alias("src"), F.col("node_r").alias("dst"))
+        .unionByName(edges.select(F.col("node_r").alias("src"), F.col("node_l").alias("dst")))
+        .distinct()
+        .cache()
+    )
     labels = nodes.select("node", F.col("node").alias("component")).localCheckpoint()
     for _ in range(MAX_ITERATIONS):
         proposed = (

@@ -31,8 +31,13 @@ def _first_name_not_contradicted(max_edits: int | None) -> F.Column:
 
 
 def pid_matches(
-    records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None, max_first_name_edits: int | None = None,
-    id_column: str = "pid", valid_column: str = "pid_valid",
+    records: DataFrame,
+    spine: str,
+    corroborate_any: list[str],
+    max_birth_year_gap: int | None = None,
+    max_first_name_edits: int | None = None,
+    id_column: str = "pid",
+    valid_column: str = "pid_valid",
 ) -> DataFrame:
     """Every non-spine record with a valid PID: record_id, source, spine_record_id — the spine record with
     that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), whose birth
@@ -61,7 +66,11 @@ def pid_matches(
 
 
 def deterministic_links(
-    records: DataFrame, spine: str, corroborate_any: list[str], max_birth_year_gap: int | None = None, max_first_name_edits: int | None = None
+    records: DataFrame,
+    spine: str,
+    corroborate_any: list[str],
+    max_birth_year_gap: int | None = None,
+    max_first_name_edits: int | None = None,
 ) -> DataFrame:
     """Non-spine records linked to a spine record by PID: record_id, spine_record_id."""
     matches = pid_matches(records, spine, corroborate_any, max_birth_year_gap, max_first_name_edits)

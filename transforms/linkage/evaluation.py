@@ -13,9 +13,13 @@ METHOD_RANK = {"pid": 0, "probabilistic": 1, "review": 2, "new_person": 3}
 def _pairs_within(df: DataFrame, group: str, extra: list[str]) -> DataFrame:
     left = df.select("record_id", group, *extra).alias("a")
     right = df.select("record_id", group, *extra).alias("b")
-    return left.join(right, on=(F.col(f"a.{group}") == F.col(f"b.{group}")) & (F.col("a.record_id") < F.col("b.record_id")), how="inner").select(
-        F.col("a.record_id").alias("record_id_l"), F.col("b.record_id").alias("record_id_r"),
-        *[F.col(f"a.{c}").alias(f"{c}_l") for c in extra], *[F.col(f"b.{c}").alias(f"{c}_r") for c in extra],
+    return left.join(
+        right, on=(F.col(f"a.{group}") == F.col(f"b.{group}")) & (F.col("a.record_id") < F.col("b.record_id")), how="inner"
+    ).select(
+        F.col("a.record_id").alias("record_id_l"),
+        F.col("b.record_id").alias("record_id_r"),
+        *[F.col(f"a.{c}").alias(f"{c}_l") for c in extra],
+        *[F.col(f"b.{c}").alias(f"{c}_r") for c in extra],
     )
 
 
@@ -42,12 +46,11 @@ def _scores(pairs: DataFrame, scope: str, scope_value: F.Column) -> DataFrame:
     )
     precision = F.col("true_positives") / F.col("predicted_pairs")
     recall = F.col("true_positives") / F.col("true_pairs")
-    scored = counted.withColumns(
-        {"precision": precision, "recall": recall, "f1": 2 * precision * recall / (precision + recall)}
-    )
+    scored = counted.withColumns({"precision": precision, "recall": recall, "f1": 2 * precision * recall / (precision + recall)})
     metrics = ["predicted_pairs", "true_pairs", "true_positives", "precision", "recall", "f1"]
     return scored.select(
-        F.lit(scope).alias("scope"), "scope_value",
+        F.lit(scope).alias("scope"),
+        "scope_value",
         F.explode(F.array(*[F.struct(F.lit(m).alias("metric"), F.col(m).cast("double").alias("value")) for m in metrics])).alias("m"),
     ).select("scope", "scope_value", "m.metric", "m.value")
 
@@ -93,18 +96,26 @@ def lookalike_quality(xref: DataFrame, truth: DataFrame, lookalikes: DataFrame) 
     pairs = lookalikes.where(F.col("lookalike_of").isNotNull()).select(
         "lookalike_kind", F.col("person_id").cast("string").alias("a"), F.col("lookalike_of").cast("string").alias("b")
     )
-    side = lambda name: placed.select(F.col("true_person_id").alias(name), "person_id")  # noqa: E731
+
+    def side(name):
+        return placed.select(F.col("true_person_id").alias(name), "person_id")
+
     with_records = pairs.join(side("a").select("a").distinct(), "a", "left_semi").join(side("b").select("b").distinct(), "b", "left_semi")
     merged = with_records.join(side("a"), "a").join(side("b"), ["b", "person_id"]).select("lookalike_kind", "a", "b").distinct()
-    counted = with_records.groupBy("lookalike_kind").agg(F.count("*").alias("pairs")).join(
-        merged.groupBy("lookalike_kind").agg(F.count("*").alias("merged_pairs")), "lookalike_kind", "left"
+    counted = (
+        with_records.groupBy("lookalike_kind")
+        .agg(F.count("*").alias("pairs"))
+        .join(merged.groupBy("lookalike_kind").agg(F.count("*").alias("merged_pairs")), "lookalike_kind", "left")
     )
     return counted.select(
-        F.lit("lookalike").alias("scope"), F.col("lookalike_kind").alias("scope_value"),
-        F.explode(F.array(
-            F.struct(F.lit("pairs").alias("metric"), F.col("pairs").cast("double").alias("value")),
-            F.struct(F.lit("merged_pairs").alias("metric"), F.coalesce("merged_pairs", F.lit(0)).cast("double").alias("value")),
-        )).alias("m"),
+        F.lit("lookalike").alias("scope"),
+        F.col("lookalike_kind").alias("scope_value"),
+        F.explode(
+            F.array(
+                F.struct(F.lit("pairs").alias("metric"), F.col("pairs").cast("double").alias("value")),
+                F.struct(F.lit("merged_pairs").alias("metric"), F.coalesce("merged_pairs", F.lit(0)).cast("double").alias("value")),
+            )
+        ).alias("m"),
     ).select("scope", "scope_value", "m.metric", "m.value")
 
 
@@ -117,26 +128,34 @@ def error_kind_quality(xref: DataFrame, truth: DataFrame, errors: DataFrame) -> 
     both = _with_true_person(xref, truth)
     together = both.groupBy("true_person_id", "person_id").agg(F.count("*").alias("together"))
     best = together.groupBy("true_person_id").agg(F.max("together").alias("best"), F.sum("together").alias("records"))
-    placed = both.join(together, ["true_person_id", "person_id"]).join(best, "true_person_id").where("records > 1").select(
-        "record_id", ((F.col("together") == F.col("best")) & (F.col("together") > 1)).alias("reached")
+    placed = (
+        both.join(together, ["true_person_id", "person_id"])
+        .join(best, "true_person_id")
+        .where("records > 1")
+        .select("record_id", ((F.col("together") == F.col("best")) & (F.col("together") > 1)).alias("reached"))
     )
-    counted = errors.select("record_id", "error_kind").distinct().join(placed, "record_id").groupBy("error_kind").agg(
-        F.count("*").alias("records"), F.sum(F.col("reached").cast("long")).alias("reached")
+    counted = (
+        errors.select("record_id", "error_kind")
+        .distinct()
+        .join(placed, "record_id")
+        .groupBy("error_kind")
+        .agg(F.count("*").alias("records"), F.sum(F.col("reached").cast("long")).alias("reached"))
     )
     return counted.select(
-        F.lit("error_kind").alias("scope"), F.col("error_kind").alias("scope_value"),
-        F.explode(F.array(
-            F.struct(F.lit("records").alias("metric"), F.col("records").cast("double").alias("value")),
-            F.struct(F.lit("recall").alias("metric"), (F.col("reached") / F.col("records")).alias("value")),
-        )).alias("m"),
+        F.lit("error_kind").alias("scope"),
+        F.col("error_kind").alias("scope_value"),
+        F.explode(
+            F.array(
+                F.struct(F.lit("records").alias("metric"), F.col("records").cast("double").alias("value")),
+                F.struct(F.lit("recall").alias("metric"), (F.col("reached") / F.col("records")).alias("value")),
+            )
+        ).alias("m"),
     ).select("scope", "scope_value", "m.metric", "m.value")
 
 
 def blocking_quality(linkage_input: DataFrame, candidates: DataFrame, truth: DataFrame) -> DataFrame:
     """Candidate pairs per record and blocking recall (true non-spine-spine pairs the rules generate)."""
-    labelled = linkage_input.select("record_id", "is_spine").join(
-        truth.select("record_id", "person_id"), on="record_id", how="inner"
-    )
+    labelled = linkage_input.select("record_id", "is_spine").join(truth.select("record_id", "person_id"), on="record_id", how="inner")
     true_pairs = _pairs_within(labelled, "person_id", ["is_spine"]).filter(~(F.col("is_spine_l") & F.col("is_spine_r")))
     found = true_pairs.join(candidates, on=["record_id_l", "record_id_r"], how="left_semi").count()
     n_true = true_pairs.count()

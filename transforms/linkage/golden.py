@@ -26,19 +26,24 @@ def _priority(sources: list[str]) -> F.Column:
 
 
 def _agreed_identity(linked: DataFrame) -> DataFrame:
-    values = linked.select(
-        "person_id", "_batch_id", "priority", "record_id",
-        F.explode(F.array(*[
-            F.struct(F.lit(f).alias("field"), F.col(f).cast("string").alias("value")) for f in IDENTITY
-        ])).alias("kv"),
-    ).select("person_id", "_batch_id", "priority", "record_id", "kv.field", "kv.value").filter(F.col("value").isNotNull())
+    values = (
+        linked.select(
+            "person_id",
+            "_batch_id",
+            "priority",
+            "record_id",
+            F.explode(F.array(*[F.struct(F.lit(f).alias("field"), F.col(f).cast("string").alias("value")) for f in IDENTITY])).alias("kv"),
+        )
+        .select("person_id", "_batch_id", "priority", "record_id", "kv.field", "kv.value")
+        .filter(F.col("value").isNotNull())
+    )
     scored = values.groupBy("person_id", "field", "value").agg(
-        F.count("*").alias("votes"), F.max("_batch_id").alias("latest"), F.min("priority").alias("priority"),
+        F.count("*").alias("votes"),
+        F.max("_batch_id").alias("latest"),
+        F.min("priority").alias("priority"),
         F.min("record_id").alias("record_id"),
     )
-    order = Window.partitionBy("person_id", "field").orderBy(
-        F.desc("votes"), F.desc("latest"), F.asc("priority"), F.asc("record_id")
-    )
+    order = Window.partitionBy("person_id", "field").orderBy(F.desc("votes"), F.desc("latest"), F.asc("priority"), F.asc("record_id"))
     chosen = scored.withColumn("_rank", F.row_number().over(order)).filter("_rank = 1")
     wide = chosen.groupBy("person_id").pivot("field", list(IDENTITY)).agg(F.first("value"))
     return wide.withColumn("birth_date", F.col("birth_date").cast("date"))
@@ -51,8 +56,9 @@ def _latest_address(linked: DataFrame) -> DataFrame:
     return linked.withColumn("_rank", F.row_number().over(order)).filter("_rank = 1").select("person_id", *ADDRESS)
 
 
-def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: list[str],
-                   keep: Callable[[DataFrame], DataFrame] = lambda df: df) -> DataFrame:
+def golden_persons(
+    xref: DataFrame, records: DataFrame, spine: str, sources: list[str], keep: Callable[[DataFrame], DataFrame] = lambda df: df
+) -> DataFrame:
     """One row per person_id with the golden identity and address, record_count and sorted sources.
 
     A spine record is its own person's anchor, so registry persons come straight from the spine records;
@@ -71,7 +77,5 @@ def golden_persons(xref: DataFrame, records: DataFrame, spine: str, sources: lis
     )
     derived = _agreed_identity(others).join(_latest_address(others), on="person_id", how="inner")
     golden = registry.unionByName(derived.select("person_id", *IDENTITY, *ADDRESS))
-    counts = xref.groupBy("person_id").agg(
-        F.count("*").alias("record_count"), F.array_sort(F.collect_set("source")).alias("sources")
-    )
+    counts = xref.groupBy("person_id").agg(F.count("*").alias("record_count"), F.array_sort(F.collect_set("source")).alias("sources"))
     return golden.join(counts, on="person_id", how="inner")

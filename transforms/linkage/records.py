@@ -12,9 +12,27 @@ from transforms.distinct import per_distinct, with_derived_per_distinct
 from udfs.latin_names import is_latin, roman_key
 
 CANONICAL = (
-    "record_id", "source", "record_key", "pid", "pid_valid", "title", "first_name", "last_name",
-    "first_name_key", "last_name_key", "birth_date", "birth_date_precision", "birth_year", "sex", "phone",
-    "house_code", "village_code", "subdistrict_code", "district_code", "province_code", "_batch_id",
+    "record_id",
+    "source",
+    "record_key",
+    "pid",
+    "pid_valid",
+    "title",
+    "first_name",
+    "last_name",
+    "first_name_key",
+    "last_name_key",
+    "birth_date",
+    "birth_date_precision",
+    "birth_year",
+    "sex",
+    "phone",
+    "house_code",
+    "village_code",
+    "subdistrict_code",
+    "district_code",
+    "province_code",
+    "_batch_id",
 )
 
 
@@ -26,9 +44,7 @@ def union_canonical(frames: list[DataFrame], columns: Sequence[str] | None = Non
 
 def with_blocking_keys(records: DataFrame, spine: str, derived_keys: Mapping[str, str]) -> DataFrame:
     """Add is_spine and the derived blocking keys (name -> Spark SQL expression, from the settings)."""
-    return records.withColumns(
-        {"is_spine": F.col("source") == F.lit(spine), **{name: F.expr(sql) for name, sql in derived_keys.items()}}
-    )
+    return records.withColumns({"is_spine": F.col("source") == F.lit(spine), **{name: F.expr(sql) for name, sql in derived_keys.items()}})
 
 
 def with_latin_flag(records: DataFrame) -> DataFrame:

@@ -41,12 +41,11 @@ class Deterministic(_Strict):
 
     id_column: str = Field("pid", description="The identifier compared exactly with the spine's")
     id_valid_column: str = Field("pid_valid", description="Boolean column: the identifier passed its checksum")
-    corroborate_any: list[Literal["birth_date", "first_name_key", "last_name_key", "first_name", "last_name"]] = Field(
-        min_length=1
-    )
+    corroborate_any: list[Literal["birth_date", "first_name_key", "last_name_key", "first_name", "last_name"]] = Field(min_length=1)
     max_birth_year_gap: int = Field(ge=0, description="An ID whose birth years are further apart than this never links by ID")
     max_first_name_edits: int = Field(
-        ge=0, description="An ID whose first name is further than this many edits from the registry's (and has another phonetic key) goes to the probabilistic pass"
+        ge=0,
+        description="An ID whose first name is further than this many edits from the registry's (and has another phonetic key) goes to the probabilistic pass",
     )
 
 
@@ -69,8 +68,9 @@ class Probabilistic(_Strict):
         ge=0, description="A record whose two best accepted registry candidates are this close in match weight is not linked but reviewed"
     )
     id_conflict_agrees_on: str | None = Field(
-        None, description="A record whose own ID names one accepted spine candidate and its other fields a better one is reviewed only "
-                          "if the ID's candidate also agrees (positive weight) on this comparison; omitted: always reviewed"
+        None,
+        description="A record whose own ID names one accepted spine candidate and its other fields a better one is reviewed only "
+        "if the ID's candidate also agrees (positive weight) on this comparison; omitted: always reviewed",
     )
 
     @property
@@ -81,13 +81,15 @@ class Probabilistic(_Strict):
 class LinkageSettings(_Strict):
     spine: str
     spine_unique: Literal[True] = Field(
-        True, description="The engine assumes the spine holds one record per entity: spine records are never compared with "
-                          "each other, and each is its own person (deduplicate a spine before linking to it)"
+        True,
+        description="The engine assumes the spine holds one record per entity: spine records are never compared with "
+        "each other, and each is its own person (deduplicate a spine before linking to it)",
     )
     sources: list[str] = Field(min_length=1)
     columns: list[str] | None = Field(
-        None, description="Columns read from every source table (each needs record_id, unique across sources, and source); "
-                          "default: the canonical silver columns (conf/CONTRACTS.md)"
+        None,
+        description="Columns read from every source table (each needs record_id, unique across sources, and source); "
+        "default: the canonical silver columns (conf/CONTRACTS.md)",
     )
     derived_keys: dict[str, str] = Field(
         default_factory=dict, description="Blocking keys computed from the columns: name -> Spark SQL expression"
@@ -106,8 +108,10 @@ class LinkageSettings(_Strict):
     @model_validator(mode="after")
     def _canonical_where_needed(self) -> LinkageSettings:
         if self.columns is not None and (self.deterministic is not None or self.golden_record):
-            raise ValueError("the ID pass (deterministic) and the golden record need the canonical columns: "
-                             "with columns set, omit deterministic and set golden_record: false")
+            raise ValueError(
+                "the ID pass (deterministic) and the golden record need the canonical columns: "
+                "with columns set, omit deterministic and set golden_record: false"
+            )
         if self.columns is not None and not {"record_id", "source"} <= set(self.columns):
             raise ValueError("columns must include record_id and source")
         return self

@@ -49,7 +49,8 @@ def level_labels(settings: LinkageSettings) -> dict[str, dict[int, str]]:
     labels: dict[str, dict[int, str]] = {}
     for comparison in settings.comparisons:
         non_null = [lvl for lvl in comparison.levels if not lvl.is_null]
-        mapping = {-1: lvl.label for lvl in comparison.levels if lvl.is_null}
+        null_labels = [lvl.label for lvl in comparison.levels if lvl.is_null]
+        mapping = {-1: null_labels[-1]} if null_labels else {}
         mapping.update({len(non_null) - 1 - i: lvl.label for i, lvl in enumerate(non_null)})
         labels[comparison.name] = mapping
     return labels
@@ -78,7 +79,12 @@ def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFra
             )
         )
     return predictions.select(
-        "record_id_l", "record_id_r", "source_l", "source_r", "match_weight", "match_probability",
+        "record_id_l",
+        "record_id_r",
+        "source_l",
+        "source_r",
+        "match_weight",
+        "match_probability",
         same_id(settings.id_column).alias("same_pid"),
         F.array(*steps).alias("comparisons"),
     )

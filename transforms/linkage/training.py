@@ -24,7 +24,6 @@ from transforms.linkage.splink_settings import blocking_rules_sql, splink_settin
 log = logging.getLogger(__name__)
 
 
-
 def _single_byte_thai() -> tuple[str, str]:
     """Thai letters and one single-byte (ASCII) stand-in for each, for DuckDB's string similarity."""
     thai = "".join(chr(c) for c in [*range(0x0E01, 0x0E3B), *range(0x0E3F, 0x0E5C)])
@@ -39,7 +38,10 @@ def _jaro_winkler_macro() -> str:
     # สมชาย / มาลี scored 0.76 there and about 0.5 in Spark (characters), so the level trained in DuckDB was
     # not the level Spark scores. Thai letters become one byte each first (a stand-in of the ASCII range).
     thai, stand_ins = _single_byte_thai()
-    mapped = lambda arg: f"translate({arg}, '{thai}', '{stand_ins}')"  # noqa: E731
+
+    def mapped(arg):
+        return f"translate({arg}, '{thai}', '{stand_ins}')"
+
     return f"CREATE MACRO jaro_winkler(a, b) AS jaro_winkler_similarity({mapped('a')}, {mapped('b')})"
 
 

@@ -40,7 +40,9 @@ def with_standard_pid(raw: str = "pid_raw", prefix: str = "") -> Transform:
     def apply(df: DataFrame) -> DataFrame:
         # Validity reads the `pid` column, not its expression: the expression (four regular expressions) repeated
         # in the checksum's fourteen terms ran 3 times slower on every row.
-        out = df.withColumn(f"{prefix}pid", pid.pid_digits(F.col(raw))).withColumn(f"{prefix}pid_valid", pid.pid_is_valid(F.col(f"{prefix}pid")))
+        out = df.withColumn(f"{prefix}pid", pid.pid_digits(F.col(raw))).withColumn(
+            f"{prefix}pid_valid", pid.pid_is_valid(F.col(f"{prefix}pid"))
+        )
         bad = F.when(F.col(f"{prefix}pid_valid") == False, F.lit(f"{prefix}pid_invalid_checksum"))  # noqa: E712
         read_issue = F.concat(F.lit(prefix), pid.pid_issue(F.col(raw), F.col(f"{prefix}pid")))
         return out.transform(with_issues(read_issue, bad))
@@ -99,7 +101,9 @@ def with_standard_birth_date(era: str, settings: StandardizeSettings) -> Step:
             .withColumn("birth_date_precision", F.col("_birth.precision"))
             .withColumn("birth_year", F.year("birth_date"))
         )
-        with_reasons = out.withColumn("_issues", F.concat(F.col("_issues"), F.transform("_birth.issues", lambda i: F.concat(F.lit("birth_"), i))))
+        with_reasons = out.withColumn(
+            "_issues", F.concat(F.col("_issues"), F.transform("_birth.issues", lambda i: F.concat(F.lit("birth_"), i)))
+        )
         return with_reasons.drop("_birth")
 
     return Step(derivations=(per_distinct(["birth_date_raw"], parsed, ["_birth"]),), finish=finish)

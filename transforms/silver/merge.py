@@ -27,9 +27,7 @@ def with_merge_roles(new: DataFrame, target: DataFrame | None) -> DataFrame:
     duplicate = (F.col("_copy_no") > 1) | F.coalesce(F.col("_t_hash") == F.col("_content_hash"), F.lit(False))
     superseded = ~duplicate & ((F.col("_version") > 1) | F.coalesce(F.col("_t_delivery") > F.col("_delivery"), F.lit(False)))
     return (
-        out.withColumn("_duplicate", duplicate)
-        .withColumn("_superseded", superseded)
-        .drop("_copy_no", "_version", "_t_hash", "_t_delivery")
+        out.withColumn("_duplicate", duplicate).withColumn("_superseded", superseded).drop("_copy_no", "_version", "_t_hash", "_t_delivery")
     )
 
 

@@ -181,7 +181,11 @@ def cdd_bmn_members(df: DataFrame) -> DataFrame:
     """
     members = F.from_json(_json_field("members"), "array<" + _string_struct(MEMBER_FIELDS) + ">")
     household_areas = [c.alias(n) for n, c in _areas(df, _s("house_code")).items()]
-    interview = _s("interview_date").alias("_interview_date_raw") if "interview_date" in df.columns else F.lit(None).cast("string").alias("_interview_date_raw")
+    interview = (
+        _s("interview_date").alias("_interview_date_raw")
+        if "interview_date" in df.columns
+        else F.lit(None).cast("string").alias("_interview_date_raw")
+    )
     exploded = df.select(_s("hh_id").alias("hh_id"), *household_areas, interview, *METADATA, F.posexplode(members).alias("_position", "m"))
     member_no = F.coalesce(F.col("m.member_no").cast("int"), F.col("_position") + 1)
     hashed = exploded.withColumn("_content_hash", F.sha2(F.concat_ws("|", "hh_id", F.to_json("m")), 256))
