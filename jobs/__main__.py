@@ -10,7 +10,8 @@ import time
 from jobs.catalog_lock import CatalogBusy
 from jobs.config import ConfigError, load_config
 from jobs.console import say
-from jobs.registry import available_jobs, load_job
+from jobs.options import JobOptions, add_options, options_from, recorded
+from jobs.registry import available_jobs, load_job, validated
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -35,9 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in available_jobs():
         module = load_job(name)
         job_parser = sub.add_parser(name, parents=[common], help=module.DESCRIPTION, description=module.DESCRIPTION)
-        module.add_arguments(job_parser)
+        add_options(job_parser, module.Options)
     all_parser = sub.add_parser("run-all", parents=[common], help=run_all.DESCRIPTION, description=run_all.DESCRIPTION)
-    run_all.add_arguments(all_parser)
+    add_options(all_parser, run_all.Options)
     return parser
 
 
@@ -49,12 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"configuration error: {err}", file=sys.stderr)
         return 2
+    try:  # an option the types or the job's validate refuse: nothing runs
+        options = job_options(args)
+    except ValueError as err:
+        print(f"{args.job}: {err}", file=sys.stderr)
+        return 2
     try:
         if args.job == "run-all":
             from jobs import run_all
 
-            return run_all.main(config, args)
-        return run_one(config, args)
+            return run_all.main(config, options)
+        return run_one(config, args.job, options)
     except CatalogBusy as err:  # refused before Spark started: nothing ran, nothing to record
         print(f"{args.job}: {err}", file=sys.stderr)
         return 2
@@ -63,49 +69,43 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def run_one(config, args: argparse.Namespace) -> int:
+def job_options(args: argparse.Namespace) -> JobOptions:
+    """The job's options from the parsed command line, validated (run-all validates each stage's itself)."""
+    if args.job == "run-all":
+        from jobs import run_all
+
+        return options_from(run_all.Options, args)
+    module = load_job(args.job)
+    return validated(module, options_from(module.Options, args))
+
+
+def run_one(config, job: str, options: JobOptions) -> int:
     from jobs.runs import failure_line, recorded_run
     from jobs.spark import get_spark
 
-    module = load_job(args.job)
-    validate = getattr(module, "validate", None)
-    if validate is not None:
-        try:
-            validate(args)
-        except ValueError as err:
-            print(f"{args.job}: {err}", file=sys.stderr)
-            return 2
+    module = load_job(job)
     preflight = getattr(module, "preflight", None)
     if preflight is not None:
         try:
-            preflight(config, args, ())
+            preflight(config, options, ())
         except ConfigError as err:
             print(f"configuration error: {err}", file=sys.stderr)
             return 2
-    spark = get_spark(config, app_name=f"tpmap-{args.job}")
+    spark = get_spark(config, app_name=f"tpmap-{job}")
     started = time.monotonic()
-    arguments = recorded_arguments(module, args)
+    arguments = recorded(options, config.env, getattr(module, "PERSONAL_ARGUMENTS", ()))
     job_run = None
     try:
-        with recorded_run(spark, args.job, arguments, log_dir=config.paths.resolved("runs")) as job_run:
-            module.run(spark, config, args, job_run)
+        with recorded_run(spark, job, arguments, log_dir=config.paths.resolved("runs")) as job_run:
+            module.run(spark, config, options, job_run)
     except ConfigError as err:  # found only once Spark ran (e.g. a table's setting): still a configuration error
-        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: configuration error: {err}")
+        say(f"{job} failed after {time.monotonic() - started:.1f} s: configuration error: {err}")
         return 2
     except Exception as err:  # noqa: BLE001 - the run is recorded as failed; tell the operator in one line and exit non-zero
-        say(f"{args.job} failed after {time.monotonic() - started:.1f} s: {failure_line(err, job_run)}")
+        say(f"{job} failed after {time.monotonic() - started:.1f} s: {failure_line(err, job_run)}")
         return 1
-    say(f"{args.job} finished in {time.monotonic() - started:.1f} s; wrote {job_run.rows_written}")
+    say(f"{job} finished in {time.monotonic() - started:.1f} s; wrote {job_run.rows_written}")
     return 0
-
-
-def recorded_arguments(module, args: argparse.Namespace) -> dict:
-    """The arguments as ops.job_runs keeps them: a job's PERSONAL_ARGUMENTS (which may hold a citizen ID)
-    cut to the part before the first ':' (a record id's source)."""
-    personal = getattr(module, "PERSONAL_ARGUMENTS", ())
-    return {
-        k: (f"{str(v).split(':')[0]}:<not recorded>" if k in personal and v is not None else v) for k, v in vars(args).items() if k != "job"
-    }
 
 
 if __name__ == "__main__":

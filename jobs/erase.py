@@ -25,19 +25,20 @@ Rows are found by joins with in-memory lists of record ids, never by a predicate
 
 from __future__ import annotations
 
-import argparse
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from delta.tables import DeltaTable
+from pydantic import ConfigDict, Field, field_serializer
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.config import AppConfig
 from jobs.contracts import load_contracts
+from jobs.options import JobOptions, internal
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms import bronze as bronze_transforms
@@ -69,21 +70,30 @@ ERASURES_COMMENTS = {
 }
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pid", help="the citizen ID (13 digits) of the person to erase")
-    parser.add_argument("--reason", help="why (kept in ops.erasures; must not hold an ID)")
-    parser.add_argument("--file", help="CSV of requests with header pid,reason (reason may come from --reason)")
-    for layer in ("bronze", "silver", "gold", "public"):
-        parser.add_argument(f"--{layer}-db", default=layer, help=f"database of the {layer} tables (default {layer})")
+class Options(JobOptions):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    pid: str | None = Field(default=None, description="the citizen ID (13 digits) of the person to erase")
+    reason: str | None = Field(default=None, description="why (kept in ops.erasures; must not hold an ID)")
+    file: str | None = Field(default=None, description="CSV of requests with header pid,reason (reason may come from --reason)")
+    bronze_db: str = Field(default="bronze", description="database of the bronze tables (default bronze)")
+    silver_db: str = Field(default="silver", description="database of the silver tables (default silver)")
+    gold_db: str = Field(default="gold", description="database of the gold tables (default gold)")
+    public_db: str = Field(default="public", description="database of the public tables (default public)")
+    requests: Requests | None = internal(None)
+
+    @field_serializer("requests")
+    def _requests_text(self, requests: Requests | None) -> str | None:
+        return None if requests is None else str(requests)  # the count, never an ID
 
 
-def validate(args: argparse.Namespace) -> None:
-    """Read and check the requests, and put them in args as `Requests` (whose text hides the IDs), so the
-    recorded arguments never hold an ID."""
-    if isinstance(getattr(args, "requests", None), Requests):
-        return
+def validate(args: Options) -> Options:
+    """Read and check the requests; the options returned hold them as `Requests` (whose text hides the IDs)
+    and no --pid, so the recorded arguments never hold an ID."""
+    if args.requests is not None:
+        return args
     for layer in ("bronze", "silver", "gold", "public"):
-        if not getattr(args, f"{layer}_db", layer).isidentifier():
+        if not getattr(args, f"{layer}_db").isidentifier():
             raise ValueError(f"--{layer}-db must be a database name")
     if bool(args.pid) == bool(args.file):
         raise ValueError("give either --pid (with --reason) or --file")
@@ -95,23 +105,22 @@ def validate(args: argparse.Namespace) -> None:
         except OSError as err:
             raise ValueError(f"cannot read the request file: {err.strerror}") from None
         requests = parse_request_file(text, args.reason)
-    args.pid = None
-    args.requests = requests
+    return args.model_copy(update={"pid": None, "requests": requests})
 
 
-def preflight(config: AppConfig, args: argparse.Namespace, earlier: tuple[str, ...]) -> None:
+def preflight(config: AppConfig, args: Options, earlier: tuple[str, ...]) -> None:
     config.pseudonym_secret()  # the audit row needs the keyed hash: no secret, no erasure
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
-    validate(args)
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
+    args = validate(args)
     secret = config.pseudonym_secret()
     ensure_databases(spark)
-    requests: Requests = args.requests
+    requests = args.requests
     erased_at = datetime.now(UTC)
     subjects = spark.createDataFrame([(r.pid,) for r in requests.items], "pid string")
     removed: dict[str, int] = {}
-    dbs = Databases(*(getattr(args, f"{layer}_db", layer) for layer in ("bronze", "silver", "gold", "public")))
+    dbs = Databases(*(getattr(args, f"{layer}_db") for layer in ("bronze", "silver", "gold", "public")))
     found = erase_subjects(spark, dbs, subjects, requests.pids, removed)
     if any(removed.values()):
         recompute_gold(spark, config, dbs, job_run)
@@ -402,7 +411,5 @@ def recompute_gold(spark: SparkSession, config: AppConfig, dbs: Databases, job_r
     """gold and public from the erased silver, by the indicators job itself (everything gold holds depends on silver)."""
     from jobs import indicators
 
-    parser = argparse.ArgumentParser()
-    indicators.add_arguments(parser)
-    args = parser.parse_args(["--silver-db", dbs.silver, "--gold-db", dbs.gold, "--public-db", dbs.public])
-    indicators.run(spark, config, args, job_run)
+    options = indicators.Options(silver_db=dbs.silver, gold_db=dbs.gold, public_db=dbs.public)
+    indicators.run(spark, config, options, job_run)

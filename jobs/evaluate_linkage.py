@@ -9,7 +9,6 @@ error kind (truth/errors), the records carrying it and the share that reached th
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime
 from functools import reduce
 
@@ -46,8 +45,7 @@ COMMENTS = {
 }
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    link.add_arguments(parser)
+Options = link.Options  # the same inputs as the link run it evaluates
 
 
 def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
@@ -93,7 +91,7 @@ def quality(spark: SparkSession, config: AppConfig, settings: LinkageSettings, d
     return rows, link_run["run_id"] if link_run else None
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     ensure_databases(spark)
     settings, database, output = link.linkage_options(args)
     rows, link_run_id = quality(spark, config, settings, database, output)

@@ -6,12 +6,12 @@ so nothing is retrained.
 
 from __future__ import annotations
 
-import argparse
-
+from pydantic import Field
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
+from jobs.options import JobOptions, positional
 from jobs.runs import JobRun
 
 DESCRIPTION = "Explain a linkage decision: a record's person, its pairs and each comparison's level and weight"
@@ -19,14 +19,15 @@ DESCRIPTION = "Explain a linkage decision: a record's person, its pairs and each
 PERSONAL_ARGUMENTS = ("record_id",)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("record_id", help="A silver record id, <source>:<record key>")
-    parser.add_argument("--silver-db", default="silver", help="Database holding the linkage tables")
+class Options(JobOptions):
+    record_id: str = positional("A silver record id, <source>:<record key>")
+    silver_db: str = Field(default="silver", description="Database holding the linkage tables")
 
 
-def validate(args: argparse.Namespace) -> None:
+def validate(args: Options) -> Options:
     if ":" not in args.record_id:
         raise ValueError(f"record_id {args.record_id!r} must look like <source>:<record key>")
+    return args
 
 
 def explanation(spark: SparkSession, record_id: str, database: str = "silver") -> list[str]:
@@ -65,6 +66,6 @@ def explanation(spark: SparkSession, record_id: str, database: str = "silver") -
     return lines
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     for line in explanation(spark, args.record_id, args.silver_db):
         print(line)

@@ -8,16 +8,17 @@ and so are the counts disclosure control hid (small counts and the cells that wo
 
 from __future__ import annotations
 
-import argparse
 import csv
 import gzip
 from pathlib import Path
 
 import pandas as pd
+from pydantic import Field
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
+from jobs.options import JobOptions
 from jobs.reference import REFERENCE_DIR, snake_name
 from jobs.runs import JobRun
 
@@ -27,14 +28,15 @@ PARTS = ("common", "target_poor")
 _RATES = {"happiness", "JPT.MOFval.pov.rate"}
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--level", default="province", help=f"one of {', '.join(LEVELS)} (default province)")
-    parser.add_argument("--out", default=None, help="output folder (default <root>/exports/tpmap)")
+class Options(JobOptions):
+    level: str = Field(default="province", description=f"one of {', '.join(LEVELS)} (default province)")
+    out: str | None = Field(default=None, description="output folder (default <root>/exports/tpmap)")
 
 
-def validate(args: argparse.Namespace) -> None:
+def validate(args: Options) -> Options:
     if args.level not in LEVELS:
         raise ValueError(f"--level must be one of {', '.join(LEVELS)}, not {args.level!r}")
+    return args
 
 
 def published_header(level: str, part: str) -> list[str]:
@@ -81,7 +83,7 @@ def export_level(spark: SparkSession, level: str, out: Path, table: str = "publi
     return written
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap"
     job_run.read("public.area_indicators", spark.table("public.area_indicators").where(F.col("level") == args.level).count())
     for path, count in export_level(spark, args.level, out).items():

@@ -6,7 +6,6 @@ Reads the ref.* tables (load them with the `reference` job first). Rates: conf/g
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import os
@@ -15,6 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
+from pydantic import Field
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
 from jobs.contracts import SourceContract, load_contracts
+from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.spark import Kept
 from transforms.conf import load
@@ -46,39 +47,29 @@ def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
     return settings
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scale", dest="scale", type=float, default=0.001, help="population scale (1 = all of Thailand, ~66M persons)")
-    parser.add_argument("--seed", dest="seed", type=int, default=2561, help="random seed")
-    parser.add_argument(
-        "--error-scale",
-        dest="error_scale",
-        type=float,
-        default=1.0,
-        help="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test",
+class Options(JobOptions):
+    scale: float = Field(default=0.001, description="population scale (1 = all of Thailand, ~66M persons)")
+    seed: int = Field(default=2561, description="random seed")
+    error_scale: float = Field(
+        default=1.0, description="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test"
     )
-    parser.add_argument(
-        "--source", dest="source", action="append", choices=None, help=f"source to write (repeatable; default all): {', '.join(SOURCES)}"
-    )
-    parser.add_argument(
-        "--force",
-        dest="force",
-        action="store_true",
-        help="write beside deliveries generate did not write (it never removes or writes into them)",
-    )
+    source: list[str] | None = Field(default=None, description=f"source to write (repeatable; default all): {', '.join(SOURCES)}")
+    force: bool = Field(default=False, description="write beside deliveries generate did not write (it never removes or writes into them)")
 
 
-def validate(args: argparse.Namespace) -> None:
-    if args.scale is None or not args.scale > 0:
+def validate(args: Options) -> Options:
+    if not args.scale > 0:
         raise ValueError(f"--scale must be a positive number, got {args.scale}")
     if args.scale > 2:
         raise ValueError(f"--scale {args.scale} is above 2 (scale 1 is all of Thailand)")
-    if args.seed is None or args.seed < 0:
+    if args.seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
-    if not getattr(args, "error_scale", 1.0) > 0:
+    if not args.error_scale > 0:
         raise ValueError(f"--error-scale must be a positive number, got {args.error_scale}")
     unknown = sorted(set(args.source or []) - set(SOURCES))
     if unknown:
         raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(SOURCES)}")
+    return args
 
 
 # ---------------------------------------------------------------- which deliveries are generate's own
@@ -141,14 +132,14 @@ def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[s
     return [landing / s / d for s in sources for d in names(s)]
 
 
-def chosen_sources(args: argparse.Namespace) -> list[str]:
+def chosen_sources(args: Options) -> list[str]:
     return [s for s in SOURCES if s in (args.source or SOURCES)]
 
 
-def preflight(config: AppConfig, args: argparse.Namespace, earlier_stages: tuple[str, ...]) -> None:
+def preflight(config: AppConfig, args: Options, earlier_stages: tuple[str, ...]) -> None:
     """Before Spark starts: the landing zone is local and holds no delivery generate did not write (or --force)."""
     landing = _local(config.paths.resolved("landing"))
-    check_landing(landing, getattr(args, "force", False), delivery_targets(landing, load_settings(), chosen_sources(args)))
+    check_landing(landing, args.force, delivery_targets(landing, load_settings(), chosen_sources(args)))
 
 
 def _write_marker(folder: Path, files: list[str], about: dict) -> None:
@@ -430,16 +421,16 @@ def _local(path: str) -> Path:
     return Path(path.removeprefix("file://").removeprefix("file:"))
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
-    settings = load_settings().with_error_scale(getattr(args, "error_scale", 1.0))
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
+    settings = load_settings().with_error_scale(args.error_scale)
     spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # cp874 (x-windows-874) for the registry CSV
     chosen = chosen_sources(args)
     landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
     # Checked again here: jobs called directly (tests, benchmarks) skip the command line's preflight.
-    foreign = check_landing(landing, getattr(args, "force", False), delivery_targets(landing, settings, chosen))
+    foreign = check_landing(landing, args.force, delivery_targets(landing, settings, chosen))
     if foreign:
         say(f"generate: --force: writing beside {len(foreign)} delivery folder(s) it did not write, leaving them as they are")
-    about = {"run_id": job_run.run_id, "seed": args.seed, "scale": args.scale, "error_scale": getattr(args, "error_scale", 1.0)}
+    about = {"run_id": job_run.run_id, "seed": args.seed, "scale": args.scale, "error_scale": args.error_scale}
     scratch = landing / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
     started = time.monotonic()
     everyone, households, members = build_world(spark, settings, args.scale, args.seed)

@@ -10,13 +10,14 @@ Person keys are HMAC-SHA256(secret, person_id); no citizen ID, phone or name rea
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
+from pydantic import Field
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
+from jobs.options import JobOptions
 from jobs.reference import published_comment
 from jobs.runs import JobRun
 from jobs.spark import Kept
@@ -47,21 +48,22 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> IndicatorCatalogue:
     return load(Path(path), IndicatorCatalogue, "indicator catalogue")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--catalogue", default=str(CATALOGUE_FILE), help="indicator catalogue YAML (default conf/indicators.yaml)")
-    parser.add_argument("--silver-db", default="silver", help="database holding the silver inputs (default silver)")
-    parser.add_argument("--gold-db", default="gold", help="database to write the gold tables to (default gold)")
-    parser.add_argument("--public-db", default="public", help="database of the published, disclosure-controlled tables (default public)")
+class Options(JobOptions):
+    catalogue: Path = Field(default=CATALOGUE_FILE, description="indicator catalogue YAML (default conf/indicators.yaml)")
+    silver_db: str = Field(default="silver", description="database holding the silver inputs (default silver)")
+    gold_db: str = Field(default="gold", description="database to write the gold tables to (default gold)")
+    public_db: str = Field(default="public", description="database of the published, disclosure-controlled tables (default public)")
 
 
-def validate(args: argparse.Namespace) -> None:
+def validate(args: Options) -> Options:
     for option in ("silver_db", "gold_db", "public_db"):
-        if not getattr(args, option, "x").isidentifier():
+        if not getattr(args, option).isidentifier():
             raise ValueError(f"--{option.replace('_', '-')} must be a database name, not {getattr(args, option)!r}")
     try:
-        load_catalogue(Path(args.catalogue))
+        load_catalogue(args.catalogue)
     except ConfigError as err:
         raise ValueError(str(err)) from None
+    return args
 
 
 def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver") -> dict[str, DataFrame]:
@@ -79,18 +81,18 @@ def area_names(spark: SparkSession) -> DataFrame:
     return areas.area_names(*(spark.table(t) for t in REF_AREAS))
 
 
-def preflight(config: AppConfig, args: argparse.Namespace, earlier: tuple[str, ...]) -> None:
+def preflight(config: AppConfig, args: Options, earlier: tuple[str, ...]) -> None:
     """The pseudonym secret must be there (and not the development one outside local) before Spark starts."""
     config.pseudonym_secret()
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
-    catalogue = load_catalogue(Path(getattr(args, "catalogue", CATALOGUE_FILE)))
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
+    catalogue = load_catalogue(args.catalogue)
     secret = config.pseudonym_secret()  # refuses the development secret outside local, before any work
     ensure_databases(spark)
-    gold_db = getattr(args, "gold_db", "gold")
+    gold_db = args.gold_db
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {gold_db}")
-    inputs = read_inputs(spark, job_run, getattr(args, "silver_db", "silver"))
+    inputs = read_inputs(spark, job_run, args.silver_db)
     # Gold looks up persons for survey and welfare records only: the registry's records (about half of the
     # xref) are left out of the cached lookup.
     inputs["xref"] = inputs["xref"].where(F.col("source") != load_linkage_settings().spine)
@@ -106,7 +108,7 @@ def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_ru
         raise RuntimeError(redacted(f"{type(err).__name__}: {err}", secret)) from None
     finally:
         kept.release()
-    publish(spark, catalogue, job_run, gold_db, getattr(args, "public_db", "public"))
+    publish(spark, catalogue, job_run, gold_db, args.public_db)
 
 
 def redacted(message: str, secret: str) -> str:

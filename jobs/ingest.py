@@ -16,7 +16,6 @@ one: each row is written exactly once.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import json
@@ -29,12 +28,14 @@ from datetime import UTC, datetime
 from functools import reduce
 from pathlib import Path
 
+from pydantic import Field
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.config import AppConfig, ConfigError
 from jobs.contracts import SourceContract, load_contracts
+from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, recover_location, table_exists, with_comments
 from transforms import bronze
@@ -479,27 +480,24 @@ def ingest_commits(spark: SparkSession, table: str, limit: int | None = None) ->
 # --- the job ---------------------------------------------------------------------------------------------
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--source",
-        action="append",
-        default=None,
-        metavar="S",
-        help="only this source (repeatable); default: every source with a contract in conf/sources/",
+class Options(JobOptions):
+    source: list[str] | None = Field(
+        default=None, description="only this source (repeatable); default: every source with a contract in conf/sources/"
     )
 
 
-def validate(args: argparse.Namespace) -> None:
+def validate(args: Options) -> Options:
     try:
         contracts = load_contracts()
     except ConfigError as err:
         raise ValueError(str(err)) from None
-    unknown = sorted(set(getattr(args, "source", None) or []) - set(contracts))
+    unknown = sorted(set(args.source or []) - set(contracts))
     if unknown:
         raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(contracts)}")
+    return args
 
 
-def preflight(config: AppConfig, args: argparse.Namespace, earlier_stages: Sequence[str]) -> None:
+def preflight(config: AppConfig, args: Options, earlier_stages: Sequence[str]) -> None:
     """A landing root that does not exist is a configuration error (unless run-all's generate makes it first)."""
     landing = config.paths.resolved("landing")
     if "generate" in earlier_stages or ("://" in landing and not landing.startswith("file:")):
@@ -508,16 +506,16 @@ def preflight(config: AppConfig, args: argparse.Namespace, earlier_stages: Seque
         raise ConfigError(f"paths.landing: {landing} is not a folder (set TPMAP_LANDING or paths.landing in conf/{config.env}.yaml)")
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     contracts = load_contracts()
-    selected = getattr(args, "source", None) or list(contracts)
+    selected = args.source or list(contracts)
     landing = config.paths.resolved("landing")
     ensure_databases(spark)
     with _read_settings(spark):
         lfs = LandingFileSystem(spark)
         if not lfs.filesystem(lfs.path(landing)).exists(lfs.path(landing)):
             raise ConfigError(f"paths.landing: {landing} does not exist")
-        if not getattr(args, "source", None):
+        if not args.source:
             record_foreign_entries(spark, lfs, landing, set(contracts), job_run)
         for name in selected:
             ingest_source(spark, contracts[name], landing, job_run)

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
@@ -19,12 +18,14 @@ import time
 import uuid
 from pathlib import Path
 
+from pydantic import Field
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
 from jobs.console import say
+from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.linkage.assign import ambiguous_records, assign_persons, review_rows, spine_candidates
@@ -92,17 +93,15 @@ PAIRS_COMMENTS = {
 }
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--silver-db", default="silver", help="Database holding the silver source tables")
-    parser.add_argument("--output-db", default=None, help="Database for link_pairs, person_xref and person (default: --silver-db)")
-    parser.add_argument("--settings", type=Path, default=SETTINGS_FILE, help="Linkage settings YAML (default: conf/linkage.yaml)")
+class Options(JobOptions):
+    silver_db: str = Field(default="silver", description="Database holding the silver source tables")
+    output_db: str | None = Field(default=None, description="Database for link_pairs, person_xref and person (default: --silver-db)")
+    settings: Path = Field(default=SETTINGS_FILE, description="Linkage settings YAML (default: conf/linkage.yaml)")
 
 
-def linkage_options(args: argparse.Namespace | None) -> tuple[LinkageSettings, str, str]:
+def linkage_options(args: Options) -> tuple[LinkageSettings, str, str]:
     """The settings, the input database and the output database a run was given."""
-    path = getattr(args, "settings", None) or SETTINGS_FILE
-    database = getattr(args, "silver_db", None) or "silver"
-    return load_linkage_settings(Path(path)), database, getattr(args, "output_db", None) or database
+    return load_linkage_settings(args.settings), args.silver_db, args.output_db or args.silver_db
 
 
 def read_records(spark: SparkSession, settings: LinkageSettings, database: str, job_run: JobRun | None = None) -> DataFrame:
@@ -174,7 +173,7 @@ def with_name_scripts(candidates: DataFrame, settings: LinkageSettings) -> DataF
     return with_roman_names(flagged, romanise=not flagged.filter("latin_name").isEmpty()).localCheckpoint()
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     settings, database, output = linkage_options(args)
     ensure_databases(spark)
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {output}")

@@ -6,7 +6,6 @@ conf/reference/ — which travels with the code, also to a cluster — and writt
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import re
 from pathlib import Path
@@ -18,6 +17,7 @@ import pyarrow.csv as pacsv
 from pyspark.sql import SparkSession
 
 from jobs.config import PROJECT_ROOT, AppConfig
+from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table
 
@@ -199,11 +199,11 @@ def _figures_table(spark: SparkSession, level: str, run: JobRun) -> None:
     run.wrote(table, save_table(df, table, comments, table_comment=f"Published TPMAP 2561 figures per {level}. {ATTRIBUTION}"))
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser  # no options of its own
+class Options(JobOptions):
+    """No options of its own."""
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     del config, args
     ensure_databases(spark)
     district_frame, village_frame = districts(), villages()

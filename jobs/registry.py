@@ -1,10 +1,12 @@
 """Which jobs exist and the order run-all runs its stages in.
 
-A job is a module with DESCRIPTION, add_arguments(parser), run(spark, config, args, job_run) and,
-optionally, validate(args) (its options, checked before Spark starts) and preflight(config, args, earlier)
-(what it needs of the environment — paths, secrets, landing zone — also before Spark starts; raises
-ConfigError; `earlier` names the stages run-all runs before it, which may create what it needs). A name is offered on the command line only
-when its module is present, so `python -m jobs --help` lists exactly the jobs that exist.
+A job is a module with DESCRIPTION, `Options` (a jobs.options.JobOptions model: its command line is built
+from it), run(spark, config, options, job_run) and, optionally, validate(options) -> options (checks what
+the types cannot, before Spark starts; raises ValueError; may return the options completed, e.g. erase's
+parsed requests) and preflight(config, options, earlier) (what it needs of the environment — paths,
+secrets, landing zone — also before Spark starts; raises ConfigError; `earlier` names the stages run-all
+runs before it, which may create what it needs). A name is offered on the command line only when its
+module is present, so `python -m jobs --help` lists exactly the jobs that exist.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from types import ModuleType
+
+from jobs.options import JobOptions
 
 JOBS: dict[str, str] = {
     "reference": "jobs.reference",
@@ -44,3 +48,9 @@ def available_stages() -> list[str]:
 
 def load_job(name: str) -> ModuleType:
     return importlib.import_module(JOBS[name])
+
+
+def validated(job: ModuleType, options: JobOptions) -> JobOptions:
+    """The options the job runs with: its validate's answer, or the options as given when it has none."""
+    validate = getattr(job, "validate", None)
+    return validate(options) if validate is not None else options

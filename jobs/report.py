@@ -10,21 +10,23 @@ The query and drawing functions are shared with notebooks/tpmap_overview.py.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import io
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.collections import PatchCollection
 from matplotlib.patches import Polygon
+from pydantic import Field
 from pyspark.sql import SparkSession
 
 from jobs.config import CONF_DIR, AppConfig
+from jobs.options import JobOptions
 from jobs.runs import JobRun
 
 DESCRIPTION = "Write a self-contained HTML report (map, dimensions, welfare exclusion) for the latest gold run"
@@ -33,20 +35,18 @@ DIMENSIONS = ("health", "living", "education", "income", "accessibility")
 SOURCES = ("gold", "ref")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--source",
-        choices=SOURCES,
-        default="gold",
-        help="gold: this pipeline's published figures, public.* (default); ref: the published TPMAP 2561 figures",
+class Options(JobOptions):
+    source: Literal[SOURCES] = Field(
+        default="gold", description="gold: this pipeline's published figures, public.* (default); ref: the published TPMAP 2561 figures"
     )
-    parser.add_argument("--province", default=None, help="province code for the district map (default: the highest rate)")
-    parser.add_argument("--output", default=None, help="HTML file to write (default: <runs>/report/tpmap_report.html)")
+    province: str | None = Field(default=None, description="province code for the district map (default: the highest rate)")
+    output: str | None = Field(default=None, description="HTML file to write (default: <runs>/report/tpmap_report.html)")
 
 
-def validate(args: argparse.Namespace) -> None:
+def validate(args: Options) -> Options:
     if args.province is not None and not (len(args.province) == 2 and args.province.isdigit()):
         raise ValueError(f"--province must be a 2-digit province code, got {args.province!r}")
+    return args
 
 
 # --- queries: one SQL statement per figure, for gold or for the published reference -------------------
@@ -247,7 +247,7 @@ def latest_run_note(spark: SparkSession, source: str) -> str:
     return f"Indicators run {row['run_id']} finished {row['ended_at']}." if row else "No recorded indicators run."
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     frames = load_frames(spark, args.source, args.province)
     for name, frame in frames.items():
         job_run.read(name, len(frame))

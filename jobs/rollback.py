@@ -13,16 +13,17 @@ already rolled back, and rollbacks themselves, do not count as changes).
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from pydantic import Field
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
 from jobs.console import say
+from jobs.options import JobOptions
 from jobs.runs import JOB_RUNS_TABLE, JobRun
 from jobs.tables import DATABASES
 
@@ -32,11 +33,11 @@ NOT_UNDONE = ("erase", "vacuum", "rollback")  # erased data must stay erased; va
 ROLLED_BACK = "rolled_back"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--run", required=True, metavar="RUN_ID", help="the run to undo (ops.job_runs.run_id)")
+class Options(JobOptions):
+    run: str = Field(description="the run to undo (ops.job_runs.run_id)")
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     del config
     runs = spark.table(JOB_RUNS_TABLE)
     target = runs.where(F.col("run_id") == args.run).first()

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
+from typing import Literal
+
+from pydantic import Field
 
 from jobs.config import AppConfig, ConfigError
 from jobs.console import say, table
-from jobs.registry import available_stages, load_job
+from jobs.options import JobOptions, recorded
+from jobs.registry import STAGES, available_stages, load_job, validated
 
 DESCRIPTION = "Run every pipeline stage in order (reference, generate, ingest, ...) with progress and timings"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    stages = available_stages()
-    parser.add_argument("--from", dest="from_stage", choices=stages, help="first stage to run")
-    parser.add_argument("--to", dest="to_stage", choices=stages, help="last stage to run")
-    parser.add_argument("--scale", type=float, default=None, help="population scale for generate (default: config run_all.scale)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed for generate (default: config run_all.seed)")
+class Options(JobOptions):
+    from_stage: Literal[STAGES] | None = Field(default=None, description="first stage to run", json_schema_extra={"flag": "--from"})
+    to_stage: Literal[STAGES] | None = Field(default=None, description="last stage to run", json_schema_extra={"flag": "--to"})
+    scale: float | None = Field(default=None, description="population scale for generate (default: config run_all.scale)")
+    seed: int | None = Field(default=None, description="random seed for generate (default: config run_all.seed)")
 
 
 def selected_stages(stages: list[str], from_stage: str | None, to_stage: str | None) -> list[str]:
@@ -29,31 +31,22 @@ def selected_stages(stages: list[str], from_stage: str | None, to_stage: str | N
     return stages[start:end]
 
 
-def stage_arguments(stage: str, config: AppConfig, args: argparse.Namespace) -> argparse.Namespace:
+def stage_options(stage: str, config: AppConfig, args: Options) -> JobOptions:
     """The stage's defaults, with run-all's scale and seed passed to stages that take them."""
-    module = load_job(stage)
-    parser = argparse.ArgumentParser(prog=stage)
-    module.add_arguments(parser)
-    stage_args = parser.parse_args([])
-    stage_args.env = config.env
-    if hasattr(stage_args, "scale"):
-        stage_args.scale = args.scale if args.scale is not None else config.run_all.scale
-    if hasattr(stage_args, "seed"):
-        stage_args.seed = args.seed if args.seed is not None else config.run_all.seed
-    return stage_args
+    model = load_job(stage).Options
+    given = {"scale": args.scale if args.scale is not None else config.run_all.scale}
+    given["seed"] = args.seed if args.seed is not None else config.run_all.seed
+    return model(**{k: v for k, v in given.items() if k in model.model_fields})
 
 
-def main(config: AppConfig, args: argparse.Namespace) -> int:
+def main(config: AppConfig, args: Options) -> int:
     from jobs.runs import failure_line, recorded_run
     from jobs.spark import get_spark
 
     try:
         stages = selected_stages(available_stages(), args.from_stage, args.to_stage)
-        plan = [(stage, stage_arguments(stage, config, args)) for stage in stages]
-        for stage, stage_args in plan:
-            validate = getattr(load_job(stage), "validate", None)
-            if validate is not None:
-                validate(stage_args)
+        plan = [(stage, stage_options(stage, config, args)) for stage in stages]
+        plan = [(stage, validated(load_job(stage), stage_args)) for stage, stage_args in plan]
         for number, (stage, stage_args) in enumerate(plan):
             preflight = getattr(load_job(stage), "preflight", None)
             if preflight is not None:
@@ -67,7 +60,7 @@ def main(config: AppConfig, args: argparse.Namespace) -> int:
     say(f"run-all on environment {config.env!r}: {' -> '.join(stages)}")
     spark = get_spark(config, app_name="tpmap-run-all")
     summary: list[list[object]] = []
-    arguments = {k: v for k, v in vars(args).items() if k != "job"}
+    arguments = recorded(args, config.env)
     log_dir = config.paths.resolved("runs")
     try:
         with recorded_run(spark, "run-all", arguments, log_dir=log_dir) as parent:
@@ -76,7 +69,9 @@ def main(config: AppConfig, args: argparse.Namespace) -> int:
                 started = time.monotonic()
                 job_run = None
                 try:
-                    with recorded_run(spark, stage, vars(stage_args), parent_run_id=parent.run_id, log_dir=log_dir) as job_run:
+                    with recorded_run(
+                        spark, stage, recorded(stage_args, config.env), parent_run_id=parent.run_id, log_dir=log_dir
+                    ) as job_run:
                         load_job(stage).run(spark, config, stage_args, job_run)
                 except Exception as err:
                     seconds = time.monotonic() - started

@@ -8,19 +8,21 @@ gets, per source and batch, the rows and how many rows had each issue.
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from delta.tables import DeltaTable
+from pydantic import Field
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
 from jobs.console import say
+from jobs.options import JobOptions
 from jobs.runs import JobRun, release_plans
 from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, table_exists
@@ -76,15 +78,16 @@ def load_settings(path: Path = SETTINGS_FILE) -> StandardizeSettings:
     return load(path, StandardizeSettings, "standardize settings")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", choices=SOURCES, default=None, help="standardise only this source (default: all)")
+class Options(JobOptions):
+    source: Literal[SOURCES] | None = Field(default=None, description="standardise only this source (default: all)")
 
 
-def validate(args: argparse.Namespace) -> None:
+def validate(args: Options) -> Options:
     try:
         load_settings()
     except ConfigError as err:
         raise ValueError(str(err)) from None
+    return args
 
 
 @dataclass(frozen=True)
@@ -187,12 +190,12 @@ def _append(spark: SparkSession, df: DataFrame, table: str, comments: dict[str, 
     save_table(df, table, comments, mode="append")
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     del config
     settings = load_settings()
     ensure_databases(spark)
     known = {level: F.broadcast(df) for level, df in known_area_codes(spark).items()}
-    selected = [args.source] if getattr(args, "source", None) else list(SOURCES)
+    selected = [args.source] if args.source else list(SOURCES)
     for source in selected:
         if not table_exists(spark, f"bronze.{source}"):
             say(f"standardize {source}: bronze.{source} does not exist yet, skipped")

@@ -14,12 +14,14 @@ entries older than log_days when it writes a checkpoint.
 
 from __future__ import annotations
 
-import argparse
+from typing import Literal
 
+from pydantic import Field
 from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 
 from jobs.config import AppConfig, LayerRetention
+from jobs.options import JobOptions
 from jobs.runs import JobRun
 
 DESCRIPTION = "Apply each layer's Delta retention and VACUUM old files (after an erasure: the erased rows leave the disk)"
@@ -27,20 +29,18 @@ LAYERS = ("bronze", "silver", "gold", "public", "ops", "ref")
 DELTA_SAFETY_HOURS = 168  # Delta refuses a shorter VACUUM retention unless its check is switched off
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--layer", action="append", choices=LAYERS, help="layer (database) to vacuum; repeatable (default: all)")
-    parser.add_argument(
-        "--retain-hours",
-        type=float,
-        default=None,
-        help="keep files removed from tables for this many hours instead of the layer's deleted_file_days",
+class Options(JobOptions):
+    layer: list[Literal[LAYERS]] | None = Field(default=None, description="layer (database) to vacuum; repeatable (default: all)")
+    retain_hours: float | None = Field(
+        default=None, description="keep files removed from tables for this many hours instead of the layer's deleted_file_days"
     )
-    parser.add_argument("--full", action="store_true", help="list every table folder (also removes files no commit referenced); slower")
+    full: bool = Field(default=False, description="list every table folder (also removes files no commit referenced); slower")
 
 
-def validate(args: argparse.Namespace) -> None:
+def validate(args: Options) -> Options:
     if args.retain_hours is not None and args.retain_hours < 0:
         raise ValueError("--retain-hours must be 0 or more")
+    return args
 
 
 def table_properties(log_days: int, deleted_file_days: int) -> dict[str, str]:
@@ -106,10 +106,8 @@ def vacuum_database(
             spark.conf.unset(key) if value is None else spark.conf.set(key, value)
 
 
-def run(spark: SparkSession, config: AppConfig, args: argparse.Namespace, job_run: JobRun) -> None:
-    for layer in getattr(args, "layer", None) or LAYERS:
-        deleted = vacuum_database(
-            spark, layer, config.retention.of(layer), getattr(args, "retain_hours", None), getattr(args, "full", False)
-        )
+def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
+    for layer in args.layer or LAYERS:
+        deleted = vacuum_database(spark, layer, config.retention.of(layer), args.retain_hours, args.full)
         for table, files in deleted.items():
             job_run.wrote(f"{table} (files deleted)", files)

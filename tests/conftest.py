@@ -54,7 +54,7 @@ def reference_tables(spark, config):
     from jobs.runs import JobRun
 
     job_run = JobRun("reference", {})
-    reference.run(spark, config, None, job_run)
+    reference.run(spark, config, reference.Options(), job_run)
     return job_run.rows_written
 
 
@@ -65,14 +65,12 @@ def pipeline(spark, config, reference_tables):
     `pipeline("ingest")` runs every stage up to and including ingest that has not run yet in this test
     session and returns {stage: JobRun}. Tests that need the end-to-end world share it this way.
     """
-    import argparse
-
+    from jobs.options import recorded
     from jobs.registry import available_stages, load_job
-    from jobs.run_all import stage_arguments
+    from jobs.run_all import Options, stage_options
     from jobs.runs import recorded_run
 
     done: dict = {"reference": None}
-    run_all_args = argparse.Namespace(scale=None, seed=None)
 
     def run_until(stage: str) -> dict:
         stages = available_stages()
@@ -81,8 +79,8 @@ def pipeline(spark, config, reference_tables):
         for name in stages[: stages.index(stage) + 1]:
             if name in done:
                 continue
-            args = stage_arguments(name, config, run_all_args)
-            with recorded_run(spark, name, vars(args)) as job_run:
+            args = stage_options(name, config, Options())
+            with recorded_run(spark, name, recorded(args, config.env)) as job_run:
                 load_job(name).run(spark, config, args, job_run)
             done[name] = job_run
         return done

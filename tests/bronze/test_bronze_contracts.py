@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 from jobs import ingest
@@ -56,6 +54,6 @@ def test_contract_name_must_match_its_file(tmp_path):
 
 
 def test_validate_rejects_unknown_sources_before_spark():
-    ingest.validate(argparse.Namespace(source=["dopa_registry"]))
+    ingest.validate(ingest.Options(source=["dopa_registry"]))
     with pytest.raises(ValueError, match="unknown source"):
-        ingest.validate(argparse.Namespace(source=["nso_census"]))
+        ingest.validate(ingest.Options(source=["nso_census"]))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 from chispa import assert_df_equality
 
@@ -20,7 +18,7 @@ def _people(spark, rows):
 
 def _roll_back(spark, run_id: str) -> None:
     with recorded_run(spark, "rollback", {"run": run_id}) as job_run:  # as the command line records it
-        rollback.run(spark, None, argparse.Namespace(run=run_id), job_run)
+        rollback.run(spark, None, rollback.Options(run=run_id), job_run)
 
 
 def _status(spark, run_id: str) -> str:

@@ -55,14 +55,17 @@ def test_stage_selection():
 
 
 def test_recorded_arguments_keep_no_record_key():
-    import argparse
-
     from jobs import explain_link, reference
-    from jobs.__main__ import recorded_arguments
+    from jobs.__main__ import build_parser, job_options
+    from jobs.options import recorded
 
-    args = argparse.Namespace(job="explain-link", record_id="dopa_registry:1101700012345", silver_db="silver")
-    assert recorded_arguments(explain_link, args) == {"record_id": "dopa_registry:<not recorded>", "silver_db": "silver"}
-    assert recorded_arguments(reference, argparse.Namespace(job="reference", force=True)) == {"force": True}
+    args = job_options(build_parser().parse_args(["explain-link", "dopa_registry:1101700012345"]))
+    assert recorded(args, "local", explain_link.PERSONAL_ARGUMENTS) == {
+        "env": "local",
+        "record_id": "dopa_registry:<not recorded>",
+        "silver_db": "silver",
+    }
+    assert recorded(reference.Options(), "local") == {"env": "local"}
 
 
 def test_a_path_that_cannot_be_written_fails_before_spark(tmp_path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 from jobs import generate
@@ -11,8 +9,7 @@ from jobs.config import ConfigError
 
 
 def _args(**kw):
-    base = {"scale": 0.001, "seed": 1, "source": None}
-    return argparse.Namespace(**{**base, **kw})
+    return generate.Options(**{"scale": 0.001, "seed": 1, **kw})
 
 
 @pytest.mark.parametrize("scale", [0.0, -1.0])

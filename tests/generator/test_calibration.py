@@ -24,7 +24,6 @@ injected on purpose) are skipped and counted.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
@@ -186,9 +185,9 @@ def calibration_world(spark, config, reference_tables, tmp_path_factory):
     root = tmp_path_factory.mktemp("calibration")
     paths = config.paths.model_copy(update={"landing": str(root / "landing"), "truth": str(root / "truth")})
     copy = config.model_copy(update={"paths": paths})
-    args = argparse.Namespace(scale=SCALE, seed=SEED, source=["cdd_bmn"])
+    args = generate.Options(scale=SCALE, seed=SEED, source=["cdd_bmn"])
     started = time.monotonic()
-    generate.run(spark, copy, args, JobRun("generate", vars(args)))
+    generate.run(spark, copy, args, JobRun("generate", args.model_dump()))
     print(f"\ngenerate --scale {SCALE} --seed {SEED} --source cdd_bmn: {time.monotonic() - started:.1f} s")
     return root / "landing", root / "truth"
 

@@ -3,7 +3,6 @@ exact file accounting, and identical files for the same seed and scale."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 from pathlib import Path
 
@@ -159,8 +158,8 @@ def test_same_seed_and_scale_give_identical_files(spark, config, world, tmp_path
     landing, _ = world
     paths = config.paths.model_copy(update={"landing": str(tmp_path / "landing"), "truth": str(tmp_path / "truth")})
     copy = config.model_copy(update={"paths": paths})
-    args = argparse.Namespace(scale=config.run_all.scale, seed=config.run_all.seed, source=["mof_welfare", "dcy_child_grant"])
-    generate.run(spark, copy, args, JobRun("generate", vars(args)))
+    args = generate.Options(scale=config.run_all.scale, seed=config.run_all.seed, source=["mof_welfare", "dcy_child_grant"])
+    generate.run(spark, copy, args, JobRun("generate", args.model_dump()))
 
     def digest(p):
         return hashlib.sha256(p.read_bytes()).hexdigest()

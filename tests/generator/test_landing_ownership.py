@@ -3,7 +3,6 @@ others (unless --force, and then writes beside them), and replaces only its own 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -136,7 +135,7 @@ def forced_run(spark, reference_tables, tmp_path_factory):
 
     config = load_config("local")
     config = config.model_copy(update={"paths": config.paths.model_copy(update={"landing": str(landing), "truth": str(root / "truth")})})
-    args = argparse.Namespace(scale=0.001, seed=7, error_scale=1.0, source=["dep_disability"], force=True)
+    args = generate.Options(scale=0.001, seed=7, source=["dep_disability"], force=True)
     job_run = JobRun("generate", vars(args))
     generate.run(spark, config, args, job_run)
     return {"landing": landing, "foreign": foreign, "before": before, "own_same": own_same, "own_other": own_other, "run": job_run}

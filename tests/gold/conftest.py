@@ -376,7 +376,6 @@ def gold(spark, config, world, reference_tables):
 
     Own databases, so the pipeline's silver/gold in the same test session are left alone.
     """
-    import argparse
 
     from jobs import indicators
     from jobs.runs import JobRun
@@ -385,8 +384,7 @@ def gold(spark, config, world, reference_tables):
     for name, table in indicators.SILVER.items():
         target = table.replace("silver.", f"{SILVER_DB}.")
         world["inputs"][name].write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(target)
-    args = argparse.Namespace(catalogue=str(indicators.CATALOGUE_FILE), silver_db=SILVER_DB, gold_db=GOLD_DB, public_db=PUBLIC_DB)
-    indicators.validate(args)
-    job_run = JobRun("indicators", vars(args))
+    args = indicators.validate(indicators.Options(silver_db=SILVER_DB, gold_db=GOLD_DB, public_db=PUBLIC_DB))
+    job_run = JobRun("indicators", args.model_dump(mode="json"))
     indicators.run(spark, config, args, job_run)
     return job_run

@@ -52,13 +52,11 @@ def test_bad_catalogue_names_file_key_and_reason(tmp_path, mutate, message):
 
 
 def test_job_validate_rejects_bad_catalogue_before_spark(tmp_path):
-    import argparse
-
-    from jobs.indicators import validate
+    from jobs.indicators import Options, validate
 
     path = _write(tmp_path, lambda raw: raw.pop("suppression"))
     with pytest.raises(ValueError, match="suppression: missing"):
-        validate(argparse.Namespace(catalogue=str(path)))
+        validate(Options(catalogue=path))
 
 
 def test_spearman_helper():

@@ -3,7 +3,6 @@ disclosure-controlled (nothing comes back by subtraction)."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import re
@@ -43,9 +42,9 @@ def test_dev_secret_refused_outside_local(spark, config, monkeypatch):
     prod = config.model_copy(update={"env": "cluster"})
     monkeypatch.setenv(config.secrets.pseudonym_secret_env, DEV_PSEUDONYM_SECRET)
     with pytest.raises(ConfigError, match="development secret"):
-        indicators.preflight(prod, argparse.Namespace(), ())
+        indicators.preflight(prod, indicators.Options(), ())
     with pytest.raises(ConfigError, match="development secret"):
-        indicators.run(spark, prod, argparse.Namespace(catalogue=str(indicators.CATALOGUE_FILE)), JobRun("indicators", {}))
+        indicators.run(spark, prod, indicators.Options(), JobRun("indicators", {}))
 
 
 def _gold_tables(spark):

@@ -111,12 +111,11 @@ def test_export_province_uses_published_layout(spark, gold, tmp_path):
 
 
 def test_export_village_ids_and_bad_level(spark, gold, tmp_path):
-    import argparse
 
-    from jobs.export_tpmap import export_level, validate
+    from jobs.export_tpmap import Options, export_level, validate
 
     export_level(spark, "village", tmp_path, f"{GOLD_DB}.area_indicators")
     ids = pd.read_csv(tmp_path / "village_common.csv", dtype=str)["village_ID"]
     assert list(ids) == ["3001010101", "3001010201", "3001020101", "3002010101", "3101010101"]
     with pytest.raises(ValueError, match="--level"):
-        validate(argparse.Namespace(level="region"))
+        validate(Options(level="region"))

@@ -6,7 +6,6 @@ link_only from the copies (febrl4b) to the originals (febrl4a); output in a data
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import pytest
@@ -25,9 +24,7 @@ def test_the_engine_links_febrl4_on_its_own_columns(spark, config):
 
     a, b, truth = febrl4_frames()
     write_febrl4(spark, a, b, "febrltest")
-    link.run(
-        spark, config, argparse.Namespace(settings=FEBRL4_SETTINGS, silver_db="febrltest", output_db="febrltest_linked"), JobRun("link", {})
-    )
+    link.run(spark, config, link.Options(settings=FEBRL4_SETTINGS, silver_db="febrltest", output_db="febrltest_linked"), JobRun("link", {}))
     precision, recall, f1 = f1_of(spark.table("febrltest_linked.person_xref"), spark.createDataFrame(truth))
     assert precision >= 0.999 and recall >= 0.98 and f1 >= 0.99, (precision, recall, f1)
     assert spark.table("febrltest_linked.person_xref").count() == 10_000

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 from tests.linkage.conftest import SILVER_SCHEMA, small_world
@@ -25,7 +23,7 @@ def linked(spark, config):
         df = spark.createDataFrame([tuple(r[c] for c in SILVER_SCHEMA.fieldNames()) for r in rows], SILVER_SCHEMA)
         df.write.format("delta").mode("overwrite").saveAsTable(f"{DB}.{source}")
     job_run = JobRun("link", {})
-    link.run(spark, config, argparse.Namespace(silver_db=DB), job_run)
+    link.run(spark, config, link.Options(silver_db=DB), job_run)
     truth_df = spark.createDataFrame([(k, str(v)) for k, v in truth.items()], "record_id string, person_id string")
     return job_run, truth, truth_df
 

@@ -60,10 +60,9 @@ def test_geojson_codes_are_dopa_codes():
 
 
 def test_invalid_province_is_refused_before_spark():
-    import argparse
 
     with pytest.raises(ValueError, match="2-digit"):
-        report.validate(argparse.Namespace(province="Korat", source="gold", output=None))
+        report.validate(report.Options(province="Korat", source="gold", output=None))
 
 
 def test_reference_figures_match_the_published_files(spark, reference_tables):

@@ -4,7 +4,6 @@ and every log file), the audit row holds only a keyed hash, and everyone else's 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import json
@@ -63,6 +62,7 @@ def erased(spark, config, pipeline):
 def erase_a_copy(spark, config) -> dict:
     """Copy bronze and silver, erase a person there (gold and public recomputed into copies), vacuum."""
     from jobs import erase, vacuum
+    from jobs.options import recorded
     from jobs.runs import recorded_run
 
     subject = _pick_subject(spark)
@@ -74,12 +74,10 @@ def erase_a_copy(spark, config) -> dict:
             if not table.isTemporary:
                 spark.sql(f"CREATE TABLE {COPY[layer]}.{table.name} USING delta AS SELECT * FROM {layer}.{table.name}")
     before = _mentions(spark, subject)
-    args = argparse.Namespace(
-        pid=subject.pid, reason="PDPA s.33 request T-1", file=None, **{f"{layer}_db": db for layer, db in COPY.items()}
-    )
-    erase.validate(args)
+    args = erase.Options(pid=subject.pid, reason="PDPA s.33 request T-1", **{f"{layer}_db": db for layer, db in COPY.items()})
+    args = erase.validate(args)
     erase.preflight(config, args, ())
-    with recorded_run(spark, "erase", {k: v for k, v in vars(args).items()}) as job_run:
+    with recorded_run(spark, "erase", recorded(args, config.env)) as job_run:
         erase.run(spark, config, args, job_run)
     for layer, db in COPY.items():
         vacuum.vacuum_database(spark, db, config.retention.of(layer), hours=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
@@ -13,7 +12,9 @@ VALID = "3300100123459"  # checksum digit 9
 
 
 def _args(**kw):
-    return argparse.Namespace(**{"pid": None, "reason": None, "file": None, **kw})
+    from jobs import erase
+
+    return erase.Options(**kw)
 
 
 def test_checksum():
@@ -42,10 +43,10 @@ def test_requests_are_checked_before_spark(tmp_path):
 
 def test_validated_arguments_never_show_an_id(tmp_path):
     from jobs import erase
+    from jobs.options import recorded as recorded_options
 
-    args = _args(pid=VALID, reason="PDPA request 1")
-    erase.validate(args)
-    recorded = json.dumps(vars(args), default=str)  # as jobs.runs records the arguments
+    args = erase.validate(_args(pid=VALID, reason="PDPA request 1"))
+    recorded = json.dumps(recorded_options(args, "local"))  # as jobs.runs records the arguments
     assert VALID not in recorded and "IDs redacted" in recorded and VALID not in repr(args)
     assert args.requests.pids == [VALID]
 

@@ -42,12 +42,12 @@ def test_allow_dev_secret_is_refused_with_a_reason(conf_dir):
 @pytest.mark.parametrize("argv", [["indicators"], ["erase", "--pid", "3300100123459", "--reason", "r"]])
 def test_jobs_needing_the_secret_stop_before_spark(conf_dir, monkeypatch, capsys, argv):
     import jobs.spark
-    from jobs.__main__ import build_parser, run_one
+    from jobs.__main__ import build_parser, job_options, run_one
 
     monkeypatch.delenv("TPMAP_PSEUDONYM_SECRET", raising=False)
     monkeypatch.setattr(jobs.spark, "get_spark", lambda *a, **k: pytest.fail("Spark must not start"))
     args = build_parser().parse_args([*argv, "--env", "staging"])
-    assert run_one(load_config("staging", conf_dir=conf_dir, environ={}), args) == 2
+    assert run_one(load_config("staging", conf_dir=conf_dir, environ={}), args.job, job_options(args)) == 2
     assert "set TPMAP_PSEUDONYM_SECRET" in capsys.readouterr().err
 
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 from jobs.config import ConfigError
-from jobs.standardize import SETTINGS_FILE, load_settings, validate
+from jobs.standardize import SETTINGS_FILE, Options, load_settings, validate
 
 
 def test_shipped_settings_load():
     settings = load_settings()
     assert settings.phonetic_engine == "lk82"
     assert "ด.ช." in settings.titles["เด็กชาย"]
-    validate(argparse.Namespace(source=None))
+    validate(Options(source=None))
 
 
 @pytest.mark.parametrize(
