@@ -37,11 +37,11 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.config import AppConfig
-from jobs.contracts import load_contracts
 from jobs.options import JobOptions, internal
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms import bronze as bronze_transforms
+from transforms.contracts import load_contracts
 from transforms.erasure import Request, Requests, check_pid, check_reason, mentions, parse_request_file, redact, without_members
 from udfs.pid import pid_digits
 from udfs.pseudonym import hmac_sha256

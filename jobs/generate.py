@@ -21,11 +21,11 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
-from jobs.contracts import SourceContract, load_contracts
 from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.spark import Kept
 from transforms.conf import load
+from transforms.contracts import SourceContract, load_contracts
 from transforms.generator import build as world_build
 from transforms.generator import sources as src
 from transforms.generator import world

@@ -91,11 +91,11 @@ def main() -> int:
 
     from jobs import ingest
     from jobs.config import load_config
-    from jobs.contracts import load_contracts
     from jobs.registry import available_jobs, load_job
     from jobs.runs import JobRun
     from jobs.spark import get_spark
     from jobs.tables import ensure_databases
+    from transforms.contracts import load_contracts
 
     config = load_config(os.environ.get("TPMAP_ENV", "local"))
     spark = get_spark(config, app_name="tpmap-bench-ingest", extra={"spark.sql.shuffle.partitions": "2"})

@@ -11,8 +11,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import ingest
-from jobs.contracts import SourceContract, load_contracts
+from jobs.ingest_ledger import FILES_TABLE
 from jobs.runs import JobRun
+from transforms.contracts import SourceContract, load_contracts
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Landing:
         return self.spark.table(ingest.QUARANTINE_TABLE).where(F.col("source") == self.source)
 
     def files(self) -> DataFrame:
-        return self.spark.table(ingest.FILES_TABLE).where(F.col("source") == self.source)
+        return self.spark.table(FILES_TABLE).where(F.col("source") == self.source)
 
     def quarantined(self) -> list[tuple]:
         """(file, line_number, reason_code) of quarantined rows, sorted."""

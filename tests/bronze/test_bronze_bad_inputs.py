@@ -198,7 +198,7 @@ def test_landing_listing_hashes_streamed_bytes_and_skips_hidden_files(spark, tmp
     hashlib computes it), the last byte, an empty file, and hidden `.`/`_` files and folders left out."""
     import hashlib
 
-    from jobs.ingest import list_landing_files
+    from jobs.landing import list_landing_files
 
     files = {
         "d1/a.csv": b"pid\r\n3100600445635\r\n",

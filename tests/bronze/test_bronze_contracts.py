@@ -6,7 +6,7 @@ import pytest
 
 from jobs import ingest
 from jobs.config import ConfigError
-from jobs.contracts import load_contract, load_contracts
+from transforms.contracts import load_contract, load_contracts
 
 GOOD = """
 source: demo

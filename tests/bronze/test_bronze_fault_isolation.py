@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
 
 from jobs import ingest
+from jobs.ingest_ledger import FILES_TABLE
 
 
 def files_by_name(land) -> dict:
@@ -277,7 +278,7 @@ def test_missing_landing_root_is_a_configuration_error(config, tmp_path, monkeyp
     error = capsys.readouterr().err.strip()
     assert error.startswith("configuration error: paths.landing:") and "nowhere" in error and "\n" not in error
     moved = config.model_copy(update={"paths": config.paths.model_copy(update={"landing": str(tmp_path / "nowhere")})})
-    ingest.preflight(moved, None, ("reference", "generate"))  # generate makes it first
+    ingest.preflight(moved, ingest.Options(), ("reference", "generate"))  # generate makes it first
 
 
 def test_landing_folders_without_a_contract_are_recorded_once(spark, tmp_path):
@@ -290,7 +291,7 @@ def test_landing_folders_without_a_contract_are_recorded_once(spark, tmp_path):
     lfs = ingest.LandingFileSystem(spark)
     for _ in range(2):
         ingest.record_foreign_entries(spark, lfs, str(tmp_path), {"dopa_registry"}, JobRun("ingest", {}))
-    rows = spark.table(ingest.FILES_TABLE).where(F.col("path").startswith(tmp_path.as_uri().replace("file:///", "file:/"))).collect()
+    rows = spark.table(FILES_TABLE).where(F.col("path").startswith(tmp_path.as_uri().replace("file:///", "file:/"))).collect()
     assert sorted((r.source, r.status, r.file_reason) for r in rows) == [
         ("_tmp", "ignored", "not a source folder: hidden name"),
         ("nso_census", "ignored", "not a source folder: no contract conf/sources/nso_census.yaml"),

@@ -9,7 +9,8 @@ import pytest
 from pyspark.sql import functions as F
 
 from jobs import ingest
-from jobs.contracts import load_contracts
+from jobs.ingest_ledger import FILES_TABLE
+from transforms.contracts import load_contracts
 
 pytestmark = pytest.mark.slow  # the generated world's ingest (~90 s at S = 0.001, shared with the other end-to-end tests)
 
@@ -20,7 +21,7 @@ def test_generated_world_matches_truth_of_broken_rows(spark, config, pipeline):
     truth = config.paths.resolved("truth")
     truth_files = spark.read.parquet(f"{truth}/files").where(F.col("source").isin(sources)).collect()
     truth_broken = spark.read.parquet(f"{truth}/broken_rows").where(F.col("source").isin(sources))
-    recorded = {(r.source, r.delivery, r.file): r for r in spark.table(ingest.FILES_TABLE).where(F.col("source").isin(sources)).collect()}
+    recorded = {(r.source, r.delivery, r.file): r for r in spark.table(FILES_TABLE).where(F.col("source").isin(sources)).collect()}
     assert truth_files, "the generator wrote no files"
     originals = set()
     for expected in truth_files:

@@ -7,6 +7,7 @@ from pyspark.sql import functions as F
 from test_bronze_bad_inputs import DOPA_HEADER, cp874, dopa_line
 
 from jobs import ingest
+from jobs.ingest_ledger import FILES_TABLE
 
 
 def _version(spark, table: str) -> int:
@@ -18,7 +19,7 @@ def test_rerun_changes_nothing_and_redelivery_is_skipped(spark, landing):
     content = cp874(DOPA_HEADER, dopa_line("3100600445635"), "broken", dopa_line("1234545678781"))
     land.write("2018-06-30", "dopa.csv", content)
     land.ingest()
-    versions = {t: _version(spark, t) for t in (f"bronze.{land.source}", ingest.QUARANTINE_TABLE, ingest.FILES_TABLE)}
+    versions = {t: _version(spark, t) for t in (f"bronze.{land.source}", ingest.QUARANTINE_TABLE, FILES_TABLE)}
 
     land.ingest()
     assert {t: _version(spark, t) for t in versions} == versions
@@ -54,7 +55,7 @@ def _crash_before_ops(real):
 @pytest.mark.slow  # an ingest killed and run again, twice (41 s): in make test-slow, so CI
 @pytest.mark.parametrize(
     ("target", "crash", "written"),
-    [("_append_once", _crash_before_quarantine, (3, 0)), ("_record_files", _crash_before_ops, (3, 1))],
+    [("append_once", _crash_before_quarantine, (3, 0)), ("record_files", _crash_before_ops, (3, 1))],
     ids=["between-commits", "before-ops"],
 )
 def test_interrupted_run_recovers_without_duplicates(landing, monkeypatch, target, crash, written):

@@ -12,8 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from jobs.config import CONF_DIR, ConfigError
-from transforms.conf import Strict, load
+from transforms.conf import CONF_DIR, ConfigError, Strict, load
 
 SOURCES_DIR = CONF_DIR / "sources"
 
