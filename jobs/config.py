@@ -1,8 +1,8 @@
 """Environment configuration: conf/<env>.yaml validated by pydantic before Spark starts.
 
 Paths may be overridden by environment variables (TPMAP_ROOT, TPMAP_WAREHOUSE, TPMAP_METASTORE,
-TPMAP_LANDING, TPMAP_TRUTH, TPMAP_RUNS) so that tests, CI and operators can move the lakehouse
-without editing YAML. Secrets are never written in YAML outside the local environment: they are
+TPMAP_LANDING, TPMAP_TRUTH, TPMAP_RUNS) and the catalog by TPMAP_CATALOG_URL or TPMAP_METASTORE_URI, so
+that tests, CI and operators can move the lakehouse without editing YAML (read by pydantic-settings). Secrets are never written in YAML outside the local environment: they are
 read from the environment variable the config names.
 """
 
@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from transforms.conf import CONF_DIR, PROJECT_ROOT, ConfigError, Strict, read_yaml, validated
 
@@ -175,14 +176,35 @@ class AppConfig(Strict):
         )
 
 
-PATH_OVERRIDES = {
-    "root": "TPMAP_ROOT",
-    "warehouse": "TPMAP_WAREHOUSE",
-    "metastore": "TPMAP_METASTORE",
-    "landing": "TPMAP_LANDING",
-    "truth": "TPMAP_TRUTH",
-    "runs": "TPMAP_RUNS",
-}
+class EnvOverrides(BaseSettings):
+    """TPMAP_<NAME> variables that replace a value of conf/<env>.yaml; unset or empty ones change nothing."""
+
+    model_config = SettingsConfigDict(env_prefix="TPMAP_", env_ignore_empty=True, extra="ignore", frozen=True)
+
+    root: str | None = Field(default=None, description="paths.root")
+    warehouse: str | None = Field(default=None, description="paths.warehouse")
+    metastore: str | None = Field(default=None, description="paths.metastore")
+    landing: str | None = Field(default=None, description="paths.landing")
+    truth: str | None = Field(default=None, description="paths.truth")
+    runs: str | None = Field(default=None, description="paths.runs")
+    catalog_url: str | None = Field(default=None, description="catalog: kind server with this JDBC URL")
+    metastore_uri: str | None = Field(default=None, description="catalog: kind hive with this thrift URI")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (env_settings,)  # the process environment only: no .env file, no secrets folder
+
+    def applied_to(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The file's settings with these overrides in place (before validation, so errors name the key)."""
+        paths = raw.get("paths")
+        if isinstance(paths, dict):
+            given = self.model_dump(include=set(PathSettings.model_fields), exclude_none=True)
+            raw = {**raw, "paths": {**paths, **given}}
+        if self.catalog_url:
+            return {**raw, "catalog": {"kind": "server", "url": self.catalog_url}}
+        if self.metastore_uri:
+            return {**raw, "catalog": {"kind": "hive", "uri": self.metastore_uri}}
+        return raw
 
 
 def known_environments(conf_dir: Path = CONF_DIR) -> list[str]:
@@ -197,35 +219,13 @@ def _is_environment_file(path: Path) -> bool:
     return isinstance(data, dict) and "env" in data and "spark" in data
 
 
-def load_config(env: str, conf_dir: Path = CONF_DIR, environ: dict[str, str] | None = None) -> AppConfig:
-    """Load and validate conf/<env>.yaml, apply environment overrides; raise ConfigError on any problem."""
-    environ = dict(os.environ) if environ is None else environ
+def load_config(env: str, conf_dir: Path = CONF_DIR) -> AppConfig:
+    """Load and validate conf/<env>.yaml, apply the environment's overrides; raise ConfigError on any problem."""
     path = conf_dir / f"{env}.yaml"
     if not path.is_file():
         raise ConfigError(f"unknown environment {env!r}: there is no {path} (known: {', '.join(known_environments(conf_dir)) or 'none'})")
-    raw = _with_catalog_override(_with_path_overrides(read_yaml(path, "configuration"), environ), environ)
+    raw = EnvOverrides().applied_to(read_yaml(path, "configuration"))
     config = validated(path, raw, AppConfig, "configuration")
     if config.env != env:
         raise ConfigError(f"{path}: env: says {config.env!r} but the file is for environment {env!r}")
     return config
-
-
-def _with_path_overrides(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
-    paths = raw.get("paths")
-    if not isinstance(paths, dict):
-        return raw
-    overridden = dict(paths)
-    for key, variable in PATH_OVERRIDES.items():
-        if environ.get(variable):
-            overridden[key] = environ[variable]
-    return {**raw, "paths": overridden}
-
-
-def _with_catalog_override(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
-    """TPMAP_CATALOG_URL (a metastore database server) or TPMAP_METASTORE_URI (a Hive metastore) replace the
-    file's catalog section."""
-    if environ.get("TPMAP_CATALOG_URL"):
-        return {**raw, "catalog": {"kind": "server", "url": environ["TPMAP_CATALOG_URL"]}}
-    if environ.get("TPMAP_METASTORE_URI"):
-        return {**raw, "catalog": {"kind": "hive", "uri": environ["TPMAP_METASTORE_URI"]}}
-    return raw

@@ -86,3 +86,12 @@ def pipeline(spark, config, reference_tables):
         return done
 
     return run_until
+
+
+@pytest.fixture
+def no_env_overrides(monkeypatch):
+    """No TPMAP_* override of conf/<env>.yaml comes from the shell running the tests; a test sets its own."""
+    from jobs.config import EnvOverrides
+
+    for name in EnvOverrides.model_fields:
+        monkeypatch.delenv(f"TPMAP_{name.upper()}", raising=False)

@@ -8,6 +8,8 @@ import yaml
 
 from jobs.config import CONF_DIR, DEV_PSEUDONYM_SECRET, ConfigError, load_config
 
+pytestmark = pytest.mark.usefixtures("no_env_overrides")
+
 
 @pytest.fixture
 def conf_dir(tmp_path):
@@ -19,8 +21,8 @@ def conf_dir(tmp_path):
 
 def test_only_local_falls_back_to_the_development_secret(conf_dir, monkeypatch):
     monkeypatch.delenv("TPMAP_PSEUDONYM_SECRET", raising=False)
-    assert load_config("local", conf_dir=conf_dir, environ={}).pseudonym_secret() == DEV_PSEUDONYM_SECRET
-    staging = load_config("staging", conf_dir=conf_dir, environ={})  # a copy of local under another name
+    assert load_config("local", conf_dir=conf_dir).pseudonym_secret() == DEV_PSEUDONYM_SECRET
+    staging = load_config("staging", conf_dir=conf_dir)  # a copy of local under another name
     with pytest.raises(ConfigError, match="set TPMAP_PSEUDONYM_SECRET"):
         staging.pseudonym_secret()
     monkeypatch.setenv("TPMAP_PSEUDONYM_SECRET", DEV_PSEUDONYM_SECRET)
@@ -36,7 +38,7 @@ def test_allow_dev_secret_is_refused_with_a_reason(conf_dir):
     data["secrets"]["allow_dev_secret"] = True
     (conf_dir / "staging.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ConfigError, match="allow_dev_secret is no longer read"):
-        load_config("staging", conf_dir=conf_dir, environ={})
+        load_config("staging", conf_dir=conf_dir)
 
 
 @pytest.mark.parametrize("argv", [["indicators"], ["erase", "--pid", "3300100123459", "--reason", "r"]])
@@ -47,7 +49,7 @@ def test_jobs_needing_the_secret_stop_before_spark(conf_dir, monkeypatch, capsys
     monkeypatch.delenv("TPMAP_PSEUDONYM_SECRET", raising=False)
     monkeypatch.setattr(jobs.spark, "get_spark", lambda *a, **k: pytest.fail("Spark must not start"))
     args = build_parser().parse_args([*argv, "--env", "staging"])
-    assert run_one(load_config("staging", conf_dir=conf_dir, environ={}), args.job, job_options(args)) == 2
+    assert run_one(load_config("staging", conf_dir=conf_dir), args.job, job_options(args)) == 2
     assert "set TPMAP_PSEUDONYM_SECRET" in capsys.readouterr().err
 
 
