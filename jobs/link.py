@@ -34,7 +34,7 @@ from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
 from transforms.linkage.records import union_canonical, with_blocking_keys, with_latin_flag, with_roman_names
 from transforms.linkage.settings import SETTINGS_FILE, LinkageSettings, load_linkage_settings
-from transforms.linkage.splink_settings import with_waterfall
+from transforms.linkage.splink_settings import level_labels, splink_level_records, with_waterfall
 from transforms.linkage.training import train_model, training_sample
 
 DESCRIPTION = "Link silver records into persons: deterministic PID pass, Splink for the rest, golden records"
@@ -136,7 +136,8 @@ def score_pairs(
     table = db_api.register(linkage_input, dataset_display_name=f"linkage_input_{uuid.uuid4().hex[:12]}")
     linker = Linker(table, model, log_level=logging.WARNING)
     predictions = linker.inference.predict(threshold_match_weight=prob.pairs_floor_match_weight).as_spark_dataframe()
-    return with_waterfall(predictions, settings).localCheckpoint()
+    labels = level_labels(splink_level_records(linker))
+    return with_waterfall(predictions, labels, settings.id_column).localCheckpoint()
 
 
 def _checkpointed(df: DataFrame) -> DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -44,16 +45,18 @@ def blocking_rules_sql(settings: LinkageSettings) -> list[str]:
     return [blocking_rule_sql(keys, settings.probabilistic.link_only) for keys in settings.probabilistic.blocking_rules]
 
 
-def level_labels(settings: LinkageSettings) -> dict[str, dict[int, str]]:
-    """comparison -> {gamma value: label}; Splink numbers null levels -1 and the others from n-1 down to 0."""
+def level_labels(levels: Iterable[Any]) -> dict[str, dict[int, str]]:
+    """comparison -> {gamma value: label}, from Splink's own comparison-level records (comparison_name,
+    comparison_vector_value, label_for_charts): the numbering is Splink's, never rebuilt here."""
     labels: dict[str, dict[int, str]] = {}
-    for comparison in settings.comparisons:
-        non_null = [lvl for lvl in comparison.levels if not lvl.is_null]
-        null_labels = [lvl.label for lvl in comparison.levels if lvl.is_null]
-        mapping = {-1: null_labels[-1]} if null_labels else {}
-        mapping.update({len(non_null) - 1 - i: lvl.label for i, lvl in enumerate(non_null)})
-        labels[comparison.name] = mapping
+    for level in levels:
+        labels.setdefault(level.comparison_name, {})[level.comparison_vector_value] = level.label_for_charts
     return labels
+
+
+def splink_level_records(linker: Any) -> list[Any]:
+    """Every comparison level of a trained linker (null levels included), as Splink describes them."""
+    return list(linker.visualisations.match_weights_chart().raw_records)
 
 
 def same_id(id_column: str | None) -> F.Column:
@@ -63,10 +66,9 @@ def same_id(id_column: str | None) -> F.Column:
     return F.coalesce(F.col(f"{id_column}_l") == F.col(f"{id_column}_r"), F.lit(False))
 
 
-def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFrame:
+def with_waterfall(predictions: DataFrame, labels: dict[str, dict[int, str]], id_column: str | None) -> DataFrame:
     """Pairs with same_pid (both records give one citizen ID) and an array of (comparison, gamma, level label,
-    match weight) — what explain-link prints."""
-    labels = level_labels(settings)
+    match weight) — what explain-link prints. `labels`: level_labels of the model that scored the pairs."""
     steps = []
     for name, mapping in labels.items():
         label = F.create_map(*[x for gamma, text in mapping.items() for x in (F.lit(gamma), F.lit(text))])[F.col(f"gamma_{name}")]
@@ -85,6 +87,6 @@ def with_waterfall(predictions: DataFrame, settings: LinkageSettings) -> DataFra
         "source_r",
         "match_weight",
         "match_probability",
-        same_id(settings.id_column).alias("same_pid"),
+        same_id(id_column).alias("same_pid"),
         F.array(*steps).alias("comparisons"),
     )
