@@ -28,7 +28,7 @@ from jobs.console import say
 from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
-from transforms.linkage.assign import ambiguous_records, assign_persons, review_rows, spine_candidates
+from transforms.linkage.assign import assign_persons, review_rows, spine_choice
 from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
@@ -224,8 +224,8 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")
     margin = settings.probabilistic.review_margin
     agrees_on = settings.probabilistic.id_conflict_agrees_on
-    candidates = spine_candidates(accepted, scored, settings.spine, "comparisons")
-    review = review_rows(candidates, ambiguous_records(candidates, margin, agrees_on)).withColumn("run_id", F.lit(job_run.run_id))
+    choice = spine_choice(accepted, scored, settings.spine, margin, agrees_on, keep=_checkpointed)
+    review = review_rows(choice.candidates, choice.ambiguous).withColumn("run_id", F.lit(job_run.run_id))
     reviewed = save_table(
         review,
         REVIEW_TABLE,
@@ -242,11 +242,8 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
             spine.select("record_id", "source"),
             by_pid,
             scored,
-            accepted,
-            settings.spine,
-            margin,
+            choice,
             keep=_checkpointed,
-            id_agrees_on=agrees_on,
         )
         .drop("anchor_record_id")
         .withColumn("run_id", F.lit(job_run.run_id))

@@ -3,7 +3,7 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from tests.linkage.conftest import record
-from transforms.linkage.assign import assign_persons
+from transforms.linkage.assign import ambiguous_records, assign_persons, review_rows, spine_choice
 from transforms.linkage.clustering import connected_components, person_id_of
 
 PAIRS = "record_id_l string, record_id_r string, source_l string, source_r string, match_probability double, match_weight double, same_pid boolean"
@@ -48,7 +48,7 @@ def _assign(spark, make_records, extra=(), extra_pairs=(), review_margin=None):
         ],
         PAIRS,
     )
-    return assign_persons(spine, by_pid, residual, accepted, "dopa_registry", review_margin)
+    return assign_persons(spine, by_pid, residual, spine_choice(accepted, residual, "dopa_registry", review_margin))
 
 
 def test_assignment_methods_and_transitive_new_person(spark, make_records):
@@ -176,7 +176,7 @@ def test_a_record_the_data_cannot_place_between_two_registry_candidates_is_revie
 
 
 def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_records):
-    from transforms.linkage.assign import ambiguous_records, review_rows, spine_candidates
+    from transforms.linkage.assign import spine_choice
 
     waterfall = [("first_name", 0, "else", -19.9)]
     accepted = spark.createDataFrame(
@@ -188,8 +188,8 @@ def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_reco
         PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
     scored = spark.createDataFrame([("mof_welfare:G", "mof_welfare"), ("dla_elderly:B", "dla_elderly")], "record_id string, source string")
-    candidates = spine_candidates(accepted, scored, "dopa_registry", "comparisons")
-    got = review_rows(candidates, ambiguous_records(candidates, 1.0))
+    choice = spine_choice(accepted, scored, "dopa_registry", review_margin=1.0)
+    got = review_rows(choice.candidates, choice.ambiguous)
     expected = spark.createDataFrame(
         [
             ("mof_welfare:G", "mof_welfare", 1, "dopa_registry:R1", 1.0, 24.0, False, waterfall),
@@ -206,7 +206,7 @@ def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conf
     H carries the ID of its twin T2 (same birth date): the data cannot choose, so H is reviewed. K's own ID
     and birth date name S1, and a sibling's first name on it names S2 within the margin: S1 is settled.
     Without id_agrees_on, G, H and K are all reviewed."""
-    from transforms.linkage.assign import ambiguous_records, spine_candidates
+    from transforms.linkage.assign import spine_choice
 
     agree, differ = [("birth_date", 1, "exact day", 13.4)], [("birth_date", 0, "else", -5.8)]
     accepted = spark.createDataFrame(
@@ -221,7 +221,7 @@ def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conf
         PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
     )
     scored = spark.createDataFrame([(f"mof_welfare:{k}", "mof_welfare") for k in "GHK"], "record_id string, source string")
-    candidates = spine_candidates(accepted, scored, "dopa_registry", "comparisons")
+    candidates = spine_choice(accepted, scored, "dopa_registry").candidates
 
     def reviewed(agrees_on):
         return sorted(r.record_id for r in ambiguous_records(candidates, 8.0, agrees_on).collect())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -43,9 +44,38 @@ def _ranked_to_spine(edges: DataFrame, spine: str) -> DataFrame:
     return _ranked(edges.filter(F.col("other_source") == spine).withColumnRenamed("other", "anchor"), "record_id")
 
 
-def spine_candidates(accepted: DataFrame, residual: DataFrame, spine: str, *extra: str) -> DataFrame:
-    """The accepted pairs of each scored record to a spine record, ranked: record_id, source, anchor, _rank, ..."""
-    return _ranked_to_spine(_scored_edges(accepted, residual, *extra), spine)
+def _identity(df: DataFrame) -> DataFrame:
+    return df
+
+
+@dataclass(frozen=True)
+class SpineChoice:
+    """What the scored records' accepted pairs say about their registry (spine) record, computed once for the
+    review table and the assignment: the pairs of each scored record (both orientations), its spine
+    candidates ranked (record_id, source, anchor, _rank, ...), and the records that cannot choose between
+    two of them (record_id; empty without a review margin)."""
+
+    edges: DataFrame
+    candidates: DataFrame
+    ambiguous: DataFrame
+
+
+def spine_choice(
+    accepted: DataFrame,
+    residual: DataFrame,
+    spine: str,
+    review_margin: float | None = None,
+    id_agrees_on: str | None = None,
+    keep: Callable[[DataFrame], DataFrame] = _identity,
+) -> SpineChoice:
+    """The SpineChoice of the residual (the records Splink scored); `keep` materialises what is read twice.
+    Accepted pairs with `comparisons` (the waterfall) keep it on the candidates."""
+    extra = ["comparisons"] if "comparisons" in accepted.columns else []
+    edges = keep(_scored_edges(accepted, residual, *extra))
+    candidates = keep(_ranked_to_spine(edges, spine))
+    if review_margin is None:
+        return SpineChoice(edges, candidates, candidates.select("record_id").limit(0))
+    return SpineChoice(edges, candidates, keep(ambiguous_records(candidates, review_margin, id_agrees_on)))
 
 
 def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | None = None) -> DataFrame:
@@ -94,11 +124,8 @@ def assign_persons(
     spine_records: DataFrame,
     by_pid: DataFrame,
     residual: DataFrame,
-    accepted: DataFrame,
-    spine: str,
-    review_margin: float | None = None,
-    keep: Callable[[DataFrame], DataFrame] = lambda df: df,
-    id_agrees_on: str | None = None,
+    choice: SpineChoice,
+    keep: Callable[[DataFrame], DataFrame] = _identity,
 ) -> DataFrame:
     """record_id, source, anchor_record_id, person_id, match_method, match_probability, match_weight.
 
@@ -106,8 +133,8 @@ def assign_persons(
     their corroborated spine record; the residual (record_id, source: the records Splink scored) take their
     best accepted pair to a spine record, else to a record already placed; records left become new persons,
     clustered among themselves (connected components, anchored at the smallest record_id). A record the data
-    cannot place between two spine candidates (ambiguous_records, with `review_margin` and `id_agrees_on`) is
-    never linked by their order: it anchors itself (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
+    cannot place between two spine candidates (`choice.ambiguous`) is never linked by their order: it anchors
+    itself (match_method review). Only the residual and the accepted pairs are joined: the spine and PID-linked
     records (nearly all records) pass straight through. `keep` materialises a frame read several times (the
     job passes a checkpoint; identity by default).
     """
@@ -115,14 +142,10 @@ def assign_persons(
     placed_by_pid = _as_xref(spine_records, "record_id", "pid", one, none).unionByName(
         _as_xref(by_pid, "spine_record_id", "pid", one, none)
     )
-    edges = _scored_edges(accepted, residual, *(["comparisons"] if id_agrees_on is not None else []))
-    candidates = _ranked_to_spine(edges, spine)
-    best = candidates.filter("_rank = 1").drop("_rank")
-    if review_margin is None:
-        review = best.limit(0)
-    else:
-        review = best.join(ambiguous_records(candidates, review_margin, id_agrees_on), on="record_id", how="left_semi")
-        best = best.join(review.select("record_id"), on="record_id", how="left_anti")
+    edges = choice.edges
+    best = choice.candidates.filter("_rank = 1").drop("_rank")
+    review = best.join(choice.ambiguous, on="record_id", how="left_semi")
+    best = best.join(choice.ambiguous, on="record_id", how="left_anti")
     probabilistic = best.select(*XREF_COLUMNS[:2], "anchor", F.lit("probabilistic").alias("match_method"), *XREF_COLUMNS[4:])
     reviewed = review.select(
         *XREF_COLUMNS[:2], F.col("record_id").alias("anchor"), F.lit("review").alias("match_method"), *XREF_COLUMNS[4:]
