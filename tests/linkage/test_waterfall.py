@@ -26,6 +26,7 @@ def _labels() -> dict[str, dict[int, str]]:
 
 def test_labels_are_numbered_as_splink_numbers_them():
     labels = _labels()
+    assert list(labels) == [c.name for c in load_linkage_settings().comparisons]
     assert labels["first_name"] == {
         -1: "null",
         5: "exact",

@@ -54,9 +54,12 @@ def level_labels(levels: Iterable[Any]) -> dict[str, dict[int, str]]:
     return labels
 
 
+PRIOR = "probability_two_random_records_match"  # Splink lists the prior among the levels, as a comparison of its own
+
+
 def splink_level_records(linker: Any) -> list[Any]:
     """Every comparison level of a trained linker (null levels included), as Splink describes them."""
-    return list(linker.visualisations.match_weights_chart().raw_records)
+    return [r for r in linker.visualisations.match_weights_chart().raw_records if r.comparison_name != PRIOR]
 
 
 def same_id(id_column: str | None) -> F.Column:
