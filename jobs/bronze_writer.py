@@ -6,7 +6,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 
 from jobs.ingest_ledger import QUARANTINE_TABLE, Batch, ingest_commits
-from jobs.tables import recover_location, table_exists, with_comments
+from jobs.tables import append_rows, recover_location, table_exists, with_comments
 from transforms.contracts import SourceContract
 from transforms.landing_layout import bronze_schema
 
@@ -71,15 +71,7 @@ def _sql_text(text: str) -> str:
 
 def append_once(spark: SparkSession, df: DataFrame, table: str, comments: dict[str, str], batch: Batch) -> int:
     """Append with a Delta idempotent-write id (a retry of the batch's write is skipped by Delta); the rows it wrote."""
-    documented = with_comments(df, comments, table)
-    (
-        documented.write.format("delta")
-        .mode("append")
-        .option("txnAppId", batch.app_id)
-        .option("txnVersion", 0)
-        .option("userMetadata", batch.metadata())
-        .saveAsTable(table)
-    )
+    append_rows(df, table, comments, {"txnAppId": batch.app_id, "txnVersion": "0", "userMetadata": batch.metadata()})
     commits = ingest_commits(spark, table, limit=5)
     if batch.app_id not in commits:
         commits = ingest_commits(spark, table)

@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.landing import LandingFileSystem, planned_files
-from jobs.tables import recover_location, table_exists, with_comments
+from jobs.tables import append_rows, recover_location, table_exists
 from transforms.contracts import SourceContract
 from transforms.landing_layout import LandingFile, PlannedFile
 
@@ -227,11 +227,10 @@ def recorded_paths(spark: SparkSession, status: str) -> set[str]:
 def record_files(spark: SparkSession, records: list[FileRecord]) -> None:
     if not records:
         return
-    df = with_comments(spark.createDataFrame([r.row() for r in records], FILES_SCHEMA), FILES_COMMENTS, FILES_TABLE)
     if not table_exists(spark, FILES_TABLE):
         recover_location(spark, FILES_TABLE)
     # mergeSchema: an ops.ingest_files written before `missing_columns` existed gains the column.
-    df.write.format("delta").mode("append").option("mergeSchema", "true").saveAsTable(FILES_TABLE)
+    append_rows(spark.createDataFrame([r.row() for r in records], FILES_SCHEMA), FILES_TABLE, FILES_COMMENTS, {"mergeSchema": "true"})
 
 
 def pending_batches(

@@ -29,7 +29,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.catalog_lock import holds_catalog
-from jobs.tables import ensure_databases, recover_location, table_exists, with_comments
+from jobs.tables import append_rows, ensure_databases, recover_location, table_exists, with_comments
 
 JOB_RUNS_TABLE = "ops.job_runs"
 
@@ -226,8 +226,7 @@ def _row(run: JobRun, status: str, error: str | None, seconds: float | None) -> 
 
 
 def _append(spark: SparkSession, row: tuple) -> None:
-    df = with_comments(spark.createDataFrame([row], JOB_RUNS_SCHEMA), JOB_RUNS_COMMENTS, JOB_RUNS_TABLE)
-    df.write.format("delta").mode("append").saveAsTable(JOB_RUNS_TABLE)
+    append_rows(spark.createDataFrame([row], JOB_RUNS_SCHEMA), JOB_RUNS_TABLE, JOB_RUNS_COMMENTS)
 
 
 def _finish(spark: SparkSession, row: tuple) -> None:

@@ -80,6 +80,12 @@ def save_table(
     return last_write_rows(spark, table)
 
 
+def append_rows(df: DataFrame, table: str, comments: Mapping[str, str], options: Mapping[str, str] | None = None) -> None:
+    """Append documented rows to a Delta table (created on first use); `options` are Delta writer options
+    (e.g. txnAppId and userMetadata for an idempotent batch, mergeSchema for a table gaining a column)."""
+    with_comments(df, comments, table).write.format("delta").mode("append").options(**(options or {})).saveAsTable(table)
+
+
 def recover_location(spark: SparkSession, table: str) -> bool:
     """Before creating `table`: what a killed run left at its default location. Files with no Delta commit
     were never committed (the run died inside its CREATE): they belong to no table, and Delta refuses to
