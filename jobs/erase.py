@@ -43,12 +43,12 @@ from jobs.tables import ensure_databases, save_table, table_exists
 from transforms import bronze as bronze_transforms
 from transforms.contracts import load_contracts
 from transforms.erasure import Request, Requests, check_pid, check_reason, mentions, parse_request_file, redact, without_members
+from transforms.silver.pipeline import PERSON_SOURCES
 from udfs.pid import pid_digits
 from udfs.pseudonym import hmac_sha256
 
 DESCRIPTION = "Erase a person (PDPA): their records in bronze, quarantine, silver, linkage, gold and public, with an audit row"
 ERASURES_TABLE = "ops.erasures"
-PERSON_SOURCES = ("dopa_registry", "cdd_bmn_member", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
 # Bronze columns that hold a person's own ID, per source (the registry's record key is the ID itself).
 BRONZE_PID = {"dopa_registry": "pid", "mof_welfare": "pid", "dla_elderly": "pid", "dep_disability": "pid", "dcy_child_grant": "child_pid"}
 # Fields that name another person: cleared, not deleted (the child's grant record stays).

@@ -28,13 +28,13 @@ from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.conf import load
 from transforms.silver.merge import quality_counts, with_merge_roles
+from transforms.silver.pipeline import BRONZE_SOURCES as SOURCES
 from transforms.silver.pipeline import HOUSEHOLD_COMMENTS, PERSON_SOURCES, standardize_households, standardize_persons
 from transforms.silver.settings import StandardizeSettings
 from udfs.areas import LEVELS
 
 DESCRIPTION = "Standardise new bronze batches into silver (IDs, Thai names, BE dates, phones, area codes)"
 SETTINGS_FILE = PROJECT_ROOT / "conf" / "standardize.yaml"
-SOURCES = ("dopa_registry", "cdd_bmn", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,9 @@ HOUSEHOLD_COMMENTS = {
     "_content_hash": CANONICAL_COMMENTS["_content_hash"],
 }
 
+# The bronze tables silver is built from, in the order standardize runs them (cdd_bmn: households and members).
+BRONZE_SOURCES: tuple[str, ...] = tuple(dict.fromkeys(s.bronze for s in PERSON_SOURCES.values()))
+
 
 def standardize_households(known_codes: Mapping[str, DataFrame]) -> Transform:
     """bronze.cdd_bmn rows -> silver.cdd_bmn (household grain)."""
