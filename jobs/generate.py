@@ -7,8 +7,6 @@ Reads the ref.* tables (load them with the `reference` job first). Rates: conf/g
 from __future__ import annotations
 
 import functools
-import json
-import os
 import shutil
 import time
 import uuid
@@ -21,6 +19,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
+from jobs.deliveries import SCRATCH_PREFIX, check_landing, publish_deliveries, write_marker
 from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.spark import Kept
@@ -72,57 +71,6 @@ def validate(args: Options) -> Options:
     return args
 
 
-# ---------------------------------------------------------------- which deliveries are generate's own
-
-MARKER = "_generated.json"  # in every delivery folder generate writes; ingest skips names starting with "_"
-WRITER = "tpmap-lakehouse generate"
-SCRATCH_PREFIX = "_generate_tmp_"
-
-
-def _marker(folder: Path) -> dict | None:
-    try:
-        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    ours = isinstance(data, dict) and data.get("written_by") == WRITER and isinstance(data.get("files"), list)
-    return data if ours else None
-
-
-def is_own_delivery(folder: Path) -> bool:
-    """A delivery folder generate wrote and that holds nothing else: its marker lists every other entry."""
-    marker = _marker(folder) if folder.is_dir() and not folder.is_symlink() else None
-    return marker is not None and {p.name for p in folder.iterdir()} <= {MARKER, *marker["files"]}
-
-
-def _visible(folder: Path) -> list[Path]:
-    """Entries ingest reads (it skips names starting with `.` or `_`)."""
-    return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
-
-
-def foreign_deliveries(landing: Path) -> list[Path]:
-    """Deliveries (and loose files) under <landing>/<source>/ that generate did not write."""
-    if not landing.is_dir():
-        return []
-    sources = [s for s in _visible(landing) if s.is_dir()]
-    return [d for s in sources for d in _visible(s) if not is_own_delivery(d)]
-
-
-def check_landing(landing: Path, force: bool, targets: list[Path]) -> list[Path]:
-    """Refuse (ConfigError) a landing zone with deliveries generate did not write, unless force; even with
-    force, refuse to write into one of them (targets: the delivery folders this run writes). Returns them."""
-    foreign = foreign_deliveries(landing)
-    if foreign and not force:
-        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
-        raise ConfigError(
-            f"landing zone {landing} holds a delivery generate did not write: {foreign[0]}{more}; generate never deletes it: "
-            "move it away, point TPMAP_LANDING elsewhere, or pass --force to write beside it"
-        )
-    clash = [t for t in targets if t in foreign]
-    if clash:
-        raise ConfigError(f"{clash[0]} was not written by generate; it would write its delivery there, so it refuses even with --force")
-    return foreign
-
-
 def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[str]) -> list[Path]:
     """The delivery folders a run writes."""
 
@@ -140,29 +88,6 @@ def preflight(config: AppConfig, args: Options, earlier_stages: tuple[str, ...])
     """Before Spark starts: the landing zone is local and holds no delivery generate did not write (or --force)."""
     landing = _local(config.paths.resolved("landing"))
     check_landing(landing, args.force, delivery_targets(landing, load_settings(), chosen_sources(args)))
-
-
-def _write_marker(folder: Path, files: list[str], about: dict) -> None:
-    (folder / MARKER).write_text(json.dumps({"written_by": WRITER, **about, "files": files}, indent=1), encoding="utf-8")
-
-
-def _remove_own_delivery(folder: Path) -> None:
-    """Only the files its marker lists, the marker, then the (now empty) folder: never a whole tree."""
-    for name in _marker(folder)["files"]:
-        (folder / name).unlink(missing_ok=True)
-    (folder / MARKER).unlink()
-    folder.rmdir()
-
-
-def publish_deliveries(staged: Path, source_folder: Path) -> None:
-    """Replace generate's own earlier deliveries of one source by the staged ones (folders with markers);
-    other deliveries stay as they are, and a staged delivery never goes over one of them."""
-    source_folder.mkdir(parents=True, exist_ok=True)
-    for earlier in _visible(source_folder):
-        if is_own_delivery(earlier):
-            _remove_own_delivery(earlier)
-    for delivery in sorted(staged.iterdir()):
-        os.rename(delivery, source_folder / delivery.name)  # fails if a non-empty folder of that name appeared
 
 
 # ---------------------------------------------------------------- parameters from the published figures
@@ -356,13 +281,13 @@ def write_source(
         )
         job_run.wrote(f"{source}/{settings.delivery}/{name}", data_rows)
     shutil.rmtree(scratch / f"{source}-parts")  # Spark's output, moved or copied into the delivery: ours, in a folder of this run
-    _write_marker(folder, [f["file"] for f in file_rows], {**about, "source": source, "delivery": settings.delivery})
+    write_marker(folder, [f["file"] for f in file_rows], {**about, "source": source, "delivery": settings.delivery})
     if settings.redelivery.source == source:
         first = file_rows[0]
         again = staged / settings.redelivery.delivery
         again.mkdir()
         shutil.copyfile(folder / first["file"], again / first["file"])
-        _write_marker(again, [first["file"]], {**about, "source": source, "delivery": settings.redelivery.delivery})
+        write_marker(again, [first["file"]], {**about, "source": source, "delivery": settings.redelivery.delivery})
         file_rows.append({**first, "delivery": settings.redelivery.delivery, "duplicate_of": f"{settings.delivery}/{first['file']}"})
         broken_rows += [{**b, "delivery": settings.redelivery.delivery} for b in broken_rows if b["file"] == first["file"]]
     publish_deliveries(staged, landing / source)

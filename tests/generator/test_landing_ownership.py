@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs import generate
+from jobs import deliveries, generate
 from jobs.config import PROJECT_ROOT, ConfigError
 from jobs.runs import JobRun
 
@@ -31,7 +31,7 @@ def _own(landing: Path, source: str, delivery: str, files: tuple[str, ...] = ("f
     folder.mkdir(parents=True)
     for name in files:
         (folder / name).write_text("old\n")
-    (folder / generate.MARKER).write_text(json.dumps({"written_by": generate.WRITER, "run_id": "earlier", "files": list(files)}))
+    (folder / deliveries.MARKER).write_text(json.dumps({"written_by": deliveries.WRITER, "run_id": "earlier", "files": list(files)}))
     return folder
 
 
@@ -46,7 +46,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_foreign_delivery_is_refused_naming_the_folder(tmp_path):
     folder = _foreign(tmp_path)
     with pytest.raises(ConfigError, match=f"did not write: {folder}; .*--force"):
-        generate.check_landing(tmp_path, False, _targets(tmp_path))
+        deliveries.check_landing(tmp_path, False, _targets(tmp_path))
     assert _snapshot(folder) == {"agency.csv": b"application_no,pid\nA1,1100100000013\n"}
 
 
@@ -54,15 +54,15 @@ def test_loose_file_in_a_source_folder_is_a_foreign_delivery(tmp_path):
     (tmp_path / "dla_elderly").mkdir()
     (tmp_path / "dla_elderly" / "payments.csv").write_text("x\n")
     with pytest.raises(ConfigError, match="dla_elderly/payments.csv"):
-        generate.check_landing(tmp_path, False, _targets(tmp_path))
+        deliveries.check_landing(tmp_path, False, _targets(tmp_path))
 
 
 def test_own_delivery_with_a_file_its_marker_does_not_list_is_foreign(tmp_path):
     folder = _own(tmp_path, "mof_welfare", DELIVERY)
     (folder / "added-by-hand.csv").write_text("x\n")
-    assert generate.foreign_deliveries(tmp_path) == [folder]
+    assert deliveries.foreign_deliveries(tmp_path) == [folder]
     with pytest.raises(ConfigError, match="refuses even with --force"):
-        generate.check_landing(tmp_path, True, _targets(tmp_path))
+        deliveries.check_landing(tmp_path, True, _targets(tmp_path))
 
 
 def test_own_deliveries_and_ignored_names_pass(tmp_path):
@@ -71,17 +71,17 @@ def test_own_deliveries_and_ignored_names_pass(tmp_path):
     (tmp_path / "_generate_tmp_abc").mkdir()  # a crashed run's scratch: ingest skips it too
     (tmp_path / "mof_welfare" / ".DS_Store").write_text("")
     (tmp_path / "README.txt").write_text("not a source folder\n")
-    assert generate.check_landing(tmp_path, False, _targets(tmp_path)) == []
-    assert generate.check_landing(tmp_path / "missing", False, _targets(tmp_path / "missing")) == []
+    assert deliveries.check_landing(tmp_path, False, _targets(tmp_path)) == []
+    assert deliveries.check_landing(tmp_path / "missing", False, _targets(tmp_path / "missing")) == []
 
 
 def test_force_writes_beside_foreign_deliveries_but_never_into_one(tmp_path):
     beside = _foreign(tmp_path, delivery="2020-01-31")
-    assert generate.check_landing(tmp_path, True, _targets(tmp_path)) == [beside]
+    assert deliveries.check_landing(tmp_path, True, _targets(tmp_path)) == [beside]
     _foreign(tmp_path, delivery=DELIVERY)
     with pytest.raises(ConfigError, match=f"mof_welfare/{DELIVERY} was not written by generate"):
-        generate.check_landing(tmp_path, True, _targets(tmp_path))
-    assert generate.check_landing(tmp_path, True, _targets(tmp_path, ["dopa_registry"])) == sorted(
+        deliveries.check_landing(tmp_path, True, _targets(tmp_path))
+    assert deliveries.check_landing(tmp_path, True, _targets(tmp_path, ["dopa_registry"])) == sorted(
         [beside, tmp_path / "mof_welfare" / DELIVERY]
     )
 
@@ -95,11 +95,11 @@ def test_publishing_replaces_own_earlier_deliveries_only(tmp_path):
     staged = tmp_path / "staged"
     (staged / DELIVERY).mkdir(parents=True)
     (staged / DELIVERY / "mof_welfare-00000.csv").write_text("new\n")
-    (staged / DELIVERY / generate.MARKER).write_text(json.dumps({"written_by": generate.WRITER, "files": ["mof_welfare-00000.csv"]}))
-    generate.publish_deliveries(staged, landing / "mof_welfare")
+    (staged / DELIVERY / deliveries.MARKER).write_text(json.dumps({"written_by": deliveries.WRITER, "files": ["mof_welfare-00000.csv"]}))
+    deliveries.publish_deliveries(staged, landing / "mof_welfare")
     assert sorted(p.name for p in (landing / "mof_welfare").iterdir()) == [DELIVERY, "2020-01-31"]
     assert not other_name.exists()
-    assert sorted(p.name for p in same_name.iterdir()) == [generate.MARKER, "mof_welfare-00000.csv"]
+    assert sorted(p.name for p in same_name.iterdir()) == [deliveries.MARKER, "mof_welfare-00000.csv"]
     assert (same_name / "mof_welfare-00000.csv").read_text() == "new\n"
     assert _snapshot(foreign) == before
 
@@ -149,13 +149,13 @@ def test_force_keeps_foreign_deliveries_byte_for_byte(forced_run):
 def test_own_earlier_deliveries_are_replaced_and_the_new_one_is_marked(forced_run):
     assert not forced_run["own_other"].exists()
     folder = forced_run["own_same"]
-    marker = json.loads((folder / generate.MARKER).read_text())
+    marker = json.loads((folder / deliveries.MARKER).read_text())
     assert marker["run_id"] == forced_run["run"].run_id
     assert (marker["seed"], marker["scale"], marker["source"], marker["delivery"]) == (7, 0.001, "dep_disability", DELIVERY)
     assert (
         sorted(p.name for p in folder.iterdir())
-        == sorted([generate.MARKER, *marker["files"]])
-        == [generate.MARKER, "dep_disability-00000.jsonl"]
+        == sorted([deliveries.MARKER, *marker["files"]])
+        == [deliveries.MARKER, "dep_disability-00000.jsonl"]
     )
     assert (folder / "dep_disability-00000.jsonl").stat().st_size > 10_000
     assert sorted(p.name for p in (forced_run["landing"] / "dep_disability").iterdir()) == sorted(["2019-01-01", DELIVERY])
