@@ -3,7 +3,7 @@
 Each job module defines `class Options(JobOptions)`: field types give the argument types (bool -> a flag,
 list[...] -> a repeatable option, Literal -> choices), descriptions give the help, defaults are the model's.
 `positional()` marks a field given without a flag, `internal()` one the job fills in itself, and
-`json_schema_extra={"flag": "--from"}` names a flag other than the field's name. Tests and run-all call jobs with Options objects.
+`json_schema_extra={"flag": "--from"}` names a flag other than the field's name (and "metavar" its value). Tests and run-all call jobs with Options objects.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ def _argument(name: str, field: Any) -> tuple[list[str], dict[str, Any]]:
     """argparse's name and keywords for one field."""
     annotation = _without_none(field.annotation)
     kwargs: dict[str, Any] = {"help": field.description}
+    if (field.json_schema_extra or {}).get("metavar"):
+        kwargs["metavar"] = field.json_schema_extra["metavar"]
     if get_origin(annotation) is list:
         kwargs["action"] = "append"
         annotation = get_args(annotation)[0]

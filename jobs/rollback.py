@@ -34,7 +34,7 @@ ROLLED_BACK = "rolled_back"
 
 
 class Options(JobOptions):
-    run: str = Field(description="the run to undo (ops.job_runs.run_id)")
+    run: str = Field(description="the run to undo (ops.job_runs.run_id)", json_schema_extra={"metavar": "RUN_ID"})
 
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:

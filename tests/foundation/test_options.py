@@ -17,7 +17,7 @@ class Sample(JobOptions):
     source: list[str] | None = Field(default=None, description="repeatable")
     scale: float = Field(default=0.5, description="a number")
     full: bool = Field(default=False, description="a flag")
-    first: str | None = Field(default=None, description="named otherwise", json_schema_extra={"flag": "--from"})
+    first: str | None = Field(default=None, description="named otherwise", json_schema_extra={"flag": "--from", "metavar": "STAGE"})
     filled_in: str | None = internal(None)
 
 
@@ -35,6 +35,13 @@ def test_defaults_come_from_the_model():
 def test_each_kind_of_option():
     options = _parse(["x:1", "--level", "district", "--source", "a", "--source", "b", "--scale", "0.01", "--full", "--from", "gold"])
     assert options == Sample(record_id="x:1", level="district", source=["a", "b"], scale=0.01, full=True, first="gold")
+
+
+def test_help_shows_the_flags_and_their_values():
+    parser = argparse.ArgumentParser()
+    add_options(parser, Sample)
+    usage = parser.format_usage()
+    assert "--from STAGE" in usage and "--full" in usage and "{province,district}" in usage and "--filled-in" not in usage
 
 
 def test_bad_values_are_refused_by_the_parser():
