@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from jobs import generate
+from jobs import deliveries, generate
 from jobs.runs import JobRun
 
 
@@ -165,8 +165,8 @@ def test_same_seed_and_scale_give_identical_files(spark, config, world, tmp_path
         return hashlib.sha256(p.read_bytes()).hexdigest()
 
     for source in args.source:
-        again = sorted(p for p in (tmp_path / "landing" / source).rglob("*.*") if p.name != generate.MARKER)  # the marker names the run
-        first = sorted(p for p in (landing / source).rglob("*.*") if p.name != generate.MARKER)
+        again = sorted(p for p in (tmp_path / "landing" / source).rglob("*.*") if p.name != deliveries.MARKER)  # the marker names the run
+        first = sorted(p for p in (landing / source).rglob("*.*") if p.name != deliveries.MARKER)
         assert [p.relative_to(tmp_path / "landing") for p in again] == [p.relative_to(landing) for p in first]
         assert [digest(p) for p in again] == [digest(p) for p in first]
     errors = spark.read.parquet(str(tmp_path / "truth" / "errors")).where(F.col("source") == "mof_welfare")
