@@ -23,7 +23,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## Run the test suite (everything but the end-to-end runs marked slow or crash: about 15-17 minutes on 2 cores).
+## Run the test suite (everything but the end-to-end runs marked slow or crash: about 11-15 minutes on 2 cores).
 test: setup
 	$(BIN)/python -m pytest -m "not slow and not crash"
 
