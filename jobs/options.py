@@ -77,16 +77,17 @@ def add_options(parser: argparse.ArgumentParser, model: type[JobOptions]) -> Non
 
 def options_from(model: type[JobOptions], namespace: argparse.Namespace) -> JobOptions:
     """The model from parsed arguments (other keys, such as --env, ignored); a ValueError naming each bad option."""
-    values = {k: v for k, v in vars(namespace).items() if k in _cli_fields(model)}
+    fields = _cli_fields(model)
     try:
-        return model(**values)
+        return model(**{k: v for k, v in vars(namespace).items() if k in fields})
     except ValidationError as err:
-        fields = _cli_fields(model)
-        problems = [
-            f"{_flag(str(e['loc'][0]), fields[str(e['loc'][0])]) if e['loc'] and str(e['loc'][0]) in fields else 'options'}: {e['msg']}"
-            for e in err.errors()
-        ]
+        problems = [f"{_problem_flag(e['loc'], fields)}: {e['msg']}" for e in err.errors()]
         raise ValueError("; ".join(problems)) from None
+
+
+def _problem_flag(loc: tuple, fields: dict[str, Any]) -> str:
+    name = str(loc[0]) if loc else ""
+    return _flag(name, fields[name]) if name in fields else "options"
 
 
 def recorded(options: JobOptions, env: str, personal: tuple[str, ...] = ()) -> dict[str, Any]:

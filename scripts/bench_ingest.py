@@ -89,7 +89,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["TPMAP_ROOT"] = args.root or tempfile.mkdtemp(prefix="tpmap-bench-ingest-")
 
-    from jobs import ingest
+    from jobs import ingest, run_all
     from jobs.config import load_config
     from jobs.registry import available_jobs, load_job
     from jobs.runs import JobRun
@@ -112,9 +112,8 @@ def main() -> int:
     else:
         print(f"landing: generate --scale {args.scale} --seed {args.seed}")
         for name in ("reference", "generate"):
-            job = load_job(name)
-            given = {"scale": args.scale, "seed": args.seed}
-            job.run(spark, config, job.Options(**{k: v for k, v in given.items() if k in job.Options.model_fields}), JobRun(name, {}))
+            options = run_all.stage_options(name, config, run_all.Options(scale=args.scale, seed=args.seed))
+            load_job(name).run(spark, config, options, JobRun(name, {}))
 
     print(f"{'source':<16} {'files':>5} {'MB':>7} {'rows read':>11} {'loaded':>11} {'seconds':>8} {'rows/s':>9} {'MB/s':>6}")
     total_rows = total_seconds = 0.0
