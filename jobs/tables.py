@@ -49,7 +49,6 @@ def save_table(
     comments: Mapping[str, str],
     mode: str = "overwrite",
     table_comment: str | None = None,
-    partition_by: list[str] | None = None,
 ) -> int:
     """Write a documented Delta table (overwrite or append) and return the number of rows written.
 
@@ -57,26 +56,20 @@ def save_table(
     TABLE doubled the cost of a small write). An existing one is overwritten in place, which keeps its Delta
     table id and history (CREATE OR REPLACE would give it a new id, and the metastore would log an error).
     """
-    spark = df.sparkSession
-    documented = with_comments(df, comments, table)
     if mode not in ("overwrite", "append"):
         raise ValueError(f"mode must be overwrite or append, not {mode!r}")
-    if table_exists(spark, table) or recover_location(spark, table):
-        writer = documented.write.format("delta").mode(mode)
-        if partition_by:
-            writer = writer.partitionBy(*partition_by)
-        if mode == "overwrite":
-            # To the table's folder: a WRITE commit, not the CREATE OR REPLACE a catalog overwrite becomes.
-            writer.option("overwriteSchema", "true").save(table_location(spark, table))
-        else:
-            writer.saveAsTable(table)
-    else:
+    spark = df.sparkSession
+    documented = with_comments(df, comments, table)
+    if not (table_exists(spark, table) or recover_location(spark, table)):
         creator = documented.writeTo(table).using("delta")
         if table_comment:
             creator = creator.tableProperty("comment", table_comment)
-        if partition_by:
-            creator = creator.partitionedBy(*[F.col(c) for c in partition_by])
         creator.create()
+    elif mode == "append":
+        append_rows(df, table, comments)
+    else:
+        # To the table's folder: a WRITE commit, not the CREATE OR REPLACE a catalog overwrite becomes.
+        documented.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(table_location(spark, table))
     return last_write_rows(spark, table)
 
 
