@@ -1,13 +1,22 @@
-"""Which landing deliveries are generate's own: it marks every delivery folder it writes, refuses a landing
-zone holding others (unless told --force, and never writes into one of them), and replaces only its own."""
+"""Generate's deliveries on disk: the files of a source, written to its contract, and which landing
+deliveries are generate's own: it marks every delivery folder it writes, refuses a landing zone holding
+others (unless told --force, and never writes into one of them), and replaces only its own."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
 from jobs.config import ConfigError
+from jobs.runs import JobRun
+from transforms.contracts import SourceContract
+from transforms.generator.broken import broken_lines, header_line
+from transforms.generator.settings import GeneratorSettings
 
 MARKER = "_generated.json"  # in every delivery folder generate writes; ingest skips names starting with "_"
 WRITER = "tpmap-lakehouse generate"
@@ -79,3 +88,108 @@ def publish_deliveries(staged: Path, source_folder: Path) -> None:
             _remove_own_delivery(earlier)
     for delivery in sorted(staged.iterdir()):
         os.rename(delivery, source_folder / delivery.name)  # fails if a non-empty folder of that name appeared
+
+
+def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
+    """Deterministic split into files (hash of the record key) and order inside each file."""
+    return rows.repartition(files, F.pmod(F.xxhash64(key), F.lit(files))).sortWithinPartitions(key)
+
+
+def _write_parts(c: SourceContract, rows: DataFrame, scratch: Path, files: int) -> list[Path]:
+    """Write the rows with Spark into a scratch folder; return the part files in order."""
+    out = scratch / f"{c.source}-parts"
+    if c.format == "csv":
+        first = rows.columns[0]
+        _partitioned(rows, first, files).write.options(
+            header=False,
+            encoding=c.java_charset,
+            sep=c.delimiter,
+            quote=c.quote,
+            escape=c.quote,
+            ignoreLeadingWhiteSpace=False,
+            ignoreTrailingWhiteSpace=False,
+            nullValue="",
+            emptyValue="",
+            lineSep="\n",
+        ).csv(str(out))
+    elif c.format == "jsonl":
+        _partitioned(rows, "_key", files).select("json").write.text(str(out))
+    else:
+        _partitioned(rows, c.record_key[0], files).write.parquet(str(out))
+    return sorted(p for p in out.iterdir() if p.name.startswith("part-") and not p.name.endswith(".crc"))
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            lines += chunk.count(b"\n")
+    return lines
+
+
+def write_source(
+    c: SourceContract, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun, about: dict
+) -> tuple[list[dict], list[dict]]:
+    """Write one source's deliveries (staged in scratch, then published in place of generate's own earlier
+    ones); return (truth/files rows, truth/broken_rows rows)."""
+    source = c.source
+    total = rows.count()
+    files = max(1, -(-total // settings.rows_per_file_of(source)))
+    staged = scratch / "deliveries" / source
+    folder = staged / settings.delivery
+    folder.mkdir(parents=True)
+    ext = c.format
+    broken = settings.sources[source].broken if source in settings.sources else None
+    file_rows, broken_rows = [], []
+    for i, part in enumerate(_write_parts(c, rows, scratch, files)):
+        name = f"{source}-{i:05d}.{ext}"
+        target = folder / name
+        if ext == "parquet":
+            import pyarrow.parquet as pq
+
+            shutil.move(part, target)
+            data_rows, bad = pq.read_metadata(target).num_rows, []
+        else:
+            header = (header_line(c) + "\n").encode(c.encoding) if ext == "csv" and c.header else b""
+            header_lines = 1 if header else 0
+            data_rows = _count_lines(part)
+            bad = broken_lines(c, broken) if (i == 0 and broken is not None) else []
+            with target.open("wb") as out, part.open("rb") as body:
+                out.write(header)
+                shutil.copyfileobj(body, out, 1 << 22)
+                for text, _ in bad:
+                    out.write(text)
+            for k, (_, kind) in enumerate(bad):
+                broken_rows.append(
+                    {
+                        "source": source,
+                        "delivery": settings.delivery,
+                        "file": name,
+                        "line_number": header_lines + data_rows + k + 1,
+                        "kind": kind,
+                    }
+                )
+            data_rows += len(bad)
+        file_rows.append(
+            {
+                "source": source,
+                "delivery": settings.delivery,
+                "file": name,
+                "data_rows": data_rows,
+                "broken_rows": len(bad),
+                "duplicate_of": None,
+            }
+        )
+        job_run.wrote(f"{source}/{settings.delivery}/{name}", data_rows)
+    shutil.rmtree(scratch / f"{source}-parts")  # Spark's output, moved or copied into the delivery: ours, in a folder of this run
+    write_marker(folder, [f["file"] for f in file_rows], {**about, "source": source, "delivery": settings.delivery})
+    if settings.redelivery.source == source:
+        first = file_rows[0]
+        again = staged / settings.redelivery.delivery
+        again.mkdir()
+        shutil.copyfile(folder / first["file"], again / first["file"])
+        write_marker(again, [first["file"]], {**about, "source": source, "delivery": settings.redelivery.delivery})
+        file_rows.append({**first, "delivery": settings.redelivery.delivery, "duplicate_of": f"{settings.delivery}/{first['file']}"})
+        broken_rows += [{**b, "delivery": settings.redelivery.delivery} for b in broken_rows if b["file"] == first["file"]]
+    publish_deliveries(staged, landing / source)
+    return file_rows, broken_rows

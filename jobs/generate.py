@@ -6,7 +6,6 @@ Reads the ref.* tables (load them with the `reference` job first). Rates: conf/g
 
 from __future__ import annotations
 
-import functools
 import shutil
 import time
 import uuid
@@ -19,7 +18,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
-from jobs.deliveries import SCRATCH_PREFIX, check_landing, publish_deliveries, write_marker
+from jobs.deliveries import SCRATCH_PREFIX, check_landing, write_source
 from jobs.options import JobOptions
 from jobs.runs import JobRun
 from jobs.spark import Kept
@@ -29,20 +28,24 @@ from transforms.generator import build as world_build
 from transforms.generator import sources as src
 from transforms.generator import world
 from transforms.generator.build import PERSON_COLUMNS, PERSON_EXTRA
-from transforms.generator.settings import SOURCES, GeneratorSettings
+from transforms.generator.settings import GeneratorSettings
 
 DESCRIPTION = "Generate the synthetic Thailand: agency deliveries in the landing zone and the truth key"
 SETTINGS_FILE = CONF_DIR / "generator.yaml"
 INDICATORS = world.INDICATORS
 
 
+def generated_sources(contracts: dict[str, SourceContract] | None = None) -> dict[str, SourceContract]:
+    """The sources generate writes: conf/sources/*.yaml with a generator section."""
+    return {name: c for name, c in (contracts or load_contracts()).items() if c.generator is not None}
+
+
 def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
     settings = load(path, GeneratorSettings, "generator settings")
-    unknown = sorted(set(settings.sources) - set(SOURCES)) + (
-        [settings.redelivery.source] if settings.redelivery.source not in SOURCES else []
-    )
+    known = list(generated_sources())
+    unknown = sorted(set(settings.sources) - set(known)) + ([settings.redelivery.source] if settings.redelivery.source not in known else [])
     if unknown:
-        raise ConfigError(f"{path}: sources: unknown source(s) {unknown}; known: {list(SOURCES)}")
+        raise ConfigError(f"{path}: sources: unknown source(s) {unknown}; known: {known}")
     return settings
 
 
@@ -52,7 +55,9 @@ class Options(JobOptions):
     error_scale: float = Field(
         default=1.0, description="multiply every per-record error rate of conf/generator.yaml (capped at 1), e.g. 3 for a stress test"
     )
-    source: list[str] | None = Field(default=None, description=f"source to write (repeatable; default all): {', '.join(SOURCES)}")
+    source: list[str] | None = Field(
+        default=None, description="source to write (repeatable; default: every source with a generator section)"
+    )
     force: bool = Field(default=False, description="write beside deliveries generate did not write (it never removes or writes into them)")
 
 
@@ -65,9 +70,10 @@ def validate(args: Options) -> Options:
         raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
     if not args.error_scale > 0:
         raise ValueError(f"--error-scale must be a positive number, got {args.error_scale}")
-    unknown = sorted(set(args.source or []) - set(SOURCES))
+    known = list(generated_sources())
+    unknown = sorted(set(args.source or []) - set(known))
     if unknown:
-        raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(SOURCES)}")
+        raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(known)}")
     return args
 
 
@@ -81,7 +87,8 @@ def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[s
 
 
 def chosen_sources(args: Options) -> list[str]:
-    return [s for s in SOURCES if s in (args.source or SOURCES)]
+    known = list(generated_sources())
+    return [s for s in known if s in (args.source or known)]
 
 
 def preflight(config: AppConfig, args: Options, earlier_stages: tuple[str, ...]) -> None:
@@ -130,168 +137,13 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
 
 
 def build_delivery(
-    source: str, everyone: DataFrame, households: DataFrame, members: DataFrame, settings: GeneratorSettings, seed: int, keep: src.Keep
+    contract: SourceContract, people: src.Population, settings: GeneratorSettings, seed: int, keep: src.Keep
 ) -> src.Delivery:
     """`keep` holds the source's records (with their errors' columns): its files, truth records and truth
     errors are all taken from them, so the source's plan runs once."""
+    source = contract.source
     rates = settings.sources[source].rates() if source in settings.sources else {}
-    if source == "cdd_bmn":
-        return src.cdd_bmn(members, households, rates, seed, keep=keep)
-    builder = {
-        "dopa_registry": src.dopa_registry,
-        "mof_welfare": src.mof_welfare,
-        "dla_elderly": src.dla_elderly,
-        "dep_disability": src.dep_disability,
-        "dcy_child_grant": src.dcy_child_grant,
-    }[source]
-    return builder(everyone, rates, seed, keep=keep)
-
-
-@functools.cache
-def _contracts() -> dict[str, SourceContract]:
-    return load_contracts()
-
-
-def contract(source: str) -> SourceContract:
-    """The landing contract a source's files are written to (conf/sources/<source>.yaml): format,
-    encoding, delimiter, header (the contracts read once per process)."""
-    return _contracts()[source]
-
-
-def _header_line(c: SourceContract) -> str:
-    return c.delimiter.join(c.column_names) + (c.delimiter if c.trailing_empty_column else "")
-
-
-def _partitioned(rows: DataFrame, key: str, files: int) -> DataFrame:
-    """Deterministic split into files (hash of the record key) and order inside each file."""
-    return rows.repartition(files, F.pmod(F.xxhash64(key), F.lit(files))).sortWithinPartitions(key)
-
-
-def _write_parts(source: str, rows: DataFrame, scratch: Path, files: int) -> list[Path]:
-    """Write the rows with Spark into a scratch folder; return the part files in order."""
-    out = scratch / f"{source}-parts"
-    c = contract(source)
-    if c.format == "csv":
-        first = rows.columns[0]
-        _partitioned(rows, first, files).write.options(
-            header=False,
-            encoding=c.java_charset,
-            sep=c.delimiter,
-            quote=c.quote,
-            escape=c.quote,
-            ignoreLeadingWhiteSpace=False,
-            ignoreTrailingWhiteSpace=False,
-            nullValue="",
-            emptyValue="",
-            lineSep="\n",
-        ).csv(str(out))
-    elif c.format == "jsonl":
-        _partitioned(rows, "_key", files).select("json").write.text(str(out))
-    else:
-        _partitioned(rows, c.record_key[0], files).write.parquet(str(out))
-    return sorted(p for p in out.iterdir() if p.name.startswith("part-") and not p.name.endswith(".crc"))
-
-
-def _count_lines(path: Path) -> int:
-    lines = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            lines += chunk.count(b"\n")
-    return lines
-
-
-def broken_lines(source: str, broken) -> list[tuple[bytes, str]]:
-    """The broken lines appended to a source's first file: (bytes with newline unless truncated, kind)."""
-    bad = b"\xfe\xff"  # invalid in UTF-8 and undefined in cp874
-    c = contract(source)
-    if c.format == "csv":
-        sep, width = c.delimiter, _header_line(c).count(c.delimiter) + 1
-        enc = c.encoding.replace("-sig", "")
-        lines = [
-            ((sep.join([f"X9{k:04d}"] + ["x"] * (width - 3)) + "\n").encode(enc), "wrong_column_count")
-            for k in range(broken.wrong_column_count)
-        ]
-        lines += [
-            (f"X8{k:04d}{sep}".encode(enc) + bad + (sep * (width - 2) + "\n").encode(enc), "bad_encoding")
-            for k in range(broken.bad_encoding)
-        ]
-        if broken.truncated_last_line:
-            lines.append((f"X70000{sep}ตัด".encode(enc), "truncated_last_line"))
-        return lines
-    key = c.record_key[0]
-    lines = [(f'{{"{key}": "X9{k:04d}", "members": [\n'.encode(), "invalid_json") for k in range(broken.invalid_json)]
-    lines += [(f'{{"{key}": "X8{k:04d}", "first_name": "'.encode() + bad + b'"}\n', "bad_encoding") for k in range(broken.bad_encoding)]
-    if broken.truncated_last_line:
-        lines.append((f'{{"{key}": "X70000", "village_code": "1'.encode(), "truncated_last_line"))
-    return lines
-
-
-def write_source(
-    source: str, rows: DataFrame, settings: GeneratorSettings, landing: Path, scratch: Path, job_run: JobRun, about: dict
-) -> tuple[list[dict], list[dict]]:
-    """Write one source's deliveries (staged in scratch, then published in place of generate's own earlier
-    ones); return (truth/files rows, truth/broken_rows rows)."""
-    total = rows.count()
-    files = max(1, -(-total // settings.rows_per_file_of(source)))
-    staged = scratch / "deliveries" / source
-    folder = staged / settings.delivery
-    folder.mkdir(parents=True)
-    c = contract(source)
-    ext = c.format
-    broken = settings.sources[source].broken if source in settings.sources else None
-    file_rows, broken_rows = [], []
-    for i, part in enumerate(_write_parts(source, rows, scratch, files)):
-        name = f"{source}-{i:05d}.{ext}"
-        target = folder / name
-        if ext == "parquet":
-            import pyarrow.parquet as pq
-
-            shutil.move(part, target)
-            data_rows, bad = pq.read_metadata(target).num_rows, []
-        else:
-            header = (_header_line(c) + "\n").encode(c.encoding) if ext == "csv" and c.header else b""
-            header_lines = 1 if header else 0
-            data_rows = _count_lines(part)
-            bad = broken_lines(source, broken) if (i == 0 and broken is not None) else []
-            with target.open("wb") as out, part.open("rb") as body:
-                out.write(header)
-                shutil.copyfileobj(body, out, 1 << 22)
-                for text, _ in bad:
-                    out.write(text)
-            for k, (_, kind) in enumerate(bad):
-                broken_rows.append(
-                    {
-                        "source": source,
-                        "delivery": settings.delivery,
-                        "file": name,
-                        "line_number": header_lines + data_rows + k + 1,
-                        "kind": kind,
-                    }
-                )
-            data_rows += len(bad)
-        file_rows.append(
-            {
-                "source": source,
-                "delivery": settings.delivery,
-                "file": name,
-                "data_rows": data_rows,
-                "broken_rows": len(bad),
-                "duplicate_of": None,
-            }
-        )
-        job_run.wrote(f"{source}/{settings.delivery}/{name}", data_rows)
-    shutil.rmtree(scratch / f"{source}-parts")  # Spark's output, moved or copied into the delivery: ours, in a folder of this run
-    write_marker(folder, [f["file"] for f in file_rows], {**about, "source": source, "delivery": settings.delivery})
-    if settings.redelivery.source == source:
-        first = file_rows[0]
-        again = staged / settings.redelivery.delivery
-        again.mkdir()
-        shutil.copyfile(folder / first["file"], again / first["file"])
-        write_marker(again, [first["file"]], {**about, "source": source, "delivery": settings.redelivery.delivery})
-        file_rows.append({**first, "delivery": settings.redelivery.delivery, "duplicate_of": f"{settings.delivery}/{first['file']}"})
-        broken_rows += [{**b, "delivery": settings.redelivery.delivery} for b in broken_rows if b["file"] == first["file"]]
-    publish_deliveries(staged, landing / source)
-    return file_rows, broken_rows
+    return src.BUILDERS[contract.generator.builder](source, people, rates, seed, contract.generator, keep=keep)
 
 
 # ---------------------------------------------------------------- truth
@@ -365,12 +217,14 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s"
     )
     files, broken = [], []
+    contracts = generated_sources()
     try:
         for number, source in enumerate(chosen, start=1):
             started = time.monotonic()
             kept = Kept()
-            delivery = build_delivery(source, everyone, households, members, settings, args.seed, keep=kept)
-            f, b = write_source(source, delivery.rows, settings, landing, scratch, job_run, about)
+            people = src.Population(everyone, households, members)
+            delivery = build_delivery(contracts[source], people, settings, args.seed, keep=kept)
+            f, b = write_source(contracts[source], delivery.rows, settings, landing, scratch, job_run, about)
             write_source_truth(truth, delivery)
             kept.release()
             files += f

@@ -1,7 +1,8 @@
 """Job `indicators`: gold TPMAP tables from silver and the linkage, and the published surface.
 
-Reads silver.cdd_bmn, silver.cdd_bmn_member, silver.person_xref, silver.person, silver.mof_welfare,
-silver.dla_elderly, silver.dep_disability, silver.dcy_child_grant and ref.* areas; writes
+Reads the survey's households and members, silver.person_xref, silver.person, the welfare registry and the
+allowance programmes (the silver tables of the sources whose conf/sources/*.yaml `role` names them) and
+ref.* areas; writes
 gold.household_deprivation, gold.person_poverty, gold.person_welfare, gold.area_indicators,
 gold.welfare_coverage (officials), and public.area_indicators, public.welfare_coverage: the area tables
 with disclosure control (transforms.gold.privacy), the only tables analysts and the public read.
@@ -18,28 +19,21 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.options import JobOptions
+from jobs.publish import publish
 from jobs.reference import published_comment
 from jobs.runs import JobRun
 from jobs.spark import Kept
-from jobs.tables import ensure_databases, save_table, share_database
+from jobs.tables import ensure_databases, save_table
 from transforms.conf import load
-from transforms.gold import areas, coverage, deprivation, privacy
+from transforms.contracts import by_role, load_contracts
+from transforms.gold import areas, coverage, deprivation
 from transforms.gold.build import GoldTables, build_gold
 from transforms.gold.catalogue import IndicatorCatalogue
 from transforms.linkage.settings import load_linkage_settings
 
 DESCRIPTION = "Compute gold TPMAP indicators, target poor, welfare coverage at every area level"
 CATALOGUE_FILE = CONF_DIR / "indicators.yaml"
-SILVER = {
-    "households": "silver.cdd_bmn",
-    "members": "silver.cdd_bmn_member",
-    "xref": "silver.person_xref",
-    "persons": "silver.person",
-    "mof_welfare": "silver.mof_welfare",
-    "dla_elderly": "silver.dla_elderly",
-    "dep_disability": "silver.dep_disability",
-    "dcy_child_grant": "silver.dcy_child_grant",
-}
+PROGRAMMES = ("welfare_registry", "elderly_allowance", "disability_allowance", "child_grant")
 REF_AREAS = ("ref.province", "ref.district", "ref.subdistrict", "ref.village")
 
 
@@ -66,15 +60,32 @@ def validate(args: Options) -> Options:
     return args
 
 
-def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver") -> dict[str, DataFrame]:
-    tables = {name: table.replace("silver.", f"{silver_db}.", 1) for name, table in SILVER.items()}
+def silver_inputs(silver_db: str = "silver") -> dict[str, str]:
+    """Gold's input tables by name: the survey's two, the linkage's two and the programmes by role."""
+    roles = by_role(load_contracts())
+    absent = [r for r in ("household_survey", *PROGRAMMES) if r not in roles]
+    if absent:
+        raise ConfigError(f"conf/sources: no source has the role {', '.join(absent)}, which gold reads")
+    survey = roles["household_survey"]
+    return {
+        "households": f"{silver_db}.{survey.silver_tables[0]}",
+        "members": f"{silver_db}.{survey.person_table}",
+        "xref": f"{silver_db}.person_xref",
+        "persons": f"{silver_db}.person",
+        **{role: f"{silver_db}.{roles[role].person_table}" for role in PROGRAMMES},
+    }
+
+
+def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver") -> tuple[dict[str, DataFrame], dict[str, str]]:
+    """The inputs, and the tables they were read from."""
+    tables = silver_inputs(silver_db)
     missing = [t for t in list(tables.values()) + list(REF_AREAS) if not spark.catalog.tableExists(t)]
     if missing:
         raise RuntimeError(f"indicators needs {', '.join(missing)}: run the earlier stages first")
     inputs = {name: spark.table(table) for name, table in tables.items()}
     for name, table in tables.items():
         job_run.read(table, inputs[name].count())
-    return inputs
+    return inputs, tables
 
 
 def area_names(spark: SparkSession) -> DataFrame:
@@ -92,14 +103,14 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     ensure_databases(spark)
     gold_db = args.gold_db
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {gold_db}")
-    inputs = read_inputs(spark, job_run, args.silver_db)
+    inputs, tables = read_inputs(spark, job_run, args.silver_db)
     # Gold looks up persons for survey and welfare records only: the registry's records (about half of the
     # xref) are left out of the cached lookup.
     inputs["xref"] = inputs["xref"].where(F.col("source") != load_linkage_settings().spine)
     keys = deprivation.household_keys(inputs["households"], inputs["members"])
     # Members without a household row get no household flags and are left out of gold: count them.
     orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()
-    job_run.read("silver.cdd_bmn_member rows without a household (not in gold)", orphans)
+    job_run.read(f"{tables['members']} rows without a household (not in gold)", orphans)
     kept = Kept()
     gold = build_gold(inputs, area_names(spark), catalogue, secret, keep=kept)
     try:
@@ -108,7 +119,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         raise RuntimeError(redacted(f"{type(err).__name__}: {err}", secret)) from None
     finally:
         kept.release()
-    publish(spark, catalogue, job_run, gold_db, args.public_db)
+    publish(spark, catalogue, area_comments(catalogue), job_run, gold_db, args.public_db)
 
 
 def redacted(message: str, secret: str) -> str:
@@ -118,66 +129,6 @@ def redacted(message: str, secret: str) -> str:
     for key in (secret, *(k.hex() for k in _padded_keys(secret))):
         message = message.replace(key, "<redacted>").replace(key.upper(), "<redacted>")
     return message
-
-
-class DisclosureError(RuntimeError):
-    """The published tables would let a hidden count be computed back: nothing is published."""
-
-
-def publish(spark: SparkSession, catalogue: IndicatorCatalogue, job_run: JobRun, gold_db: str = "gold", public_db: str = "public") -> None:
-    """public.area_indicators and public.welfare_coverage: gold's area tables with disclosure control,
-    checked by the differencing attack before they are written; the hidden cells per level go to
-    ops.disclosure. Old gold.v_* views (which only hid small counts) are dropped."""
-    threshold = catalogue.suppression.threshold
-    area = spark.table(f"{gold_db}.area_indicators").toPandas()
-    cover = spark.table(f"{gold_db}.welfare_coverage").toPandas()
-    published = privacy.publish(area, cover, threshold)
-    leaks = privacy.recoverable(published.area_indicators, published.welfare_coverage)
-    if len(leaks):
-        raise DisclosureError(f"{len(leaks)} hidden cell(s) could be computed back, e.g. {leaks.iloc[0].to_dict()}: nothing published")
-    spark.sql(
-        f"CREATE DATABASE IF NOT EXISTS {public_db} COMMENT 'Published figures: disclosure-controlled area tables for analysts and the public'"
-    )
-    note = (
-        f"Counts 1-{threshold - 1} are hidden (null) at every level, with complementary cells hidden so that no "
-        "hidden count can be computed from a parent and its visible children; rates made of a hidden count are null"
-    )
-    tables = {
-        "area_indicators": (published.area_indicators, area_comments(catalogue), "TPMAP figures per area at every level. " + note),
-        "welfare_coverage": (published.welfare_coverage, coverage.COVERAGE_COMMENTS, "Welfare coverage per area and program. " + note),
-    }
-    for name, (frame, comments, description) in tables.items():
-        schema = spark.table(f"{gold_db}.{name}").schema
-        df = spark.createDataFrame(_with_nulls(frame[schema.fieldNames()]), schema)
-        job_run.wrote(f"{public_db}.{name}", save_table(df, f"{public_db}.{name}", comments, table_comment=description))
-    summary = published.hidden.assign(run_id=job_run.run_id, database=public_db)
-    save_table(
-        spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]),
-        "ops.disclosure",
-        DISCLOSURE_COMMENTS,
-        mode="append",
-        table_comment="Cells hidden per published table and level, per indicators run",
-    )
-    for view in ("v_area_indicators", "v_welfare_coverage"):
-        spark.sql(f"DROP VIEW IF EXISTS {gold_db}.{view}")
-    for database in (public_db, "ref"):
-        share_database(spark, database)
-
-
-def _with_nulls(frame):
-    """pandas nullable values (pd.NA) as None, so Spark reads them as nulls of the gold column types."""
-    return frame.astype(object).where(frame.notna(), None)
-
-
-DISCLOSURE_COMMENTS = {
-    "run_id": "Indicators run (ops.job_runs.run_id) that published the tables",
-    "database": "Database of the published tables",
-    "table": "Published table",
-    "level": "Area level",
-    "primary": "Count cells hidden because they are small (1 to threshold-1)",
-    "complementary": "Count cells hidden so that no small count can be computed back",
-    "shown": "Count cells published",
-}
 
 
 def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun, database: str = "gold") -> None:

@@ -39,6 +39,7 @@ from transforms.linkage.training import train_model, training_sample
 
 DESCRIPTION = "Link silver records into persons: deterministic PID pass, Splink for the rest, golden records"
 MODEL_FILE = "splink_model.json"
+CHECKPOINTS = "splink_checkpoints"
 
 XREF_COMMENTS = {
     "record_id": "Silver record (<source>:<record key>)",
@@ -130,7 +131,6 @@ def score_pairs(
     job_run.timed("training", time.monotonic() - started)
     say(f"link: model trained in DuckDB on {sample.num_rows:,} records in {job_run.phase_seconds['training']:.1f} s")
     (run_dir / MODEL_FILE).write_text(json.dumps(model, indent=2), encoding="utf-8")
-    spark.sparkContext.setCheckpointDir(str(run_dir / "splink_checkpoints"))
     db_api = SparkAPI(spark_session=spark, break_lineage_method="parquet")
     # A fresh name per call: Splink refuses a name already registered in this session (tests share one).
     table = db_api.register(linkage_input, dataset_display_name=f"linkage_input_{uuid.uuid4().hex[:12]}")
@@ -180,6 +180,8 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {output}")
     run_dir = Path(config.paths.resolved("runs")) / job_run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
+    # Splink's scoring and clustering write their intermediate tables here; removed after each.
+    spark.sparkContext.setCheckpointDir(str(run_dir / CHECKPOINTS))
 
     started = time.monotonic()
     records = read_records(spark, settings, database, job_run)  # read again where used: each use needs few columns
@@ -203,7 +205,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
 
     started = time.monotonic()
     pairs = score_pairs(spark, linkage_input, left, settings, run_dir, job_run) if left else empty_pairs(spark)
-    shutil.rmtree(run_dir / "splink_checkpoints", ignore_errors=True)
+    shutil.rmtree(run_dir / CHECKPOINTS, ignore_errors=True)
     threshold = settings.probabilistic.threshold_match_probability
     pairs = pairs.withColumns({"accepted": F.col("match_probability") >= threshold, "run_id": F.lit(job_run.run_id)})
     job_run.wrote(
@@ -254,6 +256,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
             xref, f"{output}.person_xref", XREF_COMMENTS, table_comment="Every silver person record -> person_id, with how it was matched"
         ),
     )
+    shutil.rmtree(run_dir / CHECKPOINTS, ignore_errors=True)  # the clustering's rounds, read by the save above
 
     if settings.golden_record:
         # The few records without a registry anchor are read twice; each read would otherwise scan every source table.

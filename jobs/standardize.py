@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 
 from delta.tables import DeltaTable
 from pydantic import Field
@@ -27,9 +26,9 @@ from jobs.runs import JobRun, release_plans
 from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.conf import load
+from transforms.contracts import SourceContract, load_contracts
 from transforms.silver.merge import quality_counts, with_merge_roles
-from transforms.silver.pipeline import BRONZE_SOURCES as SOURCES
-from transforms.silver.pipeline import HOUSEHOLD_COMMENTS, PERSON_SOURCES, standardize_households, standardize_persons
+from transforms.silver.pipeline import household_comments, person_source, standardize_households, standardize_persons
 from transforms.silver.settings import StandardizeSettings
 from udfs.areas import LEVELS
 
@@ -62,7 +61,7 @@ BATCHES_COMMENTS = {
     "standardized_at": "When it was standardised",
 }
 QUALITY_COMMENTS = {
-    "source": "Silver table the counts are about (cdd_bmn, cdd_bmn_member, dopa_registry, ...)",
+    "source": "Silver table the counts are about (one per source, the survey's members apart)",
     "batch_id": "Bronze batch",
     "rows": "Rows of the batch for this table",
     "issue": "Reason code from _issues, or duplicate_exact (same record and content redelivered, not re-inserted) "
@@ -79,14 +78,22 @@ def load_settings(path: Path = SETTINGS_FILE) -> StandardizeSettings:
 
 
 class Options(JobOptions):
-    source: Literal[SOURCES] | None = Field(default=None, description="standardise only this source (default: all)")
+    source: str | None = Field(default=None, description="standardise only this source (default: every source with a silver section)")
+
+
+def silver_sources(contracts: dict[str, SourceContract]) -> list[str]:
+    """The sources standardize builds silver from (conf/sources/*.yaml with a silver section)."""
+    return [name for name, c in contracts.items() if c.silver is not None]
 
 
 def validate(args: Options) -> Options:
     try:
         load_settings()
+        known = silver_sources(load_contracts())
     except ConfigError as err:
         raise ValueError(str(err)) from None
+    if args.source is not None and args.source not in known:
+        raise ValueError(f"unknown --source {args.source!r}; sources with a silver section: {', '.join(known)}")
     return args
 
 
@@ -97,11 +104,12 @@ class Output:
     comments: dict[str, str]
 
 
-def outputs_of(source: str, settings: StandardizeSettings, known: dict[str, DataFrame], keep: Kept) -> list[Output]:
-    persons = [s for s in PERSON_SOURCES.values() if s.bronze == source]
-    out = [Output(p.silver, standardize_persons(p, settings, known, keep), p.comments) for p in persons]
-    if source == "cdd_bmn":
-        out.insert(0, Output("cdd_bmn", standardize_households(known), HOUSEHOLD_COMMENTS))
+def outputs_of(contract: SourceContract, settings: StandardizeSettings, known: dict[str, DataFrame], keep: Kept) -> list[Output]:
+    persons = person_source(contract)
+    out = [Output(persons.silver, standardize_persons(persons, settings, known, keep), persons.comments)]
+    if contract.silver.shape == "household_survey":
+        survey = contract.source
+        out.insert(0, Output(survey, standardize_households(survey, known), household_comments(survey)))
     return out
 
 
@@ -149,7 +157,7 @@ def current_version(spark: SparkSession, table: str) -> DataFrame | None:
 
 def standardize_source(
     spark: SparkSession,
-    source: str,
+    contract: SourceContract,
     settings: StandardizeSettings,
     known: dict[str, DataFrame],
     job_run: JobRun,
@@ -157,6 +165,7 @@ def standardize_source(
 ) -> None:
     """One pass per output: bronze -> standardised rows -> merge roles (one shuffle) -> silver, and the
     data-quality counts from the same rows kept in Spark's columnar cache."""
+    source = contract.source
     bronze = new_batches(spark, source, dbs)
     batches = bronze.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows")).collect()  # a handful of batches
     job_run.read(f"bronze.{source}", sum(b.rows for b in batches))
@@ -164,7 +173,7 @@ def standardize_source(
         say(f"standardize {source}: no new bronze batch")
         return
     kept = Kept()
-    for output in outputs_of(source, settings, known, kept):
+    for output in outputs_of(contract, settings, known, kept):
         table = f"{dbs.silver}.{output.table}"
         roles = with_merge_roles(bronze.transform(output.transform), current_version(spark, table))
         roles = roles.persist(StorageLevel.MEMORY_AND_DISK)
@@ -195,9 +204,10 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     settings = load_settings()
     ensure_databases(spark)
     known = {level: F.broadcast(df) for level, df in known_area_codes(spark).items()}
-    selected = [args.source] if args.source else list(SOURCES)
+    contracts = load_contracts()
+    selected = [args.source] if args.source else silver_sources(contracts)
     for source in selected:
         if not table_exists(spark, f"bronze.{source}"):
             say(f"standardize {source}: bronze.{source} does not exist yet, skipped")
             continue
-        standardize_source(spark, source, settings, known, job_run)
+        standardize_source(spark, contracts[source], settings, known, job_run)

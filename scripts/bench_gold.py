@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import load_config
-from jobs.indicators import SILVER, area_names, load_catalogue
+from jobs.indicators import area_names, load_catalogue, silver_inputs
 from jobs.spark import get_spark
 from transforms.gold import areas, deprivation, evaluation, persons
 from transforms.gold.build import build_gold
@@ -173,10 +173,10 @@ def synthetic_inputs(spark: SparkSession, scale: float, seed: int = 7) -> dict[s
         "members": members,
         "xref": xref,
         "persons": person_rows,
-        "mof_welfare": mof.drop("_pid"),
-        "dla_elderly": empty_program("monthly_amount"),
-        "dep_disability": empty_program("allowance_monthly"),
-        "dcy_child_grant": empty_program("amount_monthly"),
+        "welfare_registry": mof.drop("_pid"),
+        "elderly_allowance": empty_program("monthly_amount"),
+        "disability_allowance": empty_program("allowance_monthly"),
+        "child_grant": empty_program("amount_monthly"),
     }
 
 
@@ -186,7 +186,7 @@ def household_facts(inputs: dict[str, DataFrame], catalogue, secret: str) -> Dat
     from udfs.pseudonym import hmac_sha256
 
     people = persons.with_person_poverty(
-        inputs["members"], hh, inputs["xref"], inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
+        inputs["members"], hh, inputs["xref"], inputs["welfare_registry"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
     )
     return hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(0)
 
@@ -228,7 +228,7 @@ def bench(spark: SparkSession, scale: float, repeat: int, catalogue, secret: str
 
 
 def lakehouse_checks(spark: SparkSession, config, catalogue, secret: str) -> None:
-    inputs = {name: spark.table(table) for name, table in SILVER.items()}
+    inputs = {name: spark.table(table) for name, table in silver_inputs().items()}
     names = area_names(spark)
     ours = build_gold(inputs, names, catalogue, secret).area_indicators.cache()
     truth = config.paths.resolved("truth")

@@ -37,6 +37,7 @@ def spark(config):
     from jobs.tables import ensure_databases
 
     session = get_spark(config, app_name="tpmap-tests", extra=TEST_SPARK_SETTINGS)
+    session.sparkContext.setCheckpointDir(str(_ROOT / "checkpoints"))  # Splink's clustering writes its rounds there
     ensure_databases(session)
     yield session
     session.stop()

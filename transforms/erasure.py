@@ -7,11 +7,13 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pyspark.sql import Column
 from pyspark.sql import functions as F
+
+from transforms.contracts import SourceContract
 
 PID = re.compile(r"^\d{13}$")
 
@@ -119,3 +121,40 @@ def redact(text: str | None, pids: Iterable[str]) -> str | None:
     for pid in pids:
         text = text.replace(pid, "<erased>")
     return text
+
+
+@dataclass(frozen=True)
+class NamedPerson:
+    """Columns of a record that name another person (a child grant's mother): cleared, never deleted, when
+    that person is erased. `pid` is the first of `columns`."""
+
+    table: str
+    columns: tuple[str, ...]
+
+
+def own_id_columns(contracts: Mapping[str, SourceContract]) -> dict[str, str]:
+    """bronze table -> the delivered column holding the record's own person's ID (persons-shaped sources)."""
+    return {
+        name: c.silver.person.pid
+        for name, c in contracts.items()
+        if c.silver is not None and c.silver.shape == "persons" and c.silver.person.pid
+    }
+
+
+def named_persons(contracts: Mapping[str, SourceContract], layer: str) -> list[NamedPerson]:
+    """Per source, the columns naming another person by ID, in bronze (as delivered) or silver."""
+    out = []
+    for name, c in contracts.items():
+        payload = {p.name: p for p in (c.silver.payload if c.silver else [])}
+        for other in (p for p in payload.values() if p.kind == "citizen_id"):
+            if layer == "bronze":
+                columns = (other.source, *[payload[n].source for n in other.names])
+            else:
+                columns = (other.name, f"{other.name}_valid", *other.names)
+            out.append(NamedPerson(name, columns))
+    return out
+
+
+def surveys(contracts: Mapping[str, SourceContract]) -> list[str]:
+    """Sources delivering households with their members nested (silver.<survey> and <survey>_member)."""
+    return [name for name, c in contracts.items() if c.silver is not None and c.silver.shape == "household_survey"]

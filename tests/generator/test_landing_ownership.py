@@ -35,8 +35,8 @@ def _own(landing: Path, source: str, delivery: str, files: tuple[str, ...] = ("f
     return folder
 
 
-def _targets(landing: Path, sources=generate.SOURCES) -> list[Path]:
-    return generate.delivery_targets(landing, SETTINGS, list(sources))
+def _targets(landing: Path, sources: tuple[str, ...] | None = None) -> list[Path]:
+    return generate.delivery_targets(landing, SETTINGS, list(sources or generate.generated_sources()))
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

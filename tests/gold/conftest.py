@@ -347,10 +347,10 @@ def world(spark):
         "members": maker([[r.get(f.name) for f in MEMBER_SCHEMA.fields] for r in clean_members], MEMBER_SCHEMA),
         "xref": maker(xref, XREF_SCHEMA),
         "persons": maker(persons, PERSON_SCHEMA),
-        "mof_welfare": maker(mof, MOF_SCHEMA),
-        "dla_elderly": maker(dla, DLA_SCHEMA),
-        "dep_disability": maker(dep, DEP_SCHEMA),
-        "dcy_child_grant": maker(dcy, DCY_SCHEMA),
+        "welfare_registry": maker(mof, MOF_SCHEMA),
+        "elderly_allowance": maker(dla, DLA_SCHEMA),
+        "disability_allowance": maker(dep, DEP_SCHEMA),
+        "child_grant": maker(dcy, DCY_SCHEMA),
     }
     return {
         "households": households,
@@ -381,8 +381,7 @@ def gold(spark, config, world, reference_tables):
     from jobs.runs import JobRun
 
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {SILVER_DB}")
-    for name, table in indicators.SILVER.items():
-        target = table.replace("silver.", f"{SILVER_DB}.")
+    for name, target in indicators.silver_inputs(SILVER_DB).items():
         world["inputs"][name].write.format("delta").mode("overwrite").option("overwriteSchema", "true").saveAsTable(target)
     args = indicators.validate(indicators.Options(silver_db=SILVER_DB, gold_db=GOLD_DB, public_db=PUBLIC_DB))
     job_run = JobRun("indicators", args.model_dump(mode="json"))

@@ -35,11 +35,11 @@ def test_stage_writes_every_gold_table(spark, pipeline_gold):
 
 
 def test_truth_linkage_and_published_rates(spark, config, pipeline_gold, catalogue):
-    from jobs.indicators import SILVER, area_names
+    from jobs.indicators import area_names, silver_inputs
     from transforms.gold import evaluation
     from transforms.gold.build import build_gold
 
-    inputs = {name: spark.table(table) for name, table in SILVER.items()}
+    inputs = {name: spark.table(table) for name, table in silver_inputs().items()}
     truth = spark.read.parquet(f"{config.paths.resolved('truth')}/records")
     with_truth = build_gold(dict(inputs, xref=evaluation.truth_xref(truth)), area_names(spark), catalogue, config.pseudonym_secret())
     ours = spark.table("gold.area_indicators")

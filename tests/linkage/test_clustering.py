@@ -18,6 +18,22 @@ def test_transitive_links_form_one_component(spark):
     assert_df_equality(connected_components(nodes, edges), expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_a_long_chain_is_one_component_and_a_lone_node_its_own(spark):
+    """60 records each linked to the next: more hops than the old propagation loop allowed (50)."""
+    names = [f"n{i:03d}" for i in range(60)]
+    nodes = spark.createDataFrame([(n,) for n in [*names, "z"]], "node string")
+    edges = spark.createDataFrame(list(zip(names[1:], names[:-1], strict=True)), "node_l string, node_r string")
+    expected = spark.createDataFrame([(n, "n000") for n in names] + [("z", "z")], "node string, component string")
+    assert_df_equality(connected_components(nodes, edges), expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_no_edges_every_node_alone(spark):
+    nodes = spark.createDataFrame([("a",), ("b",)], "node string")
+    edges = spark.createDataFrame([], "node_l string, node_r string")
+    expected = spark.createDataFrame([("a", "a"), ("b", "b")], "node string, component string")
+    assert_df_equality(connected_components(nodes, edges), expected, ignore_row_order=True, ignore_nullable=True)
+
+
 def _world(make_records, extra=()):
     rows = [
         record("dopa_registry", "R1", pid="3300100123456"),

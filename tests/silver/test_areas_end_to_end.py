@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pyspark.sql import functions as F
 
-from transforms.silver.pipeline import PERSON_SOURCES
+from transforms.contracts import load_contracts
+from transforms.silver.pipeline import person_sources
+
+PERSON_SOURCES = person_sources(load_contracts())
 
 pytestmark = pytest.mark.slow  # the generated world through standardize (~4 min at S = 0.001, shared with the other end-to-end tests)
 

@@ -11,6 +11,7 @@ from chispa import assert_df_equality
 
 from jobs.runs import JobRun
 from jobs.standardize import Databases, standardize_source
+from transforms.contracts import load_contracts
 
 DBS = Databases(bronze="t_bronze", silver="t_silver", ops="t_ops")
 META = "_extra map<string,string>, _source_file string, _delivery string, _line_number long, _ingested_at timestamp, _batch_id string, _row_hash string"
@@ -49,7 +50,7 @@ def append_bronze(spark, table, schema, rows, delivery, batch):
 
 def run_source(spark, source, settings, known):
     job_run = JobRun("standardize", {})
-    standardize_source(spark, source, settings, known, job_run, DBS)
+    standardize_source(spark, load_contracts()[source], settings, known, job_run, DBS)
     return job_run
 
 

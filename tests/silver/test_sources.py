@@ -6,7 +6,10 @@ import datetime as dt
 
 from chispa import assert_df_equality
 
-from transforms.silver.pipeline import PERSON_SOURCES, standardize_persons
+from transforms.contracts import load_contracts
+from transforms.silver.pipeline import person_sources, standardize_persons
+
+PERSON_SOURCES = person_sources(load_contracts())
 
 
 def known(spark):

@@ -8,9 +8,6 @@ from pydantic import Field
 
 from transforms.conf import Strict
 
-SOURCES = ("dopa_registry", "cdd_bmn", "mof_welfare", "dla_elderly", "dep_disability", "dcy_child_grant")
-
-
 PidKind = Literal["missing", "typo", "transposition", "dropped_digit", "other_member", "thai_digits"]
 NameKind = Literal["tone_mark", "lookalike", "glued_title", "stray_space", "zero_width", "changed", "swapped_names"]
 DateKind = Literal["be_as_ce", "ce_as_be", "day_month_swap", "year_only", "two_digit_year"]

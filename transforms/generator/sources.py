@@ -1,5 +1,6 @@
 """Agency deliveries as DataFrames of written rows (strings, in the contract's column order), plus the
-truth rows (records, errors) each one implies."""
+truth rows (records, errors) each one implies. One builder per kind of agency file (BUILDERS); which
+source uses which builder, and its key prefixes, is in conf/sources/<source>.yaml `generator`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import NamedTuple
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from transforms.contracts import GeneratorShape
 from transforms.generator import Keep, as_is
 from transforms.generator.errors import ERROR_COLUMNS, duplicate_errors, inject, injected_errors, phone_format, thai_date, with_duplicates
 from transforms.generator.random import integer, uniform
@@ -33,6 +35,12 @@ MEMBER_FIELDS = [
     "elderly_care",
     "disability_care",
 ]
+
+
+class Population(NamedTuple):
+    everyone: DataFrame  # every person of the world, with what the builders draw from
+    households: DataFrame  # surveyed households with their answers
+    members: DataFrame  # surveyed persons with their answers
 
 
 class Delivery(NamedTuple):
@@ -142,11 +150,10 @@ def _with_others(persons: DataFrame) -> DataFrame:
     )  # one window operator
 
 
-def dopa_registry(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
-    df = _with_others(_by_province(persons)).withColumn("record_key", F.col("pid"))
-    w, records, errors = _errors_and_records(
-        df, "dopa_registry", "dopa_registry", {k: v for k, v in rates.items() if k != "pid"}, seed, None, keep
-    )
+def civil_registry(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
+    """Everyone, keyed by their ID (the registry's IDs are right by definition: no ID errors)."""
+    df = _with_others(_by_province(people.everyone)).withColumn("record_key", F.col("pid"))
+    w, records, errors = _errors_and_records(df, source, source, {k: v for k, v in rates.items() if k != "pid"}, seed, None, keep)
     rows = w.select(
         "pid",
         F.col("written_title").alias("title"),
@@ -164,12 +171,12 @@ def dopa_registry(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as
     return Delivery(rows, records, errors)
 
 
-def cdd_bmn(members: DataFrame, households: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
+def household_survey(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
     """One JSON object per household (column `json`), members nested; member records keyed hh_id-nn."""
-    df = _with_others(_by_province(members)).withColumn(
+    df = _with_others(_by_province(people.members)).withColumn(
         "record_key", F.concat(F.col("hh_id"), F.lit("-"), F.lpad(F.col("member_no").cast("string"), 2, "0"))
     )
-    w, records, errors = _errors_and_records(df, "cdd_bmn", "cdd_bmn_member", rates, seed, None, keep)
+    w, records, errors = _errors_and_records(df, source, f"{source}_member", rates, seed, None, keep)
     member = F.struct(
         "member_no",
         F.col("written_pid").alias("pid"),
@@ -203,15 +210,16 @@ def cdd_bmn(members: DataFrame, households: DataFrame, rates: Mapping, seed: int
         "own_food_value",
         "members",
     )
-    rows = households.join(nested.drop("province_code"), on="hh_key", how="inner").select(
+    rows = people.households.join(nested.drop("province_code"), on="hh_key", how="inner").select(
         "hh_id", F.to_json(doc, {"ignoreNullFields": "false"}).alias("json")
     )
     return Delivery(rows.select(F.col("hh_id").alias("_key"), "json"), records, errors)
 
 
-def mof_welfare(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
-    df = _keyed(_with_others(_by_province(persons)).where(F.col("welfare_status").isNotNull()), "1")
-    w, records, errors = _errors_and_records(df, "mof_welfare", "mof_welfare", rates, seed, "9", keep)
+def welfare_registry(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
+    """The welfare-card registrants (the world decides who registers and who is verified)."""
+    df = _keyed(_with_others(_by_province(people.everyone)).where(F.col("welfare_status").isNotNull()), shape.key_prefix or "0")
+    w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     income = F.when(F.col("welfare_status") == "verified", integer(seed, "mof_inc", 0, 99, "record_key") * 1000).otherwise(
         integer(seed, "mof_inc2", 30, 300, "record_key") * 1000
     )
@@ -236,11 +244,12 @@ def mof_welfare(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_i
     return Delivery(rows, records, errors)
 
 
-def dla_elderly(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
+def elderly_allowance(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
+    """The living aged 60+ who take the allowance up; an Excel export (IDs in scientific notation)."""
     take_up = float(rates.get("take_up", 0.93))
-    chosen = persons.where((F.col("age") >= 60) & F.col("is_alive") & (uniform(seed, "dla_take", "pid") < take_up))
-    df = _keyed(_with_others(_by_province(chosen)), "2")
-    w, records, errors = _errors_and_records(df, "dla_elderly", "dla_elderly", rates, seed, "8", keep)
+    chosen = people.everyone.where((F.col("age") >= 60) & F.col("is_alive") & (uniform(seed, "dla_take", "pid") < take_up))
+    df = _keyed(_with_others(_by_province(chosen)), shape.key_prefix or "0")
+    w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     sci = uniform(seed, "dla_sci", "record_key") < float(rates.get("scientific_notation", 0.0))
     pid = F.when(
         sci & F.col("written_pid").rlike("^[0-9]{13}$"),
@@ -249,7 +258,7 @@ def dla_elderly(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_i
     amount = F.when(F.col("age") >= 90, "1,000").when(F.col("age") >= 80, "800").when(F.col("age") >= 70, "700").otherwise("600")
     errors = errors.unionByName(
         w.where(sci & F.col("written_pid").rlike("^[0-9]{13}$")).select(
-            F.lit("dla_elderly").alias("source"),
+            F.lit(source).alias("source"),
             "record_key",
             F.lit("pid").alias("field"),
             F.lit("scientific_notation").alias("error_kind"),
@@ -275,11 +284,12 @@ def dla_elderly(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_i
     return Delivery(rows, records, errors)
 
 
-def dep_disability(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
+def disability_cards(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
+    """The living disabled who hold a card (one JSON object per card)."""
     take_up = float(rates.get("take_up", 0.9))
-    chosen = persons.where(F.col("is_disabled") & F.col("is_alive") & (uniform(seed, "dep_take", "pid") < take_up))
-    df = _keyed(_with_others(_by_province(chosen)), "3")
-    w, records, errors = _errors_and_records(df, "dep_disability", "dep_disability", rates, seed, "7", keep)
+    chosen = people.everyone.where(F.col("is_disabled") & F.col("is_alive") & (uniform(seed, "dep_take", "pid") < take_up))
+    df = _keyed(_with_others(_by_province(chosen)), shape.key_prefix or "0")
+    w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     issued = F.date_add(F.lit("2012-01-01").cast("date"), integer(seed, "dep_issued", 0, 2200, "record_key"))
     kind = F.element_at(F.array(*[F.lit(k) for k in DISABILITY_TYPES]), integer(seed, "dep_type", 1, len(DISABILITY_TYPES), "record_key"))
     doc = F.struct(
@@ -305,8 +315,9 @@ def dep_disability(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = a
     )
 
 
-def dcy_child_grant(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = as_is) -> Delivery:
+def child_grant(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
     """Children under 6; the mother is the household's first woman aged 18-49 (null if none)."""
+    persons = people.everyone
     take_up = float(rates.get("take_up", 0.55))
     mothers = (
         persons.where((F.col("sex") == "F") & F.col("age").between(18, 49))
@@ -321,9 +332,9 @@ def dcy_child_grant(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = 
         .withColumn("other_pid", F.col("mother.pid"))
         .withColumn("other_first_name", F.lit(None).cast("string"))
         .withColumn("other_phone", F.lit(None).cast("string")),
-        "4",
+        shape.key_prefix or "0",
     )
-    w, records, errors = _errors_and_records(df, "dcy_child_grant", "dcy_child_grant", rates, seed, "6", keep)
+    w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     y, m, d = F.year("birth_date"), F.month("birth_date"), F.dayofmonth("birth_date")
     birth = (
         F.when(F.col("date_error") == "ce_as_be", F.make_date(y + 543, m, d))
@@ -349,3 +360,14 @@ def dcy_child_grant(persons: DataFrame, rates: Mapping, seed: int, keep: Keep = 
         "province_code",
     )
     return Delivery(rows, records, errors)
+
+
+# What conf/sources/<source>.yaml `generator.builder` names: the kind of agency file each simulates.
+BUILDERS = {
+    "civil_registry": civil_registry,
+    "household_survey": household_survey,
+    "welfare_registry": welfare_registry,
+    "elderly_allowance": elderly_allowance,
+    "disability_cards": disability_cards,
+    "child_grant": child_grant,
+}

@@ -32,8 +32,9 @@ def build_gold(
     secret: str,
     keep: Callable[[DataFrame], DataFrame] = lambda df: df,
 ) -> GoldTables:
-    """All gold tables from the silver inputs (households, members, xref, persons, mof_welfare, dla_elderly,
-    dep_disability, dcy_child_grant: jobs.indicators.SILVER) and the area names; pure, no I/O.
+    """All gold tables from the silver inputs (households, members, xref, persons and the programmes by role:
+    welfare_registry, elderly_allowance, disability_allowance, child_grant; jobs.indicators.silver_inputs)
+    and the area names; pure, no I/O.
 
     The households, persons and programs each feed several tables, and the xref several joins: `keep` (a
     cache, for a job that writes them all) is applied to each, so that writing the tables one after another
@@ -45,7 +46,7 @@ def build_gold(
     hh = keep(deprivation.with_household_deprivation(households, members, catalogue))
     people = keep(
         persons.with_person_poverty(
-            members, hh, xref, inputs["mof_welfare"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
+            members, hh, xref, inputs["welfare_registry"], lambda c: hmac_sha256(c, secret), catalogue.elderly_age_min, keys
         )
     )
     facts = hh.join(persons.household_person_counts(people, keys), on=keys, how="left").fillna(
@@ -69,10 +70,10 @@ def build_gold(
         persons.person_welfare_programs(
             inputs["persons"],
             xref,
-            inputs["mof_welfare"],
-            inputs["dla_elderly"],
-            inputs["dep_disability"],
-            inputs["dcy_child_grant"],
+            inputs["welfare_registry"],
+            inputs["elderly_allowance"],
+            inputs["disability_allowance"],
+            inputs["child_grant"],
             catalogue.welfare_card_monthly_baht,
             catalogue.as_of_date,
             catalogue.age_bands,

@@ -16,10 +16,10 @@ def person_ids(records: DataFrame, xref: DataFrame) -> DataFrame:
     return records.join(xref.select("record_id", "person_id"), on="record_id", how="left")
 
 
-def welfare_status(mof_welfare: DataFrame, xref: DataFrame) -> DataFrame:
+def welfare_status(welfare_registry: DataFrame, xref: DataFrame) -> DataFrame:
     """Per person: registered for the welfare card (any record), verified (any record verified)."""
     return (
-        person_ids(mof_welfare.select("record_id", "welfare_status"), xref)
+        person_ids(welfare_registry.select("record_id", "welfare_status"), xref)
         .where(F.col("person_id").isNotNull())
         .groupBy("person_id")
         .agg(F.max(F.col("welfare_status") == "verified").alias("welfare_verified"))
@@ -31,7 +31,7 @@ def with_person_poverty(
     members: DataFrame,
     households: DataFrame,
     xref: DataFrame,
-    mof_welfare: DataFrame,
+    welfare_registry: DataFrame,
     pseudonym: Callable[[Column], Column],
     elderly_age_min: int,
     keys: list[str],
@@ -40,7 +40,7 @@ def with_person_poverty(
 
     `households` is gold household deprivation; `pseudonym` maps person_id to its keyed hash.
     """
-    status = welfare_status(mof_welfare, xref)
+    status = welfare_status(welfare_registry, xref)
     linked = person_ids(members.select("record_id", *keys, "member_no", "age", "sex", "disabled", "chronic_illness"), xref)
     # Inner: a member whose household row is missing has no household flags (the job counts them).
     joined = linked.join(households.drop("members"), on=keys, how="inner").join(status, on="person_id", how="left")
@@ -98,26 +98,26 @@ def with_age_band(age: Column, bands: list[int]) -> Column:
 def person_welfare_programs(
     persons: DataFrame,
     xref: DataFrame,
-    mof_welfare: DataFrame,
-    dla_elderly: DataFrame,
-    dep_disability: DataFrame,
-    dcy_child_grant: DataFrame,
+    welfare_registry: DataFrame,
+    elderly_allowance: DataFrame,
+    disability_allowance: DataFrame,
+    child_grant: DataFrame,
     card_monthly: int,
     as_of_date: str,
     age_bands: list[int],
 ) -> DataFrame:
     """Per linked person (kept with person_id, for joins inside the job): programs received and monthly total."""
     card = (
-        welfare_status(mof_welfare, xref)
+        welfare_status(welfare_registry, xref)
         .select("person_id", "welfare_registered", F.col("welfare_verified").alias("receives_welfare_card"))
         .withColumn(
             "welfare_card_monthly",
             F.when(F.col("receives_welfare_card"), F.lit(card_monthly).cast("long")).otherwise(F.lit(0).cast("long")),
         )
     )
-    elderly = _program(dla_elderly, xref, F.col("monthly_amount"), "elderly_allowance")
-    disability = _program(dep_disability, xref, F.col("allowance_monthly"), "disability_allowance")
-    child = _program(dcy_child_grant, xref, F.col("amount_monthly"), "child_grant")
+    elderly = _program(elderly_allowance, xref, F.col("monthly_amount"), "elderly_allowance")
+    disability = _program(disability_allowance, xref, F.col("allowance_monthly"), "disability_allowance")
+    child = _program(child_grant, xref, F.col("amount_monthly"), "child_grant")
     age = F.floor(F.months_between(F.lit(as_of_date).cast("date"), F.col("birth_date")) / 12).cast("int")
     out = persons.select("person_id", "sex", *AREA_CODES, age.alias("age"))
     for program in (card, elderly, disability, child):

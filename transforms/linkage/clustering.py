@@ -5,42 +5,30 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-MAX_ITERATIONS = 50
-
 
 def connected_components(nodes: DataFrame, edges: DataFrame) -> DataFrame:
-    """node, component: the smallest node id reachable through edges (node_l, node_r), by min-label propagation.
+    """node, component: the smallest node id reachable through edges (node_l, node_r).
 
-    GraphFrames-free; iterates until no label changes (clusters here are small, so a few rounds).
+    Splink's own clustering (its cluster id is the smallest node id, as person ids need). It writes each
+    round as Parquet under the session's checkpoint directory, which the caller sets and clears. Measured
+    (scripts/bench_clustering.py, 10^4-10^6 nodes of person-sized clusters plus chains of 20-50 records):
+    the same partitions as the min-label propagation it replaced, 2.4-11x faster (1 M nodes: 29 s against
+    330 s), and no cap on a cluster's diameter (the old loop gave up after 50 hops).
     """
-    undirected = (
-        edges.select(F.col("node_l").alias("src"), F.col("node_r").alias("dst"))
-        .unionByName(edges.select(F.col("node_r").alias("src"), F.col("node_l").alias("dst")))
-        .distinct()
-        .cache()
+    from splink.backends.spark import SparkAPI
+    from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+    db_api = SparkAPI(spark_session=nodes.sparkSession, break_lineage_method="parquet", register_udfs_automatically=False)
+    clusters = cluster_pairwise_predictions_at_threshold(
+        nodes,
+        edges,
+        db_api=db_api,
+        node_id_column_name="node",
+        edge_id_column_name_left="node_l",
+        edge_id_column_name_right="node_r",
+        threshold_match_probability=None,
     )
-    labels = nodes.select("node", F.col("node").alias("component")).localCheckpoint()
-    for _ in range(MAX_ITERATIONS):
-        proposed = (
-            undirected.join(labels, on=undirected.src == labels.node, how="inner")
-            .groupBy(F.col("dst").alias("node"))
-            .agg(F.min("component").alias("proposed"))
-        )
-        updated = (
-            labels.join(proposed, on="node", how="left")
-            .select("node", F.least("component", F.coalesce("proposed", "component")).alias("component"))
-            .localCheckpoint()
-        )
-        changed = updated.join(labels.withColumnRenamed("component", "old"), on="node", how="inner").filter(
-            F.col("component") != F.col("old")
-        )
-        labels = updated
-        if changed.isEmpty():
-            break
-    else:
-        raise RuntimeError(f"connected components did not converge in {MAX_ITERATIONS} rounds")
-    undirected.unpersist()
-    return labels
+    return clusters.as_spark_dataframe().select("node", F.col("cluster_id").alias("component"))
 
 
 def person_id_of(anchor_record_id: F.Column) -> F.Column:

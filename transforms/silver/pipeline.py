@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.contracts import PayloadColumn, SourceContract
 from transforms.distinct import Step, per_distinct, per_row, steps
 from transforms.silver import sources
 from transforms.silver.areas import with_area_codes
@@ -38,7 +39,7 @@ def with_birth_year_from_age() -> Step:
     """A survey member given by age only: birth year = interview year - age, precision `age` (the birth date
     stays null; the true year is this or the one before). Used by linkage's birth-year blocking rules."""
 
-    def parsed(dates: DataFrame) -> DataFrame:  # its issues are the household's (silver.cdd_bmn), not repeated here
+    def parsed(dates: DataFrame) -> DataFrame:  # its issues are the household's (silver.<survey>), not repeated here
         return dates.withColumn("_interview", parse_thai_date(F.col("_interview_date_raw"), "BE", *EVENT_YEARS).date)
 
     def finish(dated: DataFrame) -> DataFrame:
@@ -70,81 +71,68 @@ class PersonSource:
         return {**CANONICAL_COMMENTS, **self.payload}
 
 
-PERSON_SOURCES: dict[str, PersonSource] = {
-    s.silver: s
-    for s in (
-        PersonSource("dopa_registry", "dopa_registry", "BE", sources.dopa_registry, {"is_alive": "True if alive, false if dead (registry status)"}),
-        PersonSource(
-            "cdd_bmn", "cdd_bmn_member", "BE", sources.cdd_bmn_members,
-            {
-                "hh_id": "Survey household id (silver.cdd_bmn)",
-                "member_no": "Member number within the household",
-                "age": "Age in years as surveyed",
-                "relation": "Relation to the head: head, spouse, child, parent, grandchild, relative, other",
-                "birth_weight_g": "Birth weight in grams (age 0)",
-                "exercise_days_per_week": "Days of exercise per week (age 6+)",
-                "exercise_minutes_per_day": "Minutes of exercise per day (age 6+)",
-                "preschool_care": "Receives pre-school care (age 3-5)",
-                "schooling": "in_school / not_in_school (age 6-14)",
-                "finished_m3_last_year": "Finished lower secondary (M3) last year",
-                "continued_m4": "Continued to upper secondary (M4)",
-                "literate_numerate": "Can read, write and do simple arithmetic (age 15-59)",
-                "occupation": "Occupation word or none (age 15+)",
-                "income_main": "Main income, baht per year",
-                "income_secondary": "Secondary income, baht per year",
-                "full_time_student": "Full-time student (age 15-59)",
-                "disabled": "Has a disability",
-                "disability_self_care": "Disabled and can look after themselves",
-                "chronic_illness": "Has a chronic illness",
-                "elderly_care": "Aged 60+ and cared for",
-                "disability_care": "Disabled and cared for",
-            },
+SURVEY_MEMBER_PAYLOAD = {
+    "hh_id": "Survey household id (silver.<survey>)",
+    "member_no": "Member number within the household",
+    "age": "Age in years as surveyed",
+    "relation": "Relation to the head: head, spouse, child, parent, grandchild, relative, other",
+    "birth_weight_g": "Birth weight in grams (age 0)",
+    "exercise_days_per_week": "Days of exercise per week (age 6+)",
+    "exercise_minutes_per_day": "Minutes of exercise per day (age 6+)",
+    "preschool_care": "Receives pre-school care (age 3-5)",
+    "schooling": "in_school / not_in_school (age 6-14)",
+    "finished_m3_last_year": "Finished lower secondary (M3) last year",
+    "continued_m4": "Continued to upper secondary (M4)",
+    "literate_numerate": "Can read, write and do simple arithmetic (age 15-59)",
+    "occupation": "Occupation word or none (age 15+)",
+    "income_main": "Main income, baht per year",
+    "income_secondary": "Secondary income, baht per year",
+    "full_time_student": "Full-time student (age 15-59)",
+    "disabled": "Has a disability",
+    "disability_self_care": "Disabled and can look after themselves",
+    "chronic_illness": "Has a chronic illness",
+    "elderly_care": "Aged 60+ and cared for",
+    "disability_care": "Disabled and cared for",
+}
+
+
+def _payload_comments(column: PayloadColumn) -> dict[str, str]:
+    if column.kind == "citizen_id":
+        return {column.name: column.description, f"{column.name}_valid": f"True when {column.name}'s checksum and person type are correct"}
+    return {column.name: column.description}
+
+
+def _payload_finish(column: PayloadColumn, calendar: str) -> tuple[Step, ...]:
+    if column.kind == "event_date":
+        return (with_event_date(f"{column.name}_raw", column.name, calendar),)
+    if column.kind == "citizen_id":
+        raw, prefix = f"{column.name}_raw", column.name.removesuffix("pid")
+        return (per_row(lambda df: df.transform(with_standard_pid(raw, prefix=prefix)).drop(raw)),)
+    return ()
+
+
+def person_source(contract: SourceContract) -> PersonSource:
+    """The person-bearing silver table a contract's silver section describes."""
+    mapping = contract.silver
+    if mapping.shape == "household_survey":
+        payload = {**SURVEY_MEMBER_PAYLOAD, "hh_id": f"Survey household id (silver.{contract.source})"}
+        return PersonSource(
+            contract.source,
+            contract.person_table,
+            mapping.calendar,
+            sources.survey_members,
+            payload,
             (with_birth_year_from_age(),),
             nested=True,
-        ),
-        PersonSource(
-            "mof_welfare", "mof_welfare", "BE", sources.mof_welfare,
-            {
-                "declared_income": "Declared income, baht per year",
-                "welfare_status": "registered or verified (verified = card holder)",
-                "registered_date": "Registration date (CE)",
-            },
-            (with_event_date("registered_date_raw", "registered_date", "BE"),),
-        ),
-        PersonSource(
-            "dla_elderly", "dla_elderly", "BE", sources.dla_elderly,
-            {
-                "local_office_code": "Paying local government office code",
-                "monthly_amount": "Allowance paid, baht per month",
-                "paid_month": "Month paid, CE yyyy-mm",
-            },
-        ),
-        PersonSource(
-            "dep_disability", "dep_disability", "BE", sources.dep_disability,
-            {
-                "disability_type": "visual, hearing, physical, mental, intellectual, learning or autism",
-                "card_issued_date": "Disability card issue date (CE)",
-                "card_expiry_date": "Disability card expiry date (CE)",
-                "allowance_monthly": "Disability allowance, baht per month",
-            },
-            (
-                with_event_date("card_issued_date_raw", "card_issued_date", "BE"),
-                with_event_date("card_expiry_date_raw", "card_expiry_date", "BE"),
-            ),
-        ),
-        PersonSource(
-            "dcy_child_grant", "dcy_child_grant", "CE", sources.dcy_child_grant,
-            {
-                "mother_pid": "Mother's citizen ID (13 digits or null); never links the child to the mother",
-                "mother_pid_valid": "True when the mother's ID checksum and person type are correct",
-                "mother_first_name": "Mother's first name as delivered",
-                "mother_last_name": "Mother's last name as delivered",
-                "amount_monthly": "Grant, baht per month",
-            },
-            (per_row(lambda df: df.transform(with_standard_pid("mother_pid_raw", prefix="mother_")).drop("mother_pid_raw")),),
-        ),
-    )
-}  # fmt: skip
+        )
+    comments = {name: text for c in mapping.payload for name, text in _payload_comments(c).items()}
+    finish = tuple(step for c in mapping.payload for step in _payload_finish(c, mapping.calendar))
+    return PersonSource(contract.source, contract.source, mapping.calendar, sources.persons_adapter(contract), comments, finish)
+
+
+def person_sources(contracts: Mapping[str, SourceContract]) -> dict[str, PersonSource]:
+    """Every person-bearing silver table of the registry, by silver table name."""
+    return {s.silver: s for s in (person_source(c) for c in contracts.values() if c.silver is not None)}
 
 
 def standardize_persons(
@@ -168,8 +156,8 @@ def standardize_persons(
 
 
 HOUSEHOLD_COMMENTS = {
-    "record_id": "cdd_bmn:<hh_id>",
-    "source": "cdd_bmn",
+    "record_id": "<survey>:<hh_id>",
+    "source": "The survey's source name",
     "record_key": "hh_id",
     "hh_id": "Survey household id: 8-digit village code, -, 5-digit sequence",
     "survey_round": "BMN survey round (BE year, e.g. 2561)",
@@ -187,20 +175,21 @@ HOUSEHOLD_COMMENTS = {
     "_content_hash": CANONICAL_COMMENTS["_content_hash"],
 }
 
-# The bronze tables silver is built from, in the order standardize runs them (cdd_bmn: households and members).
-BRONZE_SOURCES: tuple[str, ...] = tuple(dict.fromkeys(s.bronze for s in PERSON_SOURCES.values()))
+
+def household_comments(survey: str) -> dict[str, str]:
+    return {**HOUSEHOLD_COMMENTS, "record_id": f"{survey}:<hh_id>", "source": survey}
 
 
-def standardize_households(known_codes: Mapping[str, DataFrame]) -> Transform:
-    """bronze.cdd_bmn rows -> silver.cdd_bmn (household grain)."""
+def standardize_households(survey: str, known_codes: Mapping[str, DataFrame]) -> Transform:
+    """bronze.<survey> rows -> silver.<survey> (household grain)."""
 
     standardised = steps(with_area_codes(known_codes), with_event_date("interview_date_raw", "interview_date", "BE"))
 
     def apply(bronze: DataFrame) -> DataFrame:
         out = (
-            bronze.transform(sources.cdd_bmn_households)
-            .withColumn("source", F.lit("cdd_bmn"))
-            .withColumn("record_id", F.concat(F.lit("cdd_bmn:"), F.col("record_key")))
+            bronze.transform(sources.survey_households)
+            .withColumn("source", F.lit(survey))
+            .withColumn("record_id", F.concat(F.lit(f"{survey}:"), F.col("record_key")))
             .withColumn("_issues", F.array().cast("array<string>"))
             .transform(standardised)
         )

@@ -12,7 +12,7 @@ AREA_COMMENTS = {
 
 CANONICAL_COMMENTS = {
     "record_id": "<source>:<record key>, stable across re-runs; how the truth is joined",
-    "source": "Source name (cdd_bmn_member for survey members)",
+    "source": "Source name (<survey>_member for the survey's members)",
     "record_key": "The source's natural key",
     "pid_raw": "Citizen ID as delivered",
     "pid": "Citizen ID, 13 digits (separators and scientific notation undone), null if it could not be read",

@@ -1,14 +1,19 @@
-"""Per-source adapters: bronze.<source> -> the canonical input columns (`*_raw`) plus the typed payload.
+"""Adapters: bronze.<source> -> the canonical input columns (`*_raw`) plus the typed payload.
 
-An adapter renames and types; the shared steps in transforms.silver.canonical do the standardising.
+A `persons` source is adapted as its contract's silver section maps it (conf/sources/<source>.yaml); the
+household survey's nested layout has its own two adapters. An adapter renames and types; the shared steps
+in transforms.silver.canonical do the standardising.
 Every adapter keeps the bronze metadata and adds `_content_hash` over the delivered columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from transforms.contracts import PayloadColumn, SourceContract
 from transforms.silver.canonical import to_number, with_content_hash, yes_no
 
 METADATA = ["_batch_id", "_delivery", "_ingested_at", "_line_number"]
@@ -37,78 +42,67 @@ def _canonical(df: DataFrame, raw: dict[str, Column], payload: dict[str, Column]
 
 
 def _areas(df: DataFrame, house: Column | None = None) -> dict[str, Column]:
-    """Raw area codes; a level the source does not deliver (dla_elderly has no village) is null."""
+    """Raw area codes; a level the source does not deliver (the elderly allowance has no village) is null."""
     levels = ("village_code", "subdistrict_code", "district_code", "province_code")
     codes = {f"{c}_raw": _s(c) if c in df.columns else _none() for c in levels}
     return {**codes, "house_code_raw": house if house is not None else _none()}
 
 
-def _person(prefix: str = "") -> dict[str, Column]:
-    return {
-        "pid_raw": _s(f"{prefix}pid"),
-        "title_raw": _s(f"{prefix}title"),
-        "first_name_raw": _s(f"{prefix}first_name"),
-        "last_name_raw": _s(f"{prefix}last_name"),
-    }
+def _birth_date(column: str, typed: bool) -> Column:
+    """As delivered; a date the contract types (Parquet) as ISO text, which the date parser reads."""
+    return F.date_format(F.col(column).cast("date"), "yyyy-MM-dd") if typed else _s(column)
 
 
-def dopa_registry(df: DataFrame) -> DataFrame:
-    raw = {"record_key": _s("pid"), **_person(), "sex_raw": _s("sex"), "birth_date_raw": _s("birth_date"), **_areas(df, _s("house_code"))}
-    alive = F.lower(F.trim(_s("status")))
-    return _canonical(df, raw, {"is_alive": F.when(alive == "alive", True).when(alive == "dead", False)})
+def _be_month(column: Column) -> Column:
+    """BE yyyy-mm -> CE yyyy-mm (null unless a month 1-12)."""
+    year = F.regexp_extract(column, r"^([0-9]{4})-([0-9]{1,2})$", 1).cast("int")
+    month = F.regexp_extract(column, r"^([0-9]{4})-([0-9]{1,2})$", 2).cast("int")
+    return F.when(month.between(1, 12), F.format_string("%04d-%02d", year - 543, month))
 
 
-def mof_welfare(df: DataFrame) -> DataFrame:
-    raw = {"record_key": _s("application_no"), **_person(), "birth_date_raw": _s("birth_date"), "phone_raw": _s("phone"), **_areas(df)}
-    status = F.lower(F.trim(_s("status")))
-    payload = {
-        "declared_income": to_number(F.col("declared_income"), "long"),
-        "welfare_status": F.when(status.isin("registered", "verified"), status),
-        "registered_date_raw": _s("registered_date"),
-    }
-    return _canonical(df, raw, payload)
+def _choice(column: Column, values: Mapping[str, object]) -> Column:
+    value = F.lower(F.trim(column))
+    out = None
+    for delivered, mapped in values.items():
+        out = (out if out is not None else F).when(value == delivered, F.lit(mapped))
+    return out
 
 
-def dla_elderly(df: DataFrame) -> DataFrame:
-    raw = {"record_key": _s("recipient_no"), **_person(), "birth_date_raw": _s("birth_date"), **_areas(df)}
-    month = F.regexp_extract(_s("paid_month"), r"^([0-9]{4})-([0-9]{1,2})$", 1).cast("int")
-    number = F.regexp_extract(_s("paid_month"), r"^([0-9]{4})-([0-9]{1,2})$", 2).cast("int")
-    payload = {
-        "local_office_code": _s("local_office_code"),
-        "monthly_amount": to_number(F.col("monthly_amount"), "int"),
-        # paid_month is BE yyyy-mm; silver keeps it as CE yyyy-mm.
-        "paid_month": F.when(number.between(1, 12), F.format_string("%04d-%02d", month - 543, number)),
-    }
-    return _canonical(df, raw, payload)
+def payload_column(column: PayloadColumn) -> tuple[str, Column]:
+    """(adapter output name, value) of one payload column; dates and IDs leave a `_raw` string for the
+    pipeline's finishing steps."""
+    raw = _s(column.source)
+    if column.kind in ("event_date", "citizen_id"):
+        return f"{column.name}_raw", raw
+    value = {
+        "text": lambda: raw,
+        "lower_text": lambda: F.lower(F.trim(raw)),
+        "int": lambda: to_number(F.col(column.source), "int"),
+        "long": lambda: to_number(F.col(column.source), "long"),
+        "double": lambda: to_number(F.col(column.source), "double"),
+        "be_month": lambda: _be_month(raw),
+        "choice": lambda: _choice(raw, column.values or {}),
+    }[column.kind]()
+    return column.name, value
 
 
-def dep_disability(df: DataFrame) -> DataFrame:
-    raw = {
-        "record_key": _s("card_no"), **_person(), "sex_raw": _s("sex"), "birth_date_raw": _s("birth_date"),
-        "phone_raw": _s("phone"), **_areas(df),
-    }  # fmt: skip
-    payload = {
-        "disability_type": F.lower(F.trim(_s("disability_type"))),
-        "card_issued_date_raw": _s("card_issued_date"),
-        "card_expiry_date_raw": _s("card_expiry_date"),
-        "allowance_monthly": to_number(F.col("allowance_monthly"), "int"),
-    }
-    return _canonical(df, raw, payload)
+def persons_adapter(contract: SourceContract) -> Callable[[DataFrame], DataFrame]:
+    """bronze.<source> -> canonical `*_raw` columns and payload, as the contract's silver section maps them."""
+    mapping = contract.silver
+    fields = mapping.person.model_dump()
+    key = contract.record_key
+    dated = {c.name for c in contract.columns if c.type in ("date", "timestamp")}
 
+    def adapt(df: DataFrame) -> DataFrame:
+        raw = {f"{field}_raw": _s(column) for field, column in fields.items() if column and field not in ("birth_date", "house_code")}
+        if fields["birth_date"]:
+            raw["birth_date_raw"] = _birth_date(fields["birth_date"], fields["birth_date"] in dated)
+        house = _s(fields["house_code"]) if fields["house_code"] else None
+        record_key = _s(key[0]) if len(key) == 1 else F.concat_ws("|", *[_s(k) for k in key])
+        payload = dict(payload_column(c) for c in mapping.payload)
+        return _canonical(df, {"record_key": record_key, **raw, **_areas(df, house)}, payload)
 
-def dcy_child_grant(df: DataFrame) -> DataFrame:
-    raw = {
-        "record_key": _s("application_no"), **_person("child_"), "sex_raw": _s("child_sex"),
-        "birth_date_raw": F.date_format(F.col("child_birth_date").cast("date"), "yyyy-MM-dd"),
-        "phone_raw": _s("phone"), **_areas(df),
-    }  # fmt: skip
-    payload = {
-        "mother_pid_raw": _s("mother_pid"),
-        "mother_first_name": _s("mother_first_name"),
-        "mother_last_name": _s("mother_last_name"),
-        "amount_monthly": to_number(F.col("amount_monthly"), "int"),
-    }
-    return _canonical(df, raw, payload)
+    return adapt
 
 
 # --- BMN survey: households and their members ---
@@ -148,7 +142,7 @@ def _json_field(column: str) -> Column:
     return F.col(column).cast("string")
 
 
-def cdd_bmn_households(df: DataFrame) -> DataFrame:
+def survey_households(df: DataFrame) -> DataFrame:
     """Household grain: typed answers; `_issues` gets `interview_date_*` reasons from the caller."""
     hashed = df.transform(with_content_hash(_delivered(df)))
     structs = {}
@@ -173,7 +167,7 @@ def cdd_bmn_households(df: DataFrame) -> DataFrame:
     )
 
 
-def cdd_bmn_members(df: DataFrame) -> DataFrame:
+def survey_members(df: DataFrame) -> DataFrame:
     """Member grain: one row per element of `members`, record key `<hh_id>-<member_no as 2 digits>`.
 
     A member lives where the household was surveyed: the household's house and area codes are the
