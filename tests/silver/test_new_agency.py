@@ -132,7 +132,9 @@ def test_a_builder_writes_a_new_agency_with_an_existing_layout(spark, tmp_path):
         " is_alive boolean, province_code string, district_code string, subdistrict_code string, village_code string, hh_key string,"
         " member_no int",
     )
-    everyone = everyone.withColumns({"phone": everyone.pid.substr(1, 0), "house_code": everyone.village_code, "maiden_name": everyone.last_name})
+    everyone = everyone.withColumns(
+        {"phone": everyone.pid.substr(1, 0), "house_code": everyone.village_code, "maiden_name": everyone.last_name}
+    )
     people = builders.Population(everyone, everyone.limit(0), everyone.limit(0))
     delivery = builders.BUILDERS[contract.generator.builder]("bma_elderly", people, {"take_up": 1.0}, 7, contract.generator)
     row = delivery.rows.first()
