@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from chispa import assert_df_equality
 
+from tests.silver.test_sources import known
 from transforms.conf import ConfigError
 from transforms.contracts import SOURCES_DIR, SourceContract, by_role, load_contracts
 from transforms.erasure import named_persons, own_id_columns, surveys
@@ -101,7 +102,7 @@ def test_a_new_agency_standardises_by_its_yaml(spark, settings, registry):
         [(*r, "2018-06-30", i + 2, dt.datetime(2026, 1, 1), "b1") for i, r in enumerate(rows)], f"{schema}, {meta}"
     )
     columns = ["record_id", "pid", "pid_valid", "first_name", "birth_date", "district_code", "monthly_amount", "active", "start_date"]
-    actual = bronze.transform(standardize_persons(source, settings, _known(spark))).select(
+    actual = bronze.transform(standardize_persons(source, settings, known(spark))).select(
         *columns, "spouse_pid", "spouse_pid_valid", "spouse_name"
     )
     expected = spark.createDataFrame(
@@ -167,12 +168,3 @@ def test_a_wrong_registry_entry_is_refused(change, reason):
     raw = {k: v for k, v in raw.items() if v is not None}
     with pytest.raises(ValueError, match=reason):
         SourceContract.model_validate(raw)
-
-
-def _known(spark):
-    return {
-        "province_code": spark.createDataFrame([("50",)], "province_code string"),
-        "district_code": spark.createDataFrame([("5001",)], "district_code string"),
-        "subdistrict_code": spark.createDataFrame([("500101",)], "subdistrict_code string"),
-        "village_code": spark.createDataFrame([("50010101",)], "village_code string"),
-    }
