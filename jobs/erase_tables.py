@@ -14,6 +14,7 @@ from jobs.tables import table_exists
 from transforms import bronze as bronze_transforms
 from transforms.contracts import SourceContract, load_contracts
 from transforms.erasure import mentions, named_persons, own_id_columns, redact, surveys, without_members
+from transforms.silver.sources import record_key
 from udfs.pid import pid_digits
 
 BRONZE_ROW = ["_delivery", "_source_file", "_line_number"]
@@ -107,11 +108,9 @@ def erase_bronze(
         table = f"{bronze}.{source}"
         if not table_exists(spark, table):
             continue
-        key = contracts[source].record_key[0]
         bronze_rows = spark.table(table)
-        by_key = bronze_rows.join(
-            records.where(F.col("source") == source).select(F.col("record_key").alias(key)).distinct(), on=key, how="inner"
-        )
+        keys = records.where(F.col("source") == source).select(F.col("record_key").alias("_subject_key")).distinct()
+        by_key = bronze_rows.join(keys, record_key(contracts[source]) == keys["_subject_key"], how="inner")
         by_pid = bronze_rows.join(subjects, pid_digits(bronze_rows[pid_column]) == subjects["pid"], how="inner").drop(subjects["pid"])
         rows = by_key.select(*BRONZE_ROW).unionByName(by_pid.select(*BRONZE_ROW)).distinct().localCheckpoint()
         removed[table] = _merge_delete(table, rows, " AND ".join(f"t.{c} = s.{c}" for c in BRONZE_ROW))

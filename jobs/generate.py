@@ -35,9 +35,9 @@ SETTINGS_FILE = CONF_DIR / "generator.yaml"
 INDICATORS = world.INDICATORS
 
 
-def generated_sources(contracts: dict[str, SourceContract] | None = None) -> dict[str, SourceContract]:
+def generated_sources() -> dict[str, SourceContract]:
     """The sources generate writes: conf/sources/*.yaml with a generator section."""
-    return {name: c for name, c in (contracts or load_contracts()).items() if c.generator is not None}
+    return {name: c for name, c in load_contracts().items() if c.generator is not None}
 
 
 def load_settings(path: Path = SETTINGS_FILE) -> GeneratorSettings:
@@ -86,15 +86,14 @@ def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[s
     return [landing / s / d for s in sources for d in names(s)]
 
 
-def chosen_sources(args: Options) -> list[str]:
-    known = list(generated_sources())
+def chosen_sources(args: Options, known: dict[str, SourceContract]) -> list[str]:
     return [s for s in known if s in (args.source or known)]
 
 
 def preflight(config: AppConfig, args: Options, earlier_stages: tuple[str, ...]) -> None:
     """Before Spark starts: the landing zone is local and holds no delivery generate did not write (or --force)."""
     landing = _local(config.paths.resolved("landing"))
-    check_landing(landing, args.force, delivery_targets(landing, load_settings(), chosen_sources(args)))
+    check_landing(landing, args.force, delivery_targets(landing, load_settings(), chosen_sources(args, generated_sources())))
 
 
 # ---------------------------------------------------------------- parameters from the published figures
@@ -201,7 +200,8 @@ def _local(path: str) -> Path:
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     settings = load_settings().with_error_scale(args.error_scale)
     spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # cp874 (x-windows-874) for the registry CSV
-    chosen = chosen_sources(args)
+    contracts = generated_sources()
+    chosen = chosen_sources(args, contracts)
     landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
     # Checked again here: jobs called directly (tests, benchmarks) skip the command line's preflight.
     foreign = check_landing(landing, args.force, delivery_targets(landing, settings, chosen))
@@ -217,12 +217,11 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s"
     )
     files, broken = [], []
-    contracts = generated_sources()
+    people = src.Population(everyone, households, members)
     try:
         for number, source in enumerate(chosen, start=1):
             started = time.monotonic()
             kept = Kept()
-            people = src.Population(everyone, households, members)
             delivery = build_delivery(contracts[source], people, settings, args.seed, keep=kept)
             f, b = write_source(contracts[source], delivery.rows, settings, landing, scratch, job_run, about)
             write_source_truth(truth, delivery)
@@ -240,6 +239,6 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         say(f"generate: truth written in {job_run.phase_seconds['truth']:.1f} s")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        del everyone, households, members
+        del everyone, households, members, people
         # Checkpointed blocks are freed by Spark's ContextCleaner once the JVM collects their RDDs.
         spark.sparkContext._jvm.System.gc()

@@ -80,8 +80,8 @@ class PayloadColumn(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> PayloadColumn:
-        if (self.kind == "choice") != (self.values is not None):
-            raise ValueError("values: required for kind choice, and only for it")
+        if (self.kind == "choice") != bool(self.values):
+            raise ValueError("values: required (at least one) for kind choice, and only for it")
         if self.names and self.kind != "citizen_id":
             raise ValueError("names: only for kind citizen_id")
         if self.kind == "citizen_id" and not self.name.endswith("pid"):

@@ -61,10 +61,12 @@ def _be_month(column: Column) -> Column:
 
 
 def _choice(column: Column, values: Mapping[str, object]) -> Column:
+    """The trimmed, lower-cased value looked up in `values`; null when it is not there."""
     value = F.lower(F.trim(column))
-    out = None
-    for delivered, mapped in values.items():
-        out = (out if out is not None else F).when(value == delivered, F.lit(mapped))
+    (delivered, mapped), *others = values.items()
+    out = F.when(value == delivered, F.lit(mapped))
+    for delivered, mapped in others:
+        out = out.when(value == delivered, F.lit(mapped))
     return out
 
 
@@ -74,23 +76,27 @@ def payload_column(column: PayloadColumn) -> tuple[str, Column]:
     raw = _s(column.source)
     if column.kind in ("event_date", "citizen_id"):
         return f"{column.name}_raw", raw
-    value = {
-        "text": lambda: raw,
-        "lower_text": lambda: F.lower(F.trim(raw)),
-        "int": lambda: to_number(F.col(column.source), "int"),
-        "long": lambda: to_number(F.col(column.source), "long"),
-        "double": lambda: to_number(F.col(column.source), "double"),
-        "be_month": lambda: _be_month(raw),
-        "choice": lambda: _choice(raw, column.values or {}),
-    }[column.kind]()
-    return column.name, value
+    if column.kind in ("int", "long", "double"):
+        return column.name, to_number(F.col(column.source), column.kind)
+    if column.kind == "lower_text":
+        return column.name, F.lower(F.trim(raw))
+    if column.kind == "be_month":
+        return column.name, _be_month(raw)
+    if column.kind == "choice":
+        return column.name, _choice(raw, column.values)
+    return column.name, raw
+
+
+def record_key(contract: SourceContract) -> Column:
+    """A delivered record's key in silver (and so in its record_id): its key column, or the key columns joined by |."""
+    key = contract.record_key
+    return _s(key[0]) if len(key) == 1 else F.concat_ws("|", *[_s(k) for k in key])
 
 
 def persons_adapter(contract: SourceContract) -> Callable[[DataFrame], DataFrame]:
     """bronze.<source> -> canonical `*_raw` columns and payload, as the contract's silver section maps them."""
     mapping = contract.silver
     fields = mapping.person.model_dump()
-    key = contract.record_key
     dated = {c.name for c in contract.columns if c.type in ("date", "timestamp")}
 
     def adapt(df: DataFrame) -> DataFrame:
@@ -98,9 +104,8 @@ def persons_adapter(contract: SourceContract) -> Callable[[DataFrame], DataFrame
         if fields["birth_date"]:
             raw["birth_date_raw"] = _birth_date(fields["birth_date"], fields["birth_date"] in dated)
         house = _s(fields["house_code"]) if fields["house_code"] else None
-        record_key = _s(key[0]) if len(key) == 1 else F.concat_ws("|", *[_s(k) for k in key])
         payload = dict(payload_column(c) for c in mapping.payload)
-        return _canonical(df, {"record_key": record_key, **raw, **_areas(df, house)}, payload)
+        return _canonical(df, {"record_key": record_key(contract), **raw, **_areas(df, house)}, payload)
 
     return adapt
 
