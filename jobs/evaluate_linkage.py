@@ -19,6 +19,7 @@ from jobs import link
 from jobs.config import AppConfig
 from jobs.console import say
 from jobs.link import read_records
+from jobs.publication import load_publication, read_published
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table
 from transforms.linkage.blocking import candidate_pairs
@@ -70,7 +71,7 @@ def read_lookalikes(spark: SparkSession, config: AppConfig) -> DataFrame | None:
 
 def quality(spark: SparkSession, config: AppConfig, settings: LinkageSettings, database: str, output: str) -> tuple[DataFrame, str]:
     truth = read_truth(spark, config).localCheckpoint()
-    xref = spark.table(f"{output}.person_xref").localCheckpoint()
+    xref = read_published(spark, f"{output}.person_xref", load_publication(spark)).localCheckpoint()
     pairs = labelled_pairs(xref, truth).localCheckpoint()
     records = read_records(spark, settings, database)
     linkage_input = records.join(

@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
 from jobs.options import JobOptions, positional
+from jobs.publication import load_publication, read_published
 from jobs.runs import JobRun
 
 DESCRIPTION = "Explain a linkage decision: a record's person, its pairs and each comparison's level and weight"
@@ -32,7 +33,8 @@ def validate(args: Options) -> Options:
 
 def explanation(spark: SparkSession, record_id: str, database: str = "silver") -> list[str]:
     """The lines explain-link prints (a list, so tests can check them)."""
-    xref = spark.table(f"{database}.person_xref")
+    publication = load_publication(spark)
+    xref = read_published(spark, f"{database}.person_xref", publication)
     mine = xref.filter(F.col("record_id") == record_id).first()
     if mine is None:
         raise ValueError(f"{record_id.split(':')[0]}:<key>: not in {database}.person_xref (run `link` first?)")
@@ -40,7 +42,7 @@ def explanation(spark: SparkSession, record_id: str, database: str = "silver") -
         f"record {record_id} -> person {mine.person_id} by {mine.match_method} "
         f"(probability {mine.match_probability}, weight {mine.match_weight}, run {mine.run_id})"
     ]
-    person = spark.table(f"{database}.person").filter(F.col("person_id") == mine.person_id).first()
+    person = read_published(spark, f"{database}.person", publication).filter(F.col("person_id") == mine.person_id).first()
     if person is not None:
         lines.append(
             f"golden: {person.first_name} {person.last_name}, born {person.birth_date}, sex {person.sex}, "
@@ -49,7 +51,7 @@ def explanation(spark: SparkSession, record_id: str, database: str = "silver") -
     members = [r.record_id for r in xref.filter(F.col("person_id") == mine.person_id).select("record_id").collect()]
     lines.append(f"records of the person: {', '.join(sorted(members))}")
     pairs = (
-        spark.table(f"{database}.link_pairs")
+        read_published(spark, f"{database}.link_pairs", publication)
         .filter((F.col("record_id_l") == record_id) | (F.col("record_id_r") == record_id))
         .orderBy(F.desc("match_weight"))
         .collect()

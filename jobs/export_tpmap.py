@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
 from jobs.options import JobOptions
+from jobs.publication import load_publication, read_published
 from jobs.reference import REFERENCE_DIR, snake_name
 from jobs.runs import JobRun
 
@@ -61,7 +62,7 @@ def to_published(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
 
 
 def export_level(spark: SparkSession, level: str, out: Path, table: str = "public.area_indicators") -> dict[str, int]:
-    rows = spark.table(table).where(F.col("level") == level)
+    rows = read_published(spark, table, load_publication(spark)).where(F.col("level") == level)
     if level == "village":
         # Published ids are the 8-digit village code plus a 2-digit suffix, almost always 01.
         rows = rows.withColumn("village_id", F.concat(F.col("village_code"), F.lit("01")))
@@ -85,6 +86,7 @@ def export_level(spark: SparkSession, level: str, out: Path, table: str = "publi
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap"
-    job_run.read("public.area_indicators", spark.table("public.area_indicators").where(F.col("level") == args.level).count())
-    for path, count in export_level(spark, args.level, out).items():
+    written = export_level(spark, args.level, out)
+    job_run.read("public.area_indicators", next(iter(written.values()), 0))
+    for path, count in written.items():
         job_run.wrote(path, count)

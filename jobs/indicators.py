@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.options import JobOptions
+from jobs.publication import load_publication, read_published
 from jobs.publish import publish
 from jobs.reference import published_comment
 from jobs.runs import JobRun
@@ -82,7 +83,8 @@ def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver")
     missing = [t for t in list(tables.values()) + list(REF_AREAS) if not spark.catalog.tableExists(t)]
     if missing:
         raise RuntimeError(f"indicators needs {', '.join(missing)}: run the earlier stages first")
-    inputs = {name: spark.table(table) for name, table in tables.items()}
+    publication = load_publication(spark, job_run.own_run_ids)
+    inputs = {name: read_published(spark, table, publication) for name, table in tables.items()}
     for name, table in tables.items():
         job_run.read(table, inputs[name].count())
     return inputs, tables

@@ -134,6 +134,8 @@ def ingest_source(spark: SparkSession, contract: SourceContract, landing: str, j
     lfs = LandingFileSystem(spark)
     with _timed(job_run, "survey"):
         ensure_tables(spark, contract)
+        for table in (f"bronze.{contract.source}", QUARANTINE_TABLE):
+            job_run.changed(table)  # published even with nothing new: a killed run may have created them
         survey = survey_source(lfs, landing, contract.source)
         recorded = RecordedFiles.load(spark, contract.source)
     with _timed(job_run, "checksum"):

@@ -26,6 +26,7 @@ from pyspark.sql import functions as F
 from jobs.config import AppConfig
 from jobs.console import say
 from jobs.options import JobOptions
+from jobs.publication import load_publication, read_published
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.linkage.assign import assign_persons, review_rows, spine_choice
@@ -61,7 +62,8 @@ def read_records(spark: SparkSession, settings: LinkageSettings, database: str, 
     missing = [s for s in settings.sources if not table_exists(spark, f"{database}.{s}")]
     if missing:
         raise ValueError(f"link: silver table(s) missing: {', '.join(f'{database}.{m}' for m in missing)}")
-    frames = [spark.table(f"{database}.{s}") for s in settings.sources]
+    publication = load_publication(spark, job_run.own_run_ids if job_run is not None else ())
+    frames = [read_published(spark, f"{database}.{s}", publication) for s in settings.sources]
     if job_run is not None:
         for source, frame in zip(settings.sources, frames, strict=True):
             job_run.read(f"{database}.{source}", frame.count())

@@ -58,6 +58,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         plan.append((table, max(phases["before"]) if phases["before"] else None))
     for table, version in plan:
         restore(spark, table, version)
+        job_run.changed(table)
         job_run.wrote(table if version is None else f"{table} (restored to version {version})", 0)
     spark.sql(f"UPDATE {JOB_RUNS_TABLE} SET status = '{ROLLED_BACK}' WHERE run_id = '{args.run}' OR parent_run_id = '{args.run}'")
     say(f"rollback: run {args.run} ({target.job}) undone in {len(plan)} table(s)")

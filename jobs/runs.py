@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import socket
 import time
 import traceback
@@ -29,6 +30,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from jobs.catalog_lock import holds_catalog
+from jobs.publication import COMMIT_RUN_SETTING, latest_versions
 from jobs.tables import append_rows, ensure_databases, recover_location, table_exists, with_comments
 
 JOB_RUNS_TABLE = "ops.job_runs"
@@ -49,6 +51,7 @@ JOB_RUNS_SCHEMA = T.StructType(
         T.StructField("pid", T.IntegerType(), True),
         T.StructField("host", T.StringType(), True),
         T.StructField("log_path", T.StringType(), True),
+        T.StructField("published", T.MapType(T.StringType(), T.LongType()), True),
     ]
 )
 
@@ -67,7 +70,10 @@ JOB_RUNS_COMMENTS = {
     "pid": "Process id of the run's driver",
     "host": "Host name of the run's driver",
     "log_path": "A failed run's full traceback (error.log in the run's folder)",
+    "published": "Delta version of each table the run wrote, recorded when it succeeded: what readers see (jobs/publication.py)",
 }
+
+TABLE_NAME = re.compile(r"[A-Za-z_]\w*\.[A-Za-z_]\w*")  # <database>.<table>; other outputs (truth/...) are files
 
 ABANDONED = "its process ended without recording an outcome (killed, out of memory, or the machine stopped)"
 
@@ -86,12 +92,25 @@ class JobRun:
     # Seconds per phase of a long job (world, each source, ...), for progress lines and benchmarks; not recorded.
     phase_seconds: dict[str, float] = field(default_factory=dict)
     log_path: str | None = None
+    tables: set[str] = field(default_factory=set)  # the catalog tables the run changed, published when it succeeds
+    published: dict[str, int] | None = None
 
     def read(self, name: str, rows: int) -> None:
         self.rows_read[name] = self.rows_read.get(name, 0) + int(rows)
 
     def wrote(self, name: str, rows: int) -> None:
         self.rows_written[name] = self.rows_written.get(name, 0) + int(rows)
+        if TABLE_NAME.fullmatch(name):
+            self.tables.add(name)
+
+    @property
+    def own_run_ids(self) -> tuple[str, ...]:
+        """Runs whose commits are this run's own when it reads (itself, and the run-all it is a stage of)."""
+        return (self.run_id,) if self.parent_run_id is None else (self.run_id, self.parent_run_id)
+
+    def changed(self, table: str) -> None:
+        """A table the run changed without a row count (a RESTORE): published with the others."""
+        self.tables.add(table)
 
     def timed(self, phase: str, seconds: float) -> None:
         self.phase_seconds[phase] = self.phase_seconds.get(phase, 0.0) + seconds
@@ -113,6 +132,8 @@ def recorded_run(
     _append(spark, _row(run, "running", None, None))
     context = spark.sparkContext
     outer_group = context.getLocalProperty("spark.jobGroup.id")
+    outer_commit_run = spark.conf.get(COMMIT_RUN_SETTING, None)
+    spark.conf.set(COMMIT_RUN_SETTING, run.run_id)  # every Delta commit of the run names it (jobs/publication.py)
     # Spark jobs are grouped by the run's job name, so event logs attribute time and shuffle to stages.
     context.setJobGroup(job, f"tpmap {job} run {run.run_id}")
     try:
@@ -124,8 +145,17 @@ def recorded_run(
         raise
     finally:
         context.setLocalProperty("spark.jobGroup.id", outer_group)
+        _restore_setting(spark, COMMIT_RUN_SETTING, outer_commit_run)
         release_plans()
-    _finish(spark, _row(run, "succeeded", None, time.monotonic() - started))
+    run.published = latest_versions(spark, run.tables)
+    _finish(spark, _row(run, "succeeded", None, time.monotonic() - started))  # the run's tables published in this commit
+
+
+def _restore_setting(spark: SparkSession, key: str, value: str | None) -> None:
+    if value is None:
+        spark.conf.unset(key)
+    else:
+        spark.conf.set(key, value)
 
 
 def one_line(err: BaseException) -> str:
@@ -222,6 +252,7 @@ def _row(run: JobRun, status: str, error: str | None, seconds: float | None) -> 
         run.run_id, run.job, json.dumps(run.arguments, default=str, sort_keys=True), run.started_at, ended,
         round(seconds, 3) if seconds is not None else None, status, run.rows_read, run.rows_written,
         error, run.parent_run_id, os.getpid(), socket.gethostname(), run.log_path,
+        run.published if status == "succeeded" else None,
     )  # fmt: skip
 
 

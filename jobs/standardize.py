@@ -22,6 +22,7 @@ from pyspark.sql import functions as F
 from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
 from jobs.console import say
 from jobs.options import JobOptions
+from jobs.publication import Publication, load_publication, read_published
 from jobs.runs import JobRun, release_plans
 from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, table_exists
@@ -122,9 +123,9 @@ def known_area_codes(spark: SparkSession) -> dict[str, DataFrame]:
     return {level: spark.table(table).select(level).distinct().persist() for level, table in tables.items()}
 
 
-def new_batches(spark: SparkSession, source: str, dbs: Databases) -> DataFrame:
-    """Bronze rows of the batches this job has not standardised yet."""
-    bronze = spark.table(f"{dbs.bronze}.{source}")
+def new_batches(spark: SparkSession, source: str, dbs: Databases, publication: Publication) -> DataFrame:
+    """Bronze rows of the batches this job has not standardised yet (of complete ingest runs only)."""
+    bronze = read_published(spark, f"{dbs.bronze}.{source}", publication)
     if not table_exists(spark, dbs.batches):
         return bronze
     done = spark.table(dbs.batches).filter(F.col("source") == source).select(F.col("batch_id").alias("_batch_id"))
@@ -162,11 +163,13 @@ def standardize_source(
     known: dict[str, DataFrame],
     job_run: JobRun,
     dbs: Databases = Databases(),
+    publication: Publication | None = None,
 ) -> None:
     """One pass per output: bronze -> standardised rows -> merge roles (one shuffle) -> silver, and the
     data-quality counts from the same rows kept in Spark's columnar cache."""
     source = contract.source
-    bronze = new_batches(spark, source, dbs)
+    publication = publication or load_publication(spark, job_run.own_run_ids)
+    bronze = new_batches(spark, source, dbs, publication)
     batches = bronze.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows")).collect()  # a handful of batches
     job_run.read(f"bronze.{source}", sum(b.rows for b in batches))
     if not batches:
@@ -206,8 +209,9 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     known = {level: F.broadcast(df) for level, df in known_area_codes(spark).items()}
     contracts = load_contracts()
     selected = [args.source] if args.source else silver_sources(contracts)
+    publication = load_publication(spark, job_run.own_run_ids)
     for source in selected:
         if not table_exists(spark, f"bronze.{source}"):
             say(f"standardize {source}: bronze.{source} does not exist yet, skipped")
             continue
-        standardize_source(spark, contracts[source], settings, known, job_run)
+        standardize_source(spark, contracts[source], settings, known, job_run, publication=publication)

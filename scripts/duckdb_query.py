@@ -6,8 +6,9 @@
     .venv/bin/python scripts/duckdb_query.py --role official "SELECT count(*) FROM gold.person_welfare"
 
 Every table folder under the warehouse (`<warehouse>/<db>.db/<table>/` with a `_delta_log/`) becomes a
-view `<db>.<table>` over DuckDB's `delta_scan`, which reads the table's current version (checkpoints,
-removed files, deletion vectors, column mapping, partitions). By default (role analyst) only the
+view `<db>.<table>` over DuckDB's `delta_scan` (checkpoints, removed files, deletion vectors, column
+mapping, partitions), at the version complete runs left (jobs/publication.py): a stage still running, or
+killed, is not seen half-done. By default (role analyst) only the
 published databases are opened: public (disclosure-controlled figures) and ref (published reference
 data); --role official opens every database, which only works for a user allowed to read their files.
 The warehouse is the environment's (`$TPMAP_ENV`, TPMAP_* overrides) unless --warehouse is given.
@@ -27,6 +28,8 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from jobs.publication import UNFINISHED, Publication, folder_versions, publication_of
 
 EXTENSION_PACKAGE = "duckdb-extension-delta"
 
@@ -73,14 +76,38 @@ def connect(warehouse: Path, databases: tuple[str, ...] | None = None) -> duckdb
     # No extension is fetched behind our back: the one we need is loaded from its file.
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     con.sql(f"LOAD {_quote(str(extension))}")
-    for name, folder in delta_tables(warehouse, databases).items():
+    folders = delta_tables(warehouse, databases)
+    pinned = folder_versions(folders, publication(con, warehouse))
+    for name, folder in folders.items():
         schema, table = name.split(".", 1)
         con.sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        version = pinned.get(name)
+        if version is not None and version < 0:
+            print(f"duckdb_query: skipping {name}: only an unfinished run has written it", file=sys.stderr)
+            continue
+        at = f", version => {version}" if version is not None else ""
         try:
-            con.sql(f'CREATE VIEW "{schema}"."{table}" AS SELECT * FROM delta_scan({_quote(str(folder.resolve()))})')
+            con.sql(f'CREATE VIEW "{schema}"."{table}" AS SELECT * FROM delta_scan({_quote(str(folder.resolve()))}{at})')
         except duckdb.Error as err:  # one unreadable table must not hide the others
             print(f"duckdb_query: skipping {name}: {err}", file=sys.stderr)
     return con
+
+
+def publication(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Publication:
+    """What the runs recorded in ops.job_runs publish (jobs/publication.py): each table is read as complete
+    runs left it. Without ops.job_runs (or the right to read it), every table at its latest version."""
+    runs = warehouse / "ops.db" / "job_runs"
+    if not (runs / "_delta_log").is_dir():
+        return Publication({}, frozenset())
+    try:
+        rows = con.sql(
+            f"SELECT run_id, job, status, published, ended_at FROM delta_scan({_quote(str(runs.resolve()))}) "
+            f"WHERE status IN {UNFINISHED} OR (status = 'succeeded' AND published IS NOT NULL)"
+        ).fetchall()
+    except (duckdb.Error, OSError) as err:
+        print(f"duckdb_query: run records unreadable ({err}); every table at its latest version", file=sys.stderr)
+        return Publication({}, frozenset())
+    return publication_of(rows)
 
 
 def default_warehouse() -> Path:

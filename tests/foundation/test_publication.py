@@ -1,0 +1,129 @@
+"""A stage's tables are seen together: readers take each table as complete runs left it (jobs/publication.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from chispa import assert_df_equality
+
+from jobs.config import PROJECT_ROOT
+from jobs.publication import (
+    NoCompleteVersion,
+    commit_run_id,
+    load_publication,
+    publication_of,
+    read_published,
+    readable_version,
+)
+from jobs.runs import recorded_run
+from jobs.tables import save_table
+
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+import duckdb_query
+
+DB = "pubtest"
+COMMENTS = {"id": "row id", "made_by": "which write made the row"}
+
+
+def test_the_run_of_a_commit_is_its_user_metadata_or_an_ingest_batch_id():
+    assert commit_run_id("6d1f-run") == "6d1f-run"
+    assert commit_run_id(json.dumps({"tpmap_ingest": 1, "batch_id": "run-7", "files": []})) == "run-7"
+    assert commit_run_id(None) is None
+    assert commit_run_id("{not json") is None
+
+
+def test_readers_stop_before_the_first_commit_of_an_unfinished_run():
+    unfinished = frozenset({"killed"})
+    assert readable_version([(4, "ok"), (5, None)], unfinished) is None  # latest
+    assert readable_version([(4, "ok"), (5, "killed"), (6, "ok")], unfinished) == 4  # what follows was built on it
+    assert readable_version([(0, "killed")], unfinished) == -1  # created by the killed run
+    assert readable_version([], unfinished) is None
+
+
+def test_later_publications_win_and_own_and_erase_runs_are_never_hidden():
+    runs = [
+        ("a", "link", "succeeded", {"silver.person": 3, "silver.link_pairs": 7}, 1),
+        ("b", "link", "succeeded", {"silver.person": 5}, 2),
+        ("c", "link", "abandoned", None, None),
+        ("d", "erase", "failed", None, 3),
+        ("e", "indicators", "running", None, None),
+        ("f", "link", "failed", None, 4),
+    ]
+    publication = publication_of(runs, own_run_ids=("e",))
+    assert publication.versions == {"silver.person": 5, "silver.link_pairs": 7}
+    assert publication.unfinished == frozenset({"c", "f"})
+
+
+def _write(spark, table: str, made_by: str, rows: int) -> None:
+    save_table(spark.createDataFrame([(i, made_by) for i in range(rows)], "id long, made_by string"), table, COMMENTS)
+
+
+def _rows(spark, made_by: str, rows: int):
+    return spark.createDataFrame([(i, made_by) for i in range(rows)], "id long, made_by string")
+
+
+@pytest.fixture()
+def two_tables(spark):
+    spark.sql(f"DROP DATABASE IF EXISTS {DB} CASCADE")
+    spark.sql(f"CREATE DATABASE {DB}")
+    with recorded_run(spark, "unit-stage", {}) as first:
+        for table in ("first_table", "second_table"):
+            _write(spark, f"{DB}.{table}", "complete", 3)
+            first.wrote(f"{DB}.{table}", 3)
+    yield
+    spark.sql(f"DROP DATABASE IF EXISTS {DB} CASCADE")
+
+
+def _same(actual, made_by: str, rows: int) -> None:
+    assert_df_equality(actual, _rows(actual.sparkSession, made_by, rows), ignore_row_order=True, ignore_metadata=True)
+
+
+def _duckdb_rows(config, table: str) -> list[tuple]:
+    con = duckdb_query.connect(Path(config.paths.resolved("warehouse")), (DB,))
+    return con.sql(f"SELECT id, made_by FROM {table} ORDER BY id").fetchall()
+
+
+def test_a_stage_that_fails_half_way_is_not_seen_and_its_rerun_is(spark, config, two_tables):
+    with pytest.raises(RuntimeError):
+        with recorded_run(spark, "unit-stage", {}) as failed:
+            _write(spark, f"{DB}.first_table", "failed run", 5)
+            failed.wrote(f"{DB}.first_table", 5)
+            raise RuntimeError("killed between the stage's two tables")
+    assert spark.table(f"{DB}.first_table").count() == 5  # the half-written table as Delta has it
+    publication = load_publication(spark)
+    for table in ("first_table", "second_table"):
+        _same(read_published(spark, f"{DB}.{table}", publication), "complete", 3)
+        assert _duckdb_rows(config, f"{DB}.{table}") == [(0, "complete"), (1, "complete"), (2, "complete")]
+    with recorded_run(spark, "unit-stage", {}) as rerun:
+        for table in ("first_table", "second_table"):
+            _write(spark, f"{DB}.{table}", "rerun", 4)
+            rerun.wrote(f"{DB}.{table}", 4)
+    publication = load_publication(spark)
+    for table in ("first_table", "second_table"):
+        _same(read_published(spark, f"{DB}.{table}", publication), "rerun", 4)
+
+
+def test_a_running_stage_is_seen_by_itself_but_not_by_other_readers(spark, two_tables):
+    with recorded_run(spark, "unit-stage", {}) as running:
+        _write(spark, f"{DB}.first_table", "in progress", 2)
+        running.wrote(f"{DB}.first_table", 2)
+        others = read_published(spark, f"{DB}.first_table", load_publication(spark))
+        itself = read_published(spark, f"{DB}.first_table", load_publication(spark, running.own_run_ids))
+        _same(others, "complete", 3)
+        _same(itself, "in progress", 2)
+    published = spark.table("ops.job_runs").where(f"run_id = '{running.run_id}'").first().published
+    assert set(published) == {f"{DB}.first_table"}
+    _same(read_published(spark, f"{DB}.first_table", load_publication(spark)), "in progress", 2)
+
+
+def test_a_table_only_an_unfinished_run_wrote_has_nothing_to_read(spark, two_tables):
+    with pytest.raises(RuntimeError):
+        with recorded_run(spark, "unit-stage", {}) as failed:
+            _write(spark, f"{DB}.new_table", "failed run", 1)
+            raise RuntimeError("died after creating it")
+    del failed
+    with pytest.raises(NoCompleteVersion, match=f"{DB}.new_table has no complete version"):
+        read_published(spark, f"{DB}.new_table", load_publication(spark))
