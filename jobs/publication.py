@@ -172,6 +172,14 @@ def version_to_read(spark: SparkSession, table: str, publication: Publication) -
     return version
 
 
+def has_hidden_commits(spark: SparkSession, table: str, publication: Publication) -> bool:
+    """Whether readers take `table` at an older version than its latest (an unfinished run wrote to it)."""
+    try:
+        return version_to_read(spark, table, publication) is not None
+    except NoCompleteVersion:
+        return True
+
+
 def read_published(spark: SparkSession, table: str, publication: Publication) -> DataFrame:
     """`table` as the last complete runs left it (see the module's description)."""
     version = version_to_read(spark, table, publication)

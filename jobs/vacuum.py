@@ -21,7 +21,9 @@ from pyspark.errors import AnalysisException
 from pyspark.sql import SparkSession
 
 from jobs.config import AppConfig, LayerRetention
+from jobs.console import say
 from jobs.options import JobOptions
+from jobs.publication import has_hidden_commits, load_publication
 from jobs.runs import JobRun
 
 DESCRIPTION = "Apply each layer's Delta retention and VACUUM old files (after an erasure: the erased rows leave the disk)"
@@ -95,9 +97,14 @@ def vacuum_database(
     before = {key: spark.conf.get(key, None) for key in settings}
     for key, value in settings.items():
         spark.conf.set(key, value)
+    publication = load_publication(spark)
     try:
         deleted = {}
         for table in delta_tables(spark, database):
+            if has_hidden_commits(spark, table, publication):
+                # Readers take an older version (a killed or failed run's commits are hidden): its files stay.
+                say(f"vacuum: {table} skipped: a run that did not finish wrote to it; run that stage again first")
+                continue
             apply_retention(spark, table, retention.log_days, retention.deleted_file_days)
             deleted[table] = vacuum_table(spark, table, hours, full)
         return deleted

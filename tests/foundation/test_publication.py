@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from chispa import assert_df_equality
 
+from jobs import vacuum
 from jobs.config import PROJECT_ROOT
 from jobs.publication import (
     NoCompleteVersion,
@@ -97,6 +98,9 @@ def test_a_stage_that_fails_half_way_is_not_seen_and_its_rerun_is(spark, config,
     for table in ("first_table", "second_table"):
         _same(read_published(spark, f"{DB}.{table}", publication), "complete", 3)
         assert _duckdb_rows(config, f"{DB}.{table}") == [(0, "complete"), (1, "complete"), (2, "complete")]
+    vacuumed = vacuum.vacuum_database(spark, DB, config.retention.of("silver"), hours=0)
+    assert set(vacuumed) == {f"{DB}.second_table"}  # the files readers still read are kept
+    _same(read_published(spark, f"{DB}.first_table", load_publication(spark)), "complete", 3)
     with recorded_run(spark, "unit-stage", {}) as rerun:
         for table in ("first_table", "second_table"):
             _write(spark, f"{DB}.{table}", "rerun", 4)
