@@ -42,10 +42,11 @@ class NoCompleteVersion(RuntimeError):
 
 @dataclass(frozen=True)
 class Publication:
-    """Each table's last published version, and the runs whose commits readers skip."""
+    """Each table's last published version, the runs whose commits readers skip, and the reader's own runs."""
 
     versions: dict[str, int]
     unfinished: frozenset[str]
+    own: frozenset[str] = frozenset()
 
 
 def commit_run_id(user_metadata: str | None) -> str | None:
@@ -60,11 +61,13 @@ def commit_run_id(user_metadata: str | None) -> str | None:
     return user_metadata
 
 
-def readable_version(commits: list[tuple[int, str | None]], unfinished: frozenset[str]) -> int | None:
+def readable_version(commits: list[tuple[int, str | None]], unfinished: frozenset[str], own: frozenset[str] = frozenset()) -> int | None:
     """The version a reader should take: None for the latest, else the version before the first of `commits`
     an unfinished run made (-1: the table has no complete version). `commits` are the table's (version,
     run id) after its published version (all of them when nothing is published), oldest first: whatever
-    follows an unfinished commit was built on it."""
+    follows an unfinished commit was built on it, except by the reader's own run, which sees what it wrote."""
+    if commits and commits[-1][1] in own:
+        return None
     for version, run_id in commits:
         if run_id in unfinished:
             return version - 1
@@ -140,7 +143,7 @@ def publication_of(runs: list[tuple], own_run_ids: Iterable[str] = ()) -> Public
         versions.update({table: int(v) for table, v in dict(published).items()})
     own = set(own_run_ids)
     unfinished = frozenset(r[0] for r in runs if r[2] in UNFINISHED and r[1] not in NEVER_HIDDEN_JOBS and r[0] not in own)
-    return Publication(versions, unfinished)
+    return Publication(versions, unfinished, frozenset(own))
 
 
 def folder_versions(folders: dict[str, Path], publication: Publication) -> dict[str, int]:
@@ -166,7 +169,7 @@ def version_to_read(spark: SparkSession, table: str, publication: Publication) -
     else:
         history = spark.sql(f"DESCRIBE HISTORY {table}").where(f"version > {published}").select("version", "userMetadata").collect()
         commits = sorted((r.version, commit_run_id(r.userMetadata)) for r in history)
-    version = readable_version(commits, publication.unfinished)
+    version = readable_version(commits, publication.unfinished, publication.own)
     if version is not None and version < 0:
         raise NoCompleteVersion(f"{table} has no complete version yet: the run that created it did not finish; run its stage again")
     return version

@@ -114,6 +114,12 @@ def outputs_of(contract: SourceContract, settings: StandardizeSettings, known: d
     return out
 
 
+def output_tables(contract: SourceContract) -> list[str]:
+    """The silver tables a source's outputs go to (names without database), as outputs_of orders them."""
+    survey = [contract.source] if contract.silver.shape == "household_survey" else []
+    return [*survey, person_source(contract).silver]
+
+
 def known_area_codes(spark: SparkSession) -> dict[str, DataFrame]:
     tables = {level: f"ref.{level.removesuffix('_code')}" for level in LEVELS}
     missing = [t for t in tables.values() if not table_exists(spark, t)]
@@ -172,6 +178,9 @@ def standardize_source(
     bronze = new_batches(spark, source, dbs, publication)
     batches = bronze.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows")).collect()  # a handful of batches
     job_run.read(f"bronze.{source}", sum(b.rows for b in batches))
+    for table in output_tables(contract):
+        # Published even with no new batch: a killed run may have merged into it and recorded its batches.
+        job_run.changed(f"{dbs.silver}.{table}")
     if not batches:
         say(f"standardize {source}: no new bronze batch")
         return

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from chispa import assert_df_equality
 
@@ -42,6 +43,7 @@ def test_readers_stop_before_the_first_commit_of_an_unfinished_run():
     assert readable_version([(4, "ok"), (5, "killed"), (6, "ok")], unfinished) == 4  # what follows was built on it
     assert readable_version([(0, "killed")], unfinished) == -1  # created by the killed run
     assert readable_version([], unfinished) is None
+    assert readable_version([(4, "killed"), (5, "me")], unfinished, own=frozenset({"me"})) is None  # a run sees its own writes
 
 
 def test_later_publications_win_and_own_and_erase_runs_are_never_hidden():
@@ -87,47 +89,36 @@ def _duckdb_rows(config, table: str) -> list[tuple]:
     return con.sql(f"SELECT id, made_by FROM {table} ORDER BY id").fetchall()
 
 
-def test_a_stage_that_fails_half_way_is_not_seen_and_its_rerun_is(spark, config, two_tables):
+def test_a_stage_that_fails_half_way_is_not_seen_and_its_rerun_is_seen_whole(spark, config, two_tables):
     with pytest.raises(RuntimeError):
         with recorded_run(spark, "unit-stage", {}) as failed:
             _write(spark, f"{DB}.first_table", "failed run", 5)
+            _write(spark, f"{DB}.new_table", "failed run", 1)
             failed.wrote(f"{DB}.first_table", 5)
-            raise RuntimeError("killed between the stage's two tables")
+            raise RuntimeError("killed before the stage's second table")
     assert spark.table(f"{DB}.first_table").count() == 5  # the half-written table as Delta has it
     publication = load_publication(spark)
     for table in ("first_table", "second_table"):
         _same(read_published(spark, f"{DB}.{table}", publication), "complete", 3)
         assert _duckdb_rows(config, f"{DB}.{table}") == [(0, "complete"), (1, "complete"), (2, "complete")]
+    with pytest.raises(NoCompleteVersion, match=f"{DB}.new_table has no complete version"):
+        read_published(spark, f"{DB}.new_table", publication)  # only the failed run wrote it
+    with pytest.raises(duckdb.CatalogException):
+        duckdb_query.connect(Path(config.paths.resolved("warehouse")), (DB,)).sql(f"SELECT * FROM {DB}.new_table")
+
     vacuumed = vacuum.vacuum_database(spark, DB, config.retention.of("silver"), hours=0)
     assert set(vacuumed) == {f"{DB}.second_table"}  # the files readers still read are kept
     _same(read_published(spark, f"{DB}.first_table", load_publication(spark)), "complete", 3)
+
     with recorded_run(spark, "unit-stage", {}) as rerun:
         for table in ("first_table", "second_table"):
             _write(spark, f"{DB}.{table}", "rerun", 4)
             rerun.wrote(f"{DB}.{table}", 4)
+            if table == "first_table":  # half-way through the re-run: only the re-run itself sees its writes
+                _same(read_published(spark, f"{DB}.first_table", load_publication(spark)), "complete", 3)
+                _same(read_published(spark, f"{DB}.first_table", load_publication(spark, rerun.own_run_ids)), "rerun", 4)
+    published = spark.table("ops.job_runs").where(f"run_id = '{rerun.run_id}'").first().published
+    assert set(published) == {f"{DB}.first_table", f"{DB}.second_table"}
     publication = load_publication(spark)
     for table in ("first_table", "second_table"):
         _same(read_published(spark, f"{DB}.{table}", publication), "rerun", 4)
-
-
-def test_a_running_stage_is_seen_by_itself_but_not_by_other_readers(spark, two_tables):
-    with recorded_run(spark, "unit-stage", {}) as running:
-        _write(spark, f"{DB}.first_table", "in progress", 2)
-        running.wrote(f"{DB}.first_table", 2)
-        others = read_published(spark, f"{DB}.first_table", load_publication(spark))
-        itself = read_published(spark, f"{DB}.first_table", load_publication(spark, running.own_run_ids))
-        _same(others, "complete", 3)
-        _same(itself, "in progress", 2)
-    published = spark.table("ops.job_runs").where(f"run_id = '{running.run_id}'").first().published
-    assert set(published) == {f"{DB}.first_table"}
-    _same(read_published(spark, f"{DB}.first_table", load_publication(spark)), "in progress", 2)
-
-
-def test_a_table_only_an_unfinished_run_wrote_has_nothing_to_read(spark, two_tables):
-    with pytest.raises(RuntimeError):
-        with recorded_run(spark, "unit-stage", {}) as failed:
-            _write(spark, f"{DB}.new_table", "failed run", 1)
-            raise RuntimeError("died after creating it")
-    del failed
-    with pytest.raises(NoCompleteVersion, match=f"{DB}.new_table has no complete version"):
-        read_published(spark, f"{DB}.new_table", load_publication(spark))
