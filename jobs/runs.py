@@ -109,7 +109,8 @@ class JobRun:
         return (self.run_id,) if self.parent_run_id is None else (self.run_id, self.parent_run_id)
 
     def changed(self, table: str) -> None:
-        """A table the run changed without a row count (a RESTORE): published with the others."""
+        """A table to publish with the others though the run wrote no counted rows to it (a RESTORE, or a
+        table a killed run of the same stage wrote that this run takes over)."""
         self.tables.add(table)
 
     def timed(self, phase: str, seconds: float) -> None:

@@ -79,6 +79,12 @@ def _tables(warehouse: Path) -> dict[str, tuple[int, int, int | None]]:
     return out
 
 
+def _across_lakehouses(tables: dict[str, tuple]) -> dict[str, tuple]:
+    """What two lakehouses of the same world share: bronze and silver rows carry their own file paths and
+    batch ids, so only their counts compare; gold and public compare row by row."""
+    return {t: v if t.split(".")[0] in ("gold", "public") else (*v[:2], None) for t, v in tables.items()}
+
+
 def _last_status(warehouse: Path, job: str) -> str | None:
     con = duckdb_query.connect(warehouse, ("ops",))
     row = con.sql(f"SELECT status FROM ops.job_runs WHERE job = '{job}' ORDER BY started_at DESC LIMIT 1").fetchone()
@@ -106,6 +112,6 @@ def test_every_stage_killed_and_run_again_gives_the_uninterrupted_result(pipelin
 
     ours = _tables(root / "warehouse")
     uninterrupted = _tables(Path(config.paths.resolved("warehouse")))
-    assert {t: v for t, v in ours.items() if t in uninterrupted} == uninterrupted
+    assert {t: v for t, v in _across_lakehouses(ours).items() if t in uninterrupted} == _across_lakehouses(uninterrupted)
     for table, (rows, keyed, _) in ours.items():
         assert rows == keyed, f"{table}: {rows - keyed} duplicate record(s)"
