@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # scripts/duckdb_query.py uses this module without Spark
 # Delta's session setting whose value every commit's commitInfo.userMetadata carries.
 COMMIT_RUN_SETTING = "spark.databricks.delta.commitInfo.userMetadata"
 UNFINISHED = ("running", "failed", "abandoned")
+RUN_RECORDS = "ops.job_runs"  # read as it is: it records the runs, unfinished ones included
 NEVER_HIDDEN_JOBS = ("erase",)  # an erasure's deletions are never hidden behind older versions
 
 
@@ -126,10 +127,10 @@ def latest_versions(spark: SparkSession, tables: Iterable[str]) -> dict[str, int
 def load_publication(spark: SparkSession, own_run_ids: Iterable[str] = ()) -> Publication:
     """From ops.job_runs: the latest published version of each table, and the unfinished runs (but the
     reader's own run and its parent, whose commits are the reader's own)."""
-    if not spark.catalog.tableExists("ops.job_runs"):
+    if not spark.catalog.tableExists(RUN_RECORDS):
         return Publication({}, frozenset())
     runs = spark.sql(
-        "SELECT run_id, job, status, published, ended_at FROM ops.job_runs "
+        f"SELECT run_id, job, status, published, ended_at FROM {RUN_RECORDS} "
         f"WHERE status IN {UNFINISHED} OR (status = 'succeeded' AND published IS NOT NULL)"
     ).collect()
     return publication_of([(r.run_id, r.job, r.status, r.published, r.ended_at) for r in runs], own_run_ids)
@@ -151,7 +152,7 @@ def folder_versions(folders: dict[str, Path], publication: Publication) -> dict[
     (-1: no complete version)."""
     out = {}
     for table, folder in folders.items():
-        if publication.unfinished:
+        if publication.unfinished and table != RUN_RECORDS:
             version = readable_version(commits_after(folder / "_delta_log", publication.versions.get(table, -1)), publication.unfinished)
             if version is not None:
                 out[table] = version

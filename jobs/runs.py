@@ -140,6 +140,7 @@ def recorded_run(
     try:
         yield run
     except BaseException as err:
+        _restore_setting(spark, COMMIT_RUN_SETTING, outer_commit_run)  # the failure's record is not the failed run's commit
         if log_dir is not None:
             run.log_path = write_traceback(Path(log_dir) / run.run_id, err)
         _finish(spark, _row(run, "failed", one_line(err), time.monotonic() - started))

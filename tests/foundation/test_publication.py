@@ -97,6 +97,10 @@ def test_a_stage_that_fails_half_way_is_not_seen_and_its_rerun_is_seen_whole(spa
             failed.wrote(f"{DB}.first_table", 5)
             raise RuntimeError("killed before the stage's second table")
     assert spark.table(f"{DB}.first_table").count() == 5  # the half-written table as Delta has it
+    # The run records are read as they are: the failure's own record is not hidden as the failed run's commit.
+    assert spark.sql("DESCRIBE HISTORY ops.job_runs LIMIT 3").where(f"userMetadata = '{failed.run_id}'").count() == 0
+    records = duckdb_query.connect(Path(config.paths.resolved("warehouse")), ("ops",))
+    assert records.sql(f"SELECT status FROM ops.job_runs WHERE run_id = '{failed.run_id}'").fetchall() == [("failed",)]
     publication = load_publication(spark)
     for table in ("first_table", "second_table"):
         _same(read_published(spark, f"{DB}.{table}", publication), "complete", 3)
