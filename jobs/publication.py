@@ -103,7 +103,7 @@ def commits_after(log: Path, version: int) -> list[tuple[int, str | None]]:
     return out
 
 
-def table_location(spark: SparkSession, table: str) -> str:
+def managed_location(spark: SparkSession, table: str) -> str:
     """Where a project table lives: its database's folder and its name (how the jobs create them)."""
     database, name = table.split(".")
     return f"{spark.catalog.getDatabase(database).locationUri.rstrip('/')}/{name}"
@@ -115,7 +115,7 @@ def latest_versions(spark: SparkSession, tables: Iterable[str]) -> dict[str, int
     for table in sorted(set(tables)):
         if not spark.catalog.tableExists(table):
             continue
-        log = log_folder(table_location(spark, table))
+        log = log_folder(managed_location(spark, table))
         versions = commit_versions(log) if log is not None else []
         if versions:
             out[table] = versions[-1]
@@ -147,30 +147,33 @@ def publication_of(runs: list[tuple], own_run_ids: Iterable[str] = ()) -> Public
     return Publication(versions, unfinished, frozenset(own))
 
 
+def log_version(log: Path, table: str, publication: Publication) -> int | None:
+    """The version of a table with a local log a reader takes (None: the latest; -1: none is complete)."""
+    if not publication.unfinished or table == RUN_RECORDS:
+        return None
+    commits = commits_after(log, publication.versions.get(table, -1))
+    return readable_version(commits, publication.unfinished, publication.own)
+
+
 def folder_versions(folders: dict[str, Path], publication: Publication) -> dict[str, int]:
     """For tables read from their folders (DuckDB): {table: version} where a reader must not take the latest
     (-1: no complete version)."""
-    out = {}
-    for table, folder in folders.items():
-        if publication.unfinished and table != RUN_RECORDS:
-            version = readable_version(commits_after(folder / "_delta_log", publication.versions.get(table, -1)), publication.unfinished)
-            if version is not None:
-                out[table] = version
-    return out
+    versions = {table: log_version(folder / "_delta_log", table, publication) for table, folder in folders.items()}
+    return {table: v for table, v in versions.items() if v is not None}
 
 
 def version_to_read(spark: SparkSession, table: str, publication: Publication) -> int | None:
     """The version of `table` a reader takes (None: the latest); NoCompleteVersion when there is none."""
     if not publication.unfinished:
         return None
-    published = publication.versions.get(table, -1)
-    log = log_folder(table_location(spark, table))
+    log = log_folder(managed_location(spark, table))
     if log is not None:
-        commits = commits_after(log, published)
-    else:
+        version = log_version(log, table, publication)
+    else:  # an object store: the commits from the table's history
+        published = publication.versions.get(table, -1)
         history = spark.sql(f"DESCRIBE HISTORY {table}").where(f"version > {published}").select("version", "userMetadata").collect()
         commits = sorted((r.version, commit_run_id(r.userMetadata)) for r in history)
-    version = readable_version(commits, publication.unfinished, publication.own)
+        version = readable_version(commits, publication.unfinished, publication.own)
     if version is not None and version < 0:
         raise NoCompleteVersion(f"{table} has no complete version yet: the run that created it did not finish; run its stage again")
     return version

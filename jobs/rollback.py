@@ -14,8 +14,6 @@ already rolled back, and rollbacks themselves, do not count as changes).
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import urlparse
 
 from pydantic import Field
 from pyspark.sql import SparkSession
@@ -24,6 +22,7 @@ from pyspark.sql import functions as F
 from jobs.config import AppConfig
 from jobs.console import say
 from jobs.options import JobOptions
+from jobs.publication import log_folder
 from jobs.runs import JOB_RUNS_TABLE, JobRun
 from jobs.tables import DATABASES
 
@@ -101,8 +100,8 @@ def delta_tables(spark: SparkSession, database: str) -> list[tuple[str, str]]:
 def _last_commit(spark: SparkSession, table: str, location: str) -> float:
     """Epoch seconds of the table's last commit: from its log's files when they are on this machine (no
     Spark job), else from DESCRIBE DETAIL."""
-    log = Path(urlparse(location).path) / "_delta_log"
-    if urlparse(location).scheme in ("", "file") and log.is_dir():
+    log = log_folder(location)
+    if log is not None:
         return max((p.stat().st_mtime for p in log.iterdir() if p.suffix == ".json"), default=-1.0)
     return spark.sql(f"DESCRIBE DETAIL {table}").first().lastModified.timestamp()
 
