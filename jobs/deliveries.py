@@ -16,6 +16,7 @@ from jobs.config import ConfigError
 from jobs.runs import JobRun
 from transforms.contracts import SourceContract
 from transforms.generator.broken import broken_lines, header_line
+from transforms.generator.rounds import FIRST_ROUND
 from transforms.generator.settings import GeneratorSettings
 
 MARKER = "_generated.json"  # in every delivery folder generate writes; ingest skips names starting with "_"
@@ -79,12 +80,17 @@ def _remove_own_delivery(folder: Path) -> None:
     folder.rmdir()
 
 
-def publish_deliveries(staged: Path, source_folder: Path) -> None:
-    """Replace generate's own earlier deliveries of one source by the staged ones (folders with markers);
-    other deliveries stay as they are, and a staged delivery never goes over one of them."""
+def delivery_round(folder: Path) -> int:
+    """The survey round of one of generate's deliveries (its marker; 2561 before markers said it)."""
+    return int(_marker(folder).get("round", FIRST_ROUND))
+
+
+def publish_deliveries(staged: Path, source_folder: Path, survey_round: int) -> None:
+    """Replace generate's own earlier deliveries of one source and round by the staged ones (folders with
+    markers); other rounds' and other deliveries stay as they are, and a staged delivery never goes over one of them."""
     source_folder.mkdir(parents=True, exist_ok=True)
     for earlier in _visible(source_folder):
-        if is_own_delivery(earlier):
+        if is_own_delivery(earlier) and delivery_round(earlier) == survey_round:
             _remove_own_delivery(earlier)
     for delivery in sorted(staged.iterdir()):
         os.rename(delivery, source_folder / delivery.name)  # fails if a non-empty folder of that name appeared
@@ -191,5 +197,5 @@ def write_source(
         write_marker(again, [first["file"]], {**about, "source": source, "delivery": settings.redelivery.delivery})
         file_rows.append({**first, "delivery": settings.redelivery.delivery, "duplicate_of": f"{settings.delivery}/{first['file']}"})
         broken_rows += [{**b, "delivery": settings.redelivery.delivery} for b in broken_rows if b["file"] == first["file"]]
-    publish_deliveries(staged, landing / source)
+    publish_deliveries(staged, landing / source, about["round"])
     return file_rows, broken_rows

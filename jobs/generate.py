@@ -28,6 +28,7 @@ from transforms.generator import build as world_build
 from transforms.generator import sources as src
 from transforms.generator import world
 from transforms.generator.build import PERSON_COLUMNS, PERSON_EXTRA
+from transforms.generator.rounds import FIRST_ROUND, LAST_ROUND, years_after_first
 from transforms.generator.settings import GeneratorSettings
 
 DESCRIPTION = "Generate the synthetic Thailand: agency deliveries in the landing zone and the truth key"
@@ -59,6 +60,12 @@ class Options(JobOptions):
         default=None, description="source to write (repeatable; default: every source with a generator section)"
     )
     force: bool = Field(default=False, description="write beside deliveries generate did not write (it never removes or writes into them)")
+    survey_round: int = Field(
+        default=FIRST_ROUND,
+        description=f"survey round (BE year, {FIRST_ROUND}-{LAST_ROUND}): a later round is the {FIRST_ROUND} world moved on year by year, "
+        "its deliveries dated that many years later beside the earlier rounds' (truth under <truth>/rounds/<round>)",
+        json_schema_extra={"flag": "--round"},
+    )
 
 
 def validate(args: Options) -> Options:
@@ -68,6 +75,8 @@ def validate(args: Options) -> Options:
         raise ValueError(f"--scale {args.scale} is above 2 (scale 1 is all of Thailand)")
     if args.seed < 0:
         raise ValueError(f"--seed must be a non-negative integer, got {args.seed}")
+    if not FIRST_ROUND <= args.survey_round <= LAST_ROUND:
+        raise ValueError(f"--round must be a survey round from {FIRST_ROUND} to {LAST_ROUND}, got {args.survey_round}")
     if not args.error_scale > 0:
         raise ValueError(f"--error-scale must be a positive number, got {args.error_scale}")
     known = list(generated_sources())
@@ -75,6 +84,15 @@ def validate(args: Options) -> Options:
     if unknown:
         raise ValueError(f"unknown --source {unknown}; known sources: {', '.join(known)}")
     return args
+
+
+def round_settings(settings: GeneratorSettings, survey_round: int) -> GeneratorSettings:
+    return settings.for_round(years_after_first(survey_round))
+
+
+def truth_folder(truth: str, survey_round: int) -> str:
+    """Round 2561's truth at the top of the truth folder (as before rounds existed), a later round's under rounds/<round>."""
+    return truth if survey_round == FIRST_ROUND else f"{truth}/rounds/{survey_round}"
 
 
 def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[str]) -> list[Path]:
@@ -93,7 +111,8 @@ def chosen_sources(args: Options, known: dict[str, SourceContract]) -> list[str]
 def preflight(config: AppConfig, args: Options, earlier_stages: tuple[str, ...]) -> None:
     """Before Spark starts: the landing zone is local and holds no delivery generate did not write (or --force)."""
     landing = _local(config.paths.resolved("landing"))
-    check_landing(landing, args.force, delivery_targets(landing, load_settings(), chosen_sources(args, generated_sources())))
+    settings = round_settings(load_settings(), args.survey_round)
+    check_landing(landing, args.force, delivery_targets(landing, settings, chosen_sources(args, generated_sources())))
 
 
 # ---------------------------------------------------------------- parameters from the published figures
@@ -120,8 +139,10 @@ def _materialised(df: DataFrame) -> DataFrame:
     return df.localCheckpoint(eager=True, storageLevel=StorageLevel.MEMORY_AND_DISK_DESER)
 
 
-def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, seed: int) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """(persons with everything, survey households with answers, survey members with answers), from ref.*."""
+def build_world(
+    spark: SparkSession, settings: GeneratorSettings, scale: float, seed: int, survey_round: int = FIRST_ROUND
+) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """(persons with everything, survey households with answers, survey members with answers) of the round, from ref.*."""
     reference = world_build.Reference(
         district_figures=spark.table("ref.tpmap2561_district").toPandas(),
         country_figures=spark.table("ref.tpmap2561_country").first().asDict(),
@@ -129,7 +150,7 @@ def build_world(spark: SparkSession, settings: GeneratorSettings, scale: float, 
         villages=spark.table("ref.village"),
         subdistricts=spark.table("ref.subdistrict"),
     )
-    return world_build.build_world(reference, _names(spark), settings, scale, seed, keep=_materialised)
+    return world_build.build_world(reference, _names(spark), settings, scale, seed, keep=_materialised, survey_round=survey_round)
 
 
 # ---------------------------------------------------------------- deliveries
@@ -168,6 +189,7 @@ def write_truth(
     """Persons, households and the files' accounting (records and errors were written with each source)."""
     everyone.select(*PERSON_COLUMNS, *PERSON_EXTRA).write.mode("overwrite").parquet(f"{truth}/persons")
     hh_columns = [
+        "hh_key",
         "hh_id",
         "house_code",
         "village_code",
@@ -198,26 +220,27 @@ def _local(path: str) -> Path:
 
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
-    settings = load_settings().with_error_scale(args.error_scale)
+    settings = round_settings(load_settings(), args.survey_round).with_error_scale(args.error_scale)
     spark.conf.set("spark.sql.legacy.javaCharsets", "true")  # cp874 (x-windows-874) for the registry CSV
     contracts = generated_sources()
     chosen = chosen_sources(args, contracts)
-    landing, truth = _local(config.paths.resolved("landing")), config.paths.resolved("truth")
+    landing, truth = _local(config.paths.resolved("landing")), truth_folder(config.paths.resolved("truth"), args.survey_round)
     # Checked again here: jobs called directly (tests, benchmarks) skip the command line's preflight.
     foreign = check_landing(landing, args.force, delivery_targets(landing, settings, chosen))
     if foreign:
         say(f"generate: --force: writing beside {len(foreign)} delivery folder(s) it did not write, leaving them as they are")
-    about = {"run_id": job_run.run_id, "seed": args.seed, "scale": args.scale, "error_scale": args.error_scale}
+    about = {"run_id": job_run.run_id, "seed": args.seed, "scale": args.scale, "error_scale": args.error_scale, "round": args.survey_round}
     scratch = landing / f"{SCRATCH_PREFIX}{uuid.uuid4().hex}"
     started = time.monotonic()
-    everyone, households, members = build_world(spark, settings, args.scale, args.seed)
+    everyone, households, members = build_world(spark, settings, args.scale, args.seed, args.survey_round)
     job_run.read("ref.tpmap2561_village", spark.table("ref.tpmap2561_village").count())
     job_run.timed("world", time.monotonic() - started)
     say(
-        f"generate: world of {everyone.count():,} persons, {households.count():,} surveyed households built in {job_run.phase_seconds['world']:.1f} s"
+        f"generate: round {args.survey_round} world of {everyone.count():,} persons, {households.count():,} surveyed households built in "
+        f"{job_run.phase_seconds['world']:.1f} s"
     )
     files, broken = [], []
-    people = src.Population(everyone, households, members)
+    people = src.Population(everyone, households, members, args.survey_round)
     try:
         for number, source in enumerate(chosen, start=1):
             started = time.monotonic()

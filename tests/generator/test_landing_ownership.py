@@ -96,7 +96,7 @@ def test_publishing_replaces_own_earlier_deliveries_only(tmp_path):
     (staged / DELIVERY).mkdir(parents=True)
     (staged / DELIVERY / "mof_welfare-00000.csv").write_text("new\n")
     (staged / DELIVERY / deliveries.MARKER).write_text(json.dumps({"written_by": deliveries.WRITER, "files": ["mof_welfare-00000.csv"]}))
-    deliveries.publish_deliveries(staged, landing / "mof_welfare")
+    deliveries.publish_deliveries(staged, landing / "mof_welfare", 2561)
     assert sorted(p.name for p in (landing / "mof_welfare").iterdir()) == [DELIVERY, "2020-01-31"]
     assert not other_name.exists()
     assert sorted(p.name for p in same_name.iterdir()) == [deliveries.MARKER, "mof_welfare-00000.csv"]
@@ -160,3 +160,25 @@ def test_own_earlier_deliveries_are_replaced_and_the_new_one_is_marked(forced_ru
     assert (folder / "dep_disability-00000.jsonl").stat().st_size > 10_000
     assert sorted(p.name for p in (forced_run["landing"] / "dep_disability").iterdir()) == sorted(["2019-01-01", DELIVERY])
     assert sorted(p.name for p in forced_run["landing"].iterdir()) == ["dep_disability", "mof_welfare"]  # no scratch left
+
+
+def test_a_later_round_is_published_beside_the_earlier_rounds(tmp_path):
+    """generate --round 2562 replaces its own 2562 delivery only: the 2561 one (marker without a round, as
+    written before rounds existed) stays for ingest to have read and for a rebuild."""
+    landing = tmp_path / "landing"
+    first = _own(landing, "mof_welfare", DELIVERY)
+    later = SETTINGS.for_round(1).delivery
+    earlier_2562 = _own(landing, "mof_welfare", later, ("old-00000.csv",))
+    marker = json.loads((earlier_2562 / deliveries.MARKER).read_text())
+    (earlier_2562 / deliveries.MARKER).write_text(json.dumps({**marker, "round": 2562}))
+    staged = tmp_path / "staged"
+    (staged / later).mkdir(parents=True)
+    (staged / later / "mof_welfare-00000.csv").write_text("2562\n")
+    (staged / later / deliveries.MARKER).write_text(
+        json.dumps({"written_by": deliveries.WRITER, "round": 2562, "files": ["mof_welfare-00000.csv"]})
+    )
+    deliveries.publish_deliveries(staged, landing / "mof_welfare", 2562)
+    assert sorted(p.name for p in (landing / "mof_welfare").iterdir()) == [DELIVERY, later]
+    assert _snapshot(first) == {deliveries.MARKER: (first / deliveries.MARKER).read_bytes(), "f-00000.csv": b"old\n"}
+    assert sorted(p.name for p in (landing / "mof_welfare" / later).iterdir()) == [deliveries.MARKER, "mof_welfare-00000.csv"]
+    assert deliveries.delivery_round(first) == 2561 and deliveries.delivery_round(landing / "mof_welfare" / later) == 2562

@@ -12,7 +12,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from transforms.generator import survey, world
+from transforms.generator import rounds, survey, world
 from transforms.generator.random import uniform
 from transforms.generator.settings import GeneratorSettings
 
@@ -95,10 +95,12 @@ def build_world(
     scale: float,
     seed: int,
     keep: Callable[[DataFrame], DataFrame] = lambda df: df,
+    survey_round: int = rounds.FIRST_ROUND,
 ) -> tuple[DataFrame, DataFrame, DataFrame]:
-    """(persons with everything, survey households with answers, survey members with answers).
+    """(persons with everything, survey households with answers, survey members with answers) of the round.
 
-    `keep` is applied to the frames later steps read more than once (the job materialises them)."""
+    A later round is round 2561's world moved on year by year (transforms/generator/rounds.py), its survey drawn
+    again on it. `keep` is applied to the frames later steps read more than once (the job materialises them)."""
     w = settings.world
     spark = ref.villages.sparkSession
     params = spark.createDataFrame(district_parameters(ref.district_figures, settings))
@@ -157,15 +159,28 @@ def build_world(
         .transform(world.with_lookalike_of)
         .transform(keep)
     )
+
+    def surveyed(persons: DataFrame) -> DataFrame:
+        return survey.with_member_traits(persons.where(F.col("surveyed")), seed)
+
+    deprived = survey.with_deprivation(surveyed(persons), thresholds, seed, keep=keep)
+    for r in range(rounds.FIRST_ROUND + 1, survey_round + 1):  # a later round: the world moved on a year at a time
+        last = keep(deprived.groupBy("hh_key").agg(*[F.max(f"d{n}").alias(f"d{n}") for n in INDICATORS]))
+        persons = keep(rounds.next_round(persons, ref.villages, names, seed, r, settings.rounds))
+        deprived = survey.with_deprivation(
+            surveyed(persons),
+            thresholds,
+            rounds.round_seed(seed, r),
+            keep=keep,
+            previous=last,
+            persistence=settings.rounds.deprivation_persistence,
+        )
     members = (
-        persons.where(F.col("surveyed"))
-        .transform(lambda df: survey.with_member_traits(df, seed))
-        .transform(lambda df: survey.with_deprivation(df, thresholds, seed, keep=keep))
-        .transform(lambda df: survey.with_member_answers(df, seed))
+        deprived.transform(lambda df: survey.with_member_answers(df, seed))
         .transform(lambda df: survey.with_incomes(df, seed))
         .transform(keep)
     )
-    survey_households = keep(survey.household_answers(members, seed))
+    survey_households = keep(survey.household_answers(members, seed, rounds.years_after_first(survey_round)))
     # Everyone: the persons outside the survey, and the survey's members with their disability and their
     # household's poverty (any indicator failed) from their own rows, so persons need no join (no shuffle).
     not_surveyed = persons.where(~F.col("surveyed")).withColumns(
@@ -179,7 +194,16 @@ def build_world(
     everyone = (
         not_surveyed.unionByName(surveyed)
         .withColumn("nonsurvey_reg_rate", F.lit(nonsurvey_reg_rate))
-        .transform(lambda df: survey.with_welfare(df, seed, w.welfare_correlation, w.verification_factor_poor, w.verification_factor_other))
+        .transform(
+            lambda df: survey.with_welfare(
+                df,
+                seed,
+                w.welfare_correlation,
+                w.verification_factor_poor,
+                w.verification_factor_other,
+                rounds.registration_draw(seed, survey_round, settings.rounds.registration_persistence),
+            )
+        )
         .select(*PERSON_COLUMNS, *PERSON_EXTRA, "hh_key", "member_no")  # what the sources and the truth use
     )
     return everyone, survey_households, members

@@ -52,6 +52,31 @@ class WorldSettings(Strict):
     lookalikes: Lookalikes = Field(default_factory=Lookalikes)
 
 
+class RoundSettings(Strict):
+    """How the world moves from one survey round to the next (generate --round; transforms/generator/rounds.py).
+    Yearly rates; the defaults are rough Thai figures (see conf/generator.yaml)."""
+
+    mortality_base: float = Field(2e-5, ge=0, lt=1, description="Gompertz mortality: yearly probability of death base * exp(growth * age)")
+    mortality_growth: float = Field(0.1, ge=0, lt=1)
+    fertility: float = Field(0.06, ge=0, le=1, description="Births per household whose head or spouse is a woman of 18-44")
+    leave_home: float = Field(
+        0.04, ge=0, le=1, description="Children and grandchildren of 20-35 who leave to head a household of their own"
+    )
+    household_moves: float = Field(0.03, ge=0, le=1, description="Households that move house")
+    move_away: float = Field(0.3, ge=0, le=1, description="Of the moving households, the share that moves to another district")
+    survey_exit: float = Field(0.02, ge=0, le=1, description="Surveyed households not interviewed in the round")
+    survey_entry: float = Field(0.012, ge=0, le=1, description="Households of a village, not surveyed before, interviewed in the round")
+    latent_persistence: float = Field(
+        0.8, ge=0, lt=1, description="Correlation of a household's latent poverty factor with last round's (persistence of poverty)"
+    )
+    deprivation_persistence: float = Field(
+        0.5, ge=0, le=1, description="Probability that a household surveyed in both rounds gives last round's answer to an indicator"
+    )
+    registration_persistence: float = Field(
+        0.9, ge=0, le=1, description="Correlation of a person's welfare-registration draw with last round's (re-registration)"
+    )
+
+
 class BrokenRows(Strict):
     wrong_column_count: int = Field(0, ge=0)
     bad_encoding: int = Field(0, ge=0)
@@ -98,6 +123,7 @@ class GeneratorSettings(Strict):
     redelivery: Redelivery
     rows_per_file: int = Field(gt=0)
     world: WorldSettings
+    rounds: RoundSettings = Field(default_factory=RoundSettings)
     sources: dict[str, SourceSettings]
 
     def rows_per_file_of(self, source: str) -> int:
@@ -106,3 +132,13 @@ class GeneratorSettings(Strict):
 
     def with_error_scale(self, factor: float) -> GeneratorSettings:
         return self.model_copy(update={"sources": {n: s.with_error_scale(factor) for n, s in self.sources.items()}})
+
+    def for_round(self, years_after_2561: int) -> GeneratorSettings:
+        """The deliveries of a later survey round: the same days, that many years later."""
+
+        def later(day: str) -> str:
+            year, rest = day.split("-", 1)
+            return f"{int(year) + years_after_2561}-{rest}"
+
+        redelivery = self.redelivery.model_copy(update={"delivery": later(self.redelivery.delivery)})
+        return self.model_copy(update={"delivery": later(self.delivery), "redelivery": redelivery})

@@ -41,6 +41,7 @@ class Population(NamedTuple):
     everyone: DataFrame  # every person of the world, with what the builders draw from
     households: DataFrame  # surveyed households with their answers
     members: DataFrame  # surveyed persons with their answers
+    survey_round: int = 2561  # BE year of the survey round the deliveries belong to
 
 
 class Delivery(NamedTuple):
@@ -191,7 +192,7 @@ def household_survey(source: str, people: Population, rates: Mapping, seed: int,
     )
     nested = w.groupBy("province_code", "hh_key").agg(F.array_sort(F.collect_list(member)).alias("members"))
     doc = F.struct(
-        F.lit("2561").alias("survey_round"),
+        F.lit(str(people.survey_round)).alias("survey_round"),
         "hh_id",
         "house_code",
         "house_no",
@@ -278,7 +279,7 @@ def elderly_allowance(source: str, people: Population, rates: Mapping, seed: int
         "district_code",
         "province_code",
         amount.alias("monthly_amount"),
-        F.lit("2561-03").alias("paid_month"),
+        F.lit(f"{people.survey_round}-03").alias("paid_month"),
         F.lit(None).cast("string").alias("_trailing"),
     )
     return Delivery(rows, records, errors)

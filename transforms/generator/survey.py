@@ -57,8 +57,14 @@ def with_member_traits(members: DataFrame, seed: int) -> DataFrame:
     )
 
 
-def with_deprivation(members: DataFrame, thresholds: DataFrame, seed: int, keep: Keep = as_is) -> DataFrame:
+def with_deprivation(
+    members: DataFrame, thresholds: DataFrame, seed: int, keep: Keep = as_is, previous: DataFrame | None = None, persistence: float = 0.0
+) -> DataFrame:
     """Per household and indicator: applies (any member in scope), deprived, and the victim member.
+
+    `previous` (a later round): last round's flags per surveyed household (hh_key, d<n>). A household
+    surveyed then keeps last round's answer to each indicator that still applies with probability
+    `persistence`, else takes this round's draw: the rate stays the published one, and poverty persists.
 
     `thresholds`: per district_code, `thr_<n>` (normal quantile of the district's published CNT/ALL); the
     members need `latent_poverty` and `poverty_correlation`.
@@ -124,7 +130,16 @@ def with_deprivation(members: DataFrame, thresholds: DataFrame, seed: int, keep:
     def fails(n: int) -> Column:
         v = F.floor(uniform(seed, f"ind{n}", F.lit("country")) * F.lit(float(ONE))).cast("long")
         after = F.col(f"_o{n}") + F.col(f"_c{n}") + v
-        return F.shiftright(after, SHIFT) > F.shiftright(after - F.col(f"_p{n}"), SHIFT)
+        drawn = F.shiftright(after, SHIFT) > F.shiftright(after - F.col(f"_p{n}"), SHIFT)
+        if previous is None:
+            return drawn
+        applies = F.coalesce(F.col(f"_a{n}") == 1, F.lit(False)) if n in scopes else F.lit(True)
+        kept = F.col(f"_last{n}").isNotNull() & (uniform(seed, f"persist{n}", "hh_key") < F.lit(persistence))
+        return F.when(kept, F.col(f"_last{n}") & applies).otherwise(drawn)
+
+    if previous is not None:
+        last = previous.select("hh_key", *[F.col(f"d{n}").alias(f"_last{n}") for n in INDICATORS])
+        households = households.join(last, "hh_key", "left")
 
     # Kept (one row per household, 17 booleans) so the members' plan is not repeated in every later plan:
     # the self-join would otherwise double it, and the truth writes ran the driver out of heap.
@@ -245,8 +260,9 @@ def _items(names: list[str], deprived: Column, bad_index: Column) -> Column:
     return F.struct(*[F.when(deprived & (bad_index == k), "n").otherwise("y").alias(name) for k, name in enumerate(names)])
 
 
-def household_answers(members: DataFrame, seed: int) -> DataFrame:
-    """Household-level answers (one row per survey household), with household flags kept for the truth."""
+def household_answers(members: DataFrame, seed: int, years_after_2561: int = 0) -> DataFrame:
+    """Household-level answers (one row per survey household), with household flags kept for the truth;
+    interviews from 15 January of the round's year (2018 for round 2561)."""
 
     def bad(n, count):
         return integer(seed, f"item{n}", 0, count - 1, "hh_key")
@@ -319,11 +335,16 @@ def household_answers(members: DataFrame, seed: int) -> DataFrame:
                 F.when(u("slash") < 0.3, F.concat(F.lit("/"), integer(seed, "house_sub", 1, 9, "hh_key").cast("string"))).otherwise(""),
             ),
         )
-        .withColumn("interview_date", F.date_add(F.lit("2018-01-15").cast("date"), integer(seed, "interview", 0, 100, "hh_key")))
+        .withColumn(
+            "interview_date",
+            F.date_add(F.lit(f"{2018 + years_after_2561}-01-15").cast("date"), integer(seed, "interview", 0, 100, "hh_key")),
+        )
     )
 
 
-def with_welfare(persons: DataFrame, seed: int, correlation: float, poor_factor: float, other_factor: float) -> DataFrame:
+def with_welfare(
+    persons: DataFrame, seed: int, correlation: float, poor_factor: float, other_factor: float, registration: Column | None = None
+) -> DataFrame:
     """welfare_status registered / verified / null: adults, at the district's published rates in the survey.
 
     Needs thr_reg, p_val (district, survey) and nonsurvey_reg_rate. Published 2561 (country files): the
@@ -332,9 +353,11 @@ def with_welfare(persons: DataFrame, seed: int, correlation: float, poor_factor:
     (conf/generator.yaml world.welfare_correlation), and the district's verification rate times
     poor_factor (1.03) for the poor and other_factor (0.996) for the others (world.verification_factor_*;
     together they keep the district's overall rate). With correlation 0.1
-    and 1.1 the target poor came out at 3.6 % of surveyed persons against the published 2.82 %."""
+    and 1.1 the target poor came out at 3.6 % of surveyed persons against the published 2.82 %.
+    `registration`: the person's standard normal registration draw (a later round's, rounds.registration_draw)."""
     rho = F.lit(correlation)
-    x = F.sqrt(rho) * F.coalesce(F.col("latent_poverty"), F.lit(0.0)) + F.sqrt(F.lit(1.0) - rho) * normal(seed, "reg", "pid")
+    own = normal(seed, "reg", "pid") if registration is None else registration
+    x = F.sqrt(rho) * F.coalesce(F.col("latent_poverty"), F.lit(0.0)) + F.sqrt(F.lit(1.0) - rho) * own
     surveyed_reg = x < F.coalesce(F.col("thr_reg"), F.lit(-9.0))
     other_reg = uniform(seed, "reg_other", "pid") < F.col("nonsurvey_reg_rate")
     registered = (F.col("age") >= 18) & F.col("is_alive") & F.when(F.col("surveyed"), surveyed_reg).otherwise(other_reg)
