@@ -303,3 +303,22 @@ def test_a_household_keeps_last_rounds_answers_with_the_persistence(spark, persi
         [(h, *[n in failing[h] for n in survey.INDICATORS]) for h in ("h1", "h2", "h3")], ["hh_key", *[f"d{n}" for n in survey.INDICATORS]]
     )
     assert_df_equality(got.select("hh_key", *[f"d{n}" for n in survey.INDICATORS]), expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_an_agency_keeps_a_persons_record_key_in_every_round(spark):
+    """Record keys follow the person (the same application number next round, whoever else joined or left),
+    are unique, and are not the digits of the person's ID."""
+    from transforms.generator.sources import keyed_by_person
+
+    ids = [10_010_000_001, 10_010_000_002, 10_010_000_003, 50_010_000_001]
+    first = keyed_by_person(spark.createDataFrame([(i,) for i in ids], "person_id long"), "4", seed=9)
+    later_ids = [10_010_000_002, 10_010_000_003, 50_010_000_001, 10_016_000_001]  # one gone, one born
+    later = keyed_by_person(spark.createDataFrame([(i,) for i in later_ids], "person_id long"), "4", seed=9)
+    keys = {r.person_id: r.record_key for r in first.collect()}
+    again = {r.person_id: r.record_key for r in later.collect()}
+    assert all(again[i] == keys[i] for i in ids[1:])
+    assert len(set(keys.values()) | set(again.values())) == 5
+    assert all(k.startswith(("41001", "45001")) and len(k) == 12 for k in again.values())
+    assert all(k[5:] != str(i)[4:] for i, k in again.items())  # not the serial of the ID
+    other_source = keyed_by_person(spark.createDataFrame([(ids[0],)], "person_id long"), "5", seed=9).first().record_key
+    assert other_source[1:] != keys[ids[0]][1:]

@@ -4,6 +4,7 @@ source uses which builder, and its key prefixes, is in conf/sources/<source>.yam
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -56,12 +57,22 @@ def _by_province(persons: DataFrame) -> DataFrame:
     return persons.repartition("province_code")
 
 
-def _keyed(persons: DataFrame, prefix: str) -> DataFrame:
-    """record_key = prefix digit + district code + serial in district (stable, not derived from the pid)."""
-    by_district = Window.partitionBy("province_code", "district_code").orderBy("person_id")
-    return persons.withColumn(
-        "record_key", F.concat(F.lit(prefix), F.col("district_code"), F.lpad(F.row_number().over(by_district).cast("string"), 7, "0"))
-    )
+def keyed_by_person(persons: DataFrame, prefix: str, seed: int) -> DataFrame:
+    """record_key = prefix digit + the district of the person's ID + a 7-digit number: the serial of the person's
+    ID scrambled (an affine bijection mod 10^7, its constants drawn from seed and prefix). Unique per source, the
+    same for the same person in every round (an agency's application number does not change), and not the ID's
+    own digits."""
+    a, b = _scramble(seed, prefix)
+    number = F.pmod((F.col("person_id") % 10_000_000) * F.lit(a) + F.lit(b), F.lit(10_000_000))
+    district = F.substring(F.col("person_id").cast("string"), 1, 4)
+    return persons.withColumn("record_key", F.concat(F.lit(prefix), district, F.lpad(number.cast("string"), 7, "0")))
+
+
+def _scramble(seed: int, prefix: str) -> tuple[int, int]:
+    """(a, b) with a coprime to 10 (so x -> a x + b mod 10^7 is a bijection), from seed and prefix."""
+    h = zlib.crc32(f"{seed}:{prefix}".encode())
+    a = 1_000_003 + 2 * (h % 4_000_000)
+    return (a + 2 if a % 5 == 0 else a), (h >> 8) % 10_000_000
 
 
 def _duplicate_key(prefix: str) -> Column:
@@ -219,7 +230,7 @@ def household_survey(source: str, people: Population, rates: Mapping, seed: int,
 
 def welfare_registry(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
     """The welfare-card registrants (the world decides who registers and who is verified)."""
-    df = _keyed(_with_others(_by_province(people.everyone)).where(F.col("welfare_status").isNotNull()), shape.key_prefix or "0")
+    df = keyed_by_person(_with_others(_by_province(people.everyone)).where(F.col("welfare_status").isNotNull()), shape.key_prefix or "0", seed)
     w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     income = F.when(F.col("welfare_status") == "verified", integer(seed, "mof_inc", 0, 99, "record_key") * 1000).otherwise(
         integer(seed, "mof_inc2", 30, 300, "record_key") * 1000
@@ -249,7 +260,7 @@ def elderly_allowance(source: str, people: Population, rates: Mapping, seed: int
     """The living aged 60+ who take the allowance up; an Excel export (IDs in scientific notation)."""
     take_up = float(rates.get("take_up", 0.93))
     chosen = people.everyone.where((F.col("age") >= 60) & F.col("is_alive") & (uniform(seed, "dla_take", "pid") < take_up))
-    df = _keyed(_with_others(_by_province(chosen)), shape.key_prefix or "0")
+    df = keyed_by_person(_with_others(_by_province(chosen)), shape.key_prefix or "0", seed)
     w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     sci = uniform(seed, "dla_sci", "record_key") < float(rates.get("scientific_notation", 0.0))
     pid = F.when(
@@ -289,7 +300,7 @@ def disability_cards(source: str, people: Population, rates: Mapping, seed: int,
     """The living disabled who hold a card (one JSON object per card)."""
     take_up = float(rates.get("take_up", 0.9))
     chosen = people.everyone.where(F.col("is_disabled") & F.col("is_alive") & (uniform(seed, "dep_take", "pid") < take_up))
-    df = _keyed(_with_others(_by_province(chosen)), shape.key_prefix or "0")
+    df = keyed_by_person(_with_others(_by_province(chosen)), shape.key_prefix or "0", seed)
     w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     issued = F.date_add(F.lit("2012-01-01").cast("date"), integer(seed, "dep_issued", 0, 2200, "record_key"))
     kind = F.element_at(F.array(*[F.lit(k) for k in DISABILITY_TYPES]), integer(seed, "dep_type", 1, len(DISABILITY_TYPES), "record_key"))
@@ -328,12 +339,13 @@ def child_grant(source: str, people: Population, rates: Mapping, seed: int, shap
     chosen = persons.where((F.col("age") < 6) & F.col("is_alive") & (uniform(seed, "dcy_take", "pid") < take_up)).join(
         mothers, "hh_key", "left"
     )
-    df = _keyed(
+    df = keyed_by_person(
         _by_province(chosen)
         .withColumn("other_pid", F.col("mother.pid"))
         .withColumn("other_first_name", F.lit(None).cast("string"))
         .withColumn("other_phone", F.lit(None).cast("string")),
         shape.key_prefix or "0",
+        seed,
     )
     w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     y, m, d = F.year("birth_date"), F.month("birth_date"), F.dayofmonth("birth_date")
