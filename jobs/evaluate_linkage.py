@@ -12,12 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import reduce
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from jobs import link
 from jobs.config import AppConfig
 from jobs.console import say
+from jobs.generate import truth_rounds
 from jobs.link import read_records
 from jobs.publication import load_publication, read_published
 from jobs.runs import JobRun
@@ -49,21 +50,39 @@ COMMENTS = {
 Options = link.Options  # the same inputs as the link run it evaluates
 
 
+def _every_round(spark: SparkSession, config: AppConfig, name: str) -> DataFrame:
+    """truth/<name> of every generated round, with its round (generate --round writes truth/rounds/<round>)."""
+    frames = [
+        spark.read.parquet(f"{folder}/{name}").withColumn("_round", F.lit(r)) for r, folder in truth_rounds(config.paths.resolved("truth"))
+    ]
+    return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+
+def _latest_round(records: DataFrame) -> DataFrame:
+    """Each record as its latest delivery has it (silver keeps the latest version of a record)."""
+    return records.withColumn("_latest", F.max("_round").over(Window.partitionBy("record_id"))).where("_round = _latest")
+
+
 def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
-    """Truth records keyed like silver: record_id = <source>:<record_key>."""
-    records = spark.read.parquet(f"{config.paths.resolved('truth')}/records")
-    return records.select(F.concat_ws(":", "source", "record_key").alias("record_id"), F.col("person_id").cast("string"))
+    """Truth records keyed like silver: record_id = <source>:<record_key> (of every round)."""
+    records = _every_round(spark, config, "records").withColumn("record_id", F.concat_ws(":", "source", "record_key"))
+    return _latest_round(records).select("record_id", F.col("person_id").cast("string"))
 
 
 def read_errors(spark: SparkSession, config: AppConfig) -> DataFrame:
-    """The generator's injected errors (truth/errors) keyed like silver: record_id, error_kind."""
-    errors = spark.read.parquet(f"{config.paths.resolved('truth')}/errors")
-    return errors.select(F.concat_ws(":", "source", "record_key").alias("record_id"), "error_kind")
+    """The generator's injected errors (truth/errors) keyed like silver: record_id, error_kind (the latest round's)."""
+
+    def keyed(name: str) -> DataFrame:
+        return _every_round(spark, config, name).withColumn("record_id", F.concat_ws(":", "source", "record_key"))
+
+    latest = keyed("records").groupBy("record_id").agg(F.max("_round").alias("_round"))  # a record's latest delivery
+    return keyed("errors").join(latest, ["record_id", "_round"], "left_semi").select("record_id", "error_kind")
 
 
 def read_lookalikes(spark: SparkSession, config: AppConfig) -> DataFrame | None:
-    """The generator's look-alike persons (truth/persons), or None for a truth written before it made them."""
-    persons = spark.read.parquet(f"{config.paths.resolved('truth')}/persons")
+    """The generator's look-alike persons (truth/persons of the latest round: nobody leaves the registry), or None
+    for a truth written before it made them."""
+    persons = spark.read.parquet(f"{truth_rounds(config.paths.resolved('truth'))[-1][1]}/persons")
     if "lookalike_of" not in persons.columns:
         return None
     return persons.select("person_id", "lookalike_of", "lookalike_kind")

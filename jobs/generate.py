@@ -95,6 +95,13 @@ def truth_folder(truth: str, survey_round: int) -> str:
     return truth if survey_round == FIRST_ROUND else f"{truth}/rounds/{survey_round}"
 
 
+def truth_rounds(truth: str) -> list[tuple[int, str]]:
+    """(round, truth folder) of every round generated into `truth`, earliest first."""
+    later = _local(truth) / "rounds"
+    found = sorted(int(p.name) for p in later.iterdir() if p.name.isdigit()) if later.is_dir() else []
+    return [(FIRST_ROUND, truth)] + [(r, truth_folder(truth, r)) for r in found]
+
+
 def delivery_targets(landing: Path, settings: GeneratorSettings, sources: list[str]) -> list[Path]:
     """The delivery folders a run writes."""
 

@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import CONF_DIR, AppConfig, ConfigError
+from jobs.console import say
 from jobs.options import JobOptions
 from jobs.publication import load_publication, read_published
 from jobs.publish import publish
@@ -27,7 +28,7 @@ from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table
 from transforms.conf import load
 from transforms.contracts import by_role, load_contracts
-from transforms.gold import areas, coverage, deprivation
+from transforms.gold import areas, coverage, deprivation, rounds
 from transforms.gold.build import GoldTables, build_gold
 from transforms.gold.catalogue import IndicatorCatalogue
 from transforms.linkage.settings import load_linkage_settings
@@ -48,6 +49,11 @@ class Options(JobOptions):
     silver_db: str = Field(default="silver", description="database holding the silver inputs (default silver)")
     gold_db: str = Field(default="gold", description="database to write the gold tables to (default gold)")
     public_db: str = Field(default="public", description="database of the published, disclosure-controlled tables (default public)")
+    survey_round: int | None = Field(
+        default=None,
+        description="survey round (BE year) to compute gold for (default: the latest in silver); gold holds one round",
+        json_schema_extra={"flag": "--round"},
+    )
 
 
 def validate(args: Options) -> Options:
@@ -106,6 +112,13 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     gold_db = args.gold_db
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {gold_db}")
     inputs, tables = read_inputs(spark, job_run, args.silver_db)
+    held = [r[0] for r in inputs["households"].select("survey_round").distinct().collect()]  # a few rounds
+    survey_round = rounds.chosen_round(held, args.survey_round)
+    inputs["households"], inputs["members"] = rounds.of_round(inputs["households"], inputs["members"], survey_round)
+    catalogue = catalogue.for_round(survey_round)
+    say(
+        f"indicators: survey round {survey_round} (silver holds {', '.join(sorted(str(r) for r in held if r))}); ages on {catalogue.as_of_date}"
+    )
     # Gold looks up persons for survey and welfare records only: the registry's records (about half of the
     # xref) are left out of the cached lookup.
     inputs["xref"] = inputs["xref"].where(F.col("source") != load_linkage_settings().spine)

@@ -200,6 +200,25 @@ def test_survey_members_live_where_their_household_was_surveyed(spark, settings)
     assert_df_equality(actual, expected, ignore_nullable=True, ignore_row_order=True)
 
 
+def test_survey_members_carry_their_round_and_a_member_listed_again_is_new_content(spark, settings):
+    """The same household and member in rounds 2561 and 2562 (answers unchanged): each row carries its round, and
+    the two contents differ, so the later round's listing replaces the earlier one in silver (merge by record)."""
+    import json
+
+    schema = "survey_round string, hh_id string, village_code string, members string"
+    members = json.dumps([{"member_no": 1, "first_name": "สมชาย", "last_name": "ใจดี"}], ensure_ascii=False)
+    rows = [(r, "50010101-00001", "50010101", members) for r in ("2561", "2562")]
+    df = spark.createDataFrame([(*r, *META_ROW) for r in rows], f"{schema}, {META}")
+    adapted = PERSON_SOURCES["cdd_bmn_member"].adapter(df)
+    actual = adapted.select("record_key", "survey_round", "hh_id")
+    expected = spark.createDataFrame(
+        [("50010101-00001-01", "2561", "50010101-00001"), ("50010101-00001-01", "2562", "50010101-00001")],
+        "record_key string, survey_round string, hh_id string",
+    )
+    assert_df_equality(actual, expected, ignore_nullable=True, ignore_row_order=True)
+    assert adapted.select("_content_hash").distinct().count() == 2
+
+
 def test_survey_member_given_by_age_only_gets_a_birth_year(spark, settings):
     """Interview 15/03/2561 (2018 CE): a member aged 40 without a birth date was born about 1978; a member with
     a birth date keeps it; an unreadable interview date or no age gives no estimate."""

@@ -230,7 +230,9 @@ def household_survey(source: str, people: Population, rates: Mapping, seed: int,
 
 def welfare_registry(source: str, people: Population, rates: Mapping, seed: int, shape: GeneratorShape, keep: Keep = as_is) -> Delivery:
     """The welfare-card registrants (the world decides who registers and who is verified)."""
-    df = keyed_by_person(_with_others(_by_province(people.everyone)).where(F.col("welfare_status").isNotNull()), shape.key_prefix or "0", seed)
+    df = keyed_by_person(
+        _with_others(_by_province(people.everyone)).where(F.col("welfare_status").isNotNull()), shape.key_prefix or "0", seed
+    )
     w, records, errors = _errors_and_records(df, source, source, rates, seed, shape.duplicate_prefix, keep)
     income = F.when(F.col("welfare_status") == "verified", integer(seed, "mof_inc", 0, 99, "record_key") * 1000).otherwise(
         integer(seed, "mof_inc2", 30, 300, "record_key") * 1000

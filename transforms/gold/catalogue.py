@@ -128,9 +128,16 @@ class IndicatorCatalogue(Strict):
     alkire_foster: AlkireFoster
     suppression: Suppression
     as_of_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    survey_round: int = Field(default=2561, description="The survey round (BE year) as_of_date belongs to")
     welfare_card_monthly_baht: int = Field(ge=0)
     age_bands: list[int] = Field(min_length=1)
     programs: dict[Program, ProgramRule]
+
+    def for_round(self, survey_round: int) -> IndicatorCatalogue:
+        """The catalogue of another survey round: as_of_date as many years later (or earlier)."""
+        year, rest = self.as_of_date.split("-", 1)
+        later = f"{int(year) + survey_round - self.survey_round}-{rest}"
+        return self.model_copy(update={"as_of_date": later, "survey_round": survey_round})
 
     @model_validator(mode="after")
     def _consistent(self) -> IndicatorCatalogue:

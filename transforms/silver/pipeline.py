@@ -73,6 +73,7 @@ class PersonSource:
 
 SURVEY_MEMBER_PAYLOAD = {
     "hh_id": "Survey household id (silver.<survey>)",
+    "survey_round": "Survey round (BE year) of the interview that listed the member",
     "member_no": "Member number within the household",
     "age": "Age in years as surveyed",
     "relation": "Relation to the head: head, spouse, child, parent, grandchild, relative, other",

@@ -185,9 +185,18 @@ def survey_members(df: DataFrame) -> DataFrame:
         if "interview_date" in df.columns
         else F.lit(None).cast("string").alias("_interview_date_raw")
     )
-    exploded = df.select(_s("hh_id").alias("hh_id"), *household_areas, interview, *METADATA, F.posexplode(members).alias("_position", "m"))
+    survey_round = _s("survey_round") if "survey_round" in df.columns else F.lit(None).cast("string")
+    exploded = df.select(
+        _s("hh_id").alias("hh_id"),
+        survey_round.alias("survey_round"),
+        *household_areas,
+        interview,
+        *METADATA,
+        F.posexplode(members).alias("_position", "m"),
+    )
     member_no = F.coalesce(F.col("m.member_no").cast("int"), F.col("_position") + 1)
-    hashed = exploded.withColumn("_content_hash", F.sha2(F.concat_ws("|", "hh_id", F.to_json("m")), 256))
+    # The round is part of the content: a member listed again unchanged next round is that round's member.
+    hashed = exploded.withColumn("_content_hash", F.sha2(F.concat_ws("|", "hh_id", "survey_round", F.to_json("m")), 256))
     raw = {
         "record_key": F.concat(F.col("hh_id"), F.lit("-"), F.lpad(member_no.cast("string"), 2, "0")),
         "pid_raw": F.col("m.pid"), "title_raw": F.col("m.title"), "first_name_raw": F.col("m.first_name"),
@@ -196,6 +205,7 @@ def survey_members(df: DataFrame) -> DataFrame:
     }  # fmt: skip
     payload = {
         "hh_id": F.col("hh_id"),
+        "survey_round": F.col("survey_round"),
         **{f: to_number(F.col(f"m.{f}"), "int") for f in MEMBER_INTS},
         **{f: to_number(F.col(f"m.{f}"), "long") for f in MEMBER_LONGS},
         **{f: yes_no(F.col(f"m.{f}")) for f in MEMBER_BOOLEANS},
