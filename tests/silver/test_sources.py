@@ -205,9 +205,9 @@ def test_survey_members_carry_their_round_and_a_member_listed_again_is_new_conte
     the two contents differ, so the later round's listing replaces the earlier one in silver (merge by record)."""
     import json
 
-    schema = "survey_round string, hh_id string, village_code string, members string"
+    schema = "survey_round string, hh_id string, house_code string, village_code string, members string"
     members = json.dumps([{"member_no": 1, "first_name": "สมชาย", "last_name": "ใจดี"}], ensure_ascii=False)
-    rows = [(r, "50010101-00001", "50010101", members) for r in ("2561", "2562")]
+    rows = [(r, "50010101-00001", "50010012345", "50010101", members) for r in ("2561", "2562")]
     df = spark.createDataFrame([(*r, *META_ROW) for r in rows], f"{schema}, {META}")
     adapted = PERSON_SOURCES["cdd_bmn_member"].adapter(df)
     actual = adapted.select("record_key", "survey_round", "hh_id")

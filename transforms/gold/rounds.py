@@ -31,4 +31,4 @@ def of_round(households: DataFrame, members: DataFrame, survey_round: int) -> tu
     households = households.where(this)
     if "survey_round" in members.columns:
         return households, members.where(this)
-    return households, members.join(households.select("hh_id"), "hh_id", "left_semi")
+    return households, members.join(households.select("hh_id"), "hh_id", "left_semi").select(*members.columns)
