@@ -128,8 +128,26 @@ def test_a_builder_writes_a_new_agency_with_an_existing_layout(spark, tmp_path):
     (folder / "bma_elderly.yaml").write_text(text, encoding="utf-8")
     contract = load_contracts(folder)["bma_elderly"]
     everyone = spark.createDataFrame(
-        [("P1", "3100600445635", "นาย", "สมชาย", "ใจดี", "M", dt.date(1940, 1, 1), 78, True, "50", "5001", "500101", "50010101", "h1", 1)],
-        "person_id string, pid string, title string, first_name string, last_name string, sex string, birth_date date, age int,"
+        [
+            (
+                50010000001,
+                "3100600445635",
+                "นาย",
+                "สมชาย",
+                "ใจดี",
+                "M",
+                dt.date(1940, 1, 1),
+                78,
+                True,
+                "50",
+                "5001",
+                "500101",
+                "50010101",
+                "h1",
+                1,
+            )
+        ],
+        "person_id long, pid string, title string, first_name string, last_name string, sex string, birth_date date, age int,"
         " is_alive boolean, province_code string, district_code string, subdistrict_code string, village_code string, hh_key string,"
         " member_no int",
     )
@@ -139,9 +157,11 @@ def test_a_builder_writes_a_new_agency_with_an_existing_layout(spark, tmp_path):
     people = builders.Population(everyone, everyone.limit(0), everyone.limit(0))
     delivery = builders.BUILDERS[contract.generator.builder]("bma_elderly", people, {"take_up": 1.0}, 7, contract.generator)
     row = delivery.rows.first()
+    a, b = builders._scramble(7, "5")  # the person's serial (1) through the source's bijection
+    key = f"55001{(1 * a + b) % 10_000_000:07d}"
     assert delivery.rows.columns[: len(contract.column_names)] == contract.column_names
-    assert (row.recipient_no, row.pid, row.monthly_amount) == ("550010000001", "3100600445635", "700")
-    assert [tuple(r) for r in delivery.records.collect()] == [("bma_elderly", "550010000001", "P1")]
+    assert (row.recipient_no, row.pid, row.monthly_amount) == (key, "3100600445635", "700")
+    assert [tuple(r) for r in delivery.records.collect()] == [("bma_elderly", key, 50010000001)]
 
 
 def test_two_sources_cannot_hold_one_gold_role(registry):
