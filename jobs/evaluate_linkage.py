@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import reduce
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs import link
@@ -58,25 +58,25 @@ def _every_round(spark: SparkSession, config: AppConfig, name: str) -> DataFrame
     return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
 
 
-def _latest_round(records: DataFrame) -> DataFrame:
-    """Each record as its latest delivery has it (silver keeps the latest version of a record)."""
-    return records.withColumn("_latest", F.max("_round").over(Window.partitionBy("record_id"))).where("_round = _latest")
+def _latest_records(spark: SparkSession, config: AppConfig) -> DataFrame:
+    """Truth records of every round keyed like silver (record_id = <source>:<record_key>), each from the latest
+    round that delivered it (silver keeps a record's latest version), with that _round."""
+    records = _every_round(spark, config, "records").withColumn("record_id", F.concat_ws(":", "source", "record_key"))
+    latest = records.groupBy("record_id").agg(F.max("_round").alias("_round"))
+    return records.join(latest, ["record_id", "_round"], "left_semi")
 
 
 def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
-    """Truth records keyed like silver: record_id = <source>:<record_key> (of every round)."""
-    records = _every_round(spark, config, "records").withColumn("record_id", F.concat_ws(":", "source", "record_key"))
-    return _latest_round(records).select("record_id", F.col("person_id").cast("string"))
+    """Truth records keyed like silver: record_id, person_id (of every round)."""
+    return _latest_records(spark, config).select("record_id", F.col("person_id").cast("string"))
 
 
 def read_errors(spark: SparkSession, config: AppConfig) -> DataFrame:
-    """The generator's injected errors (truth/errors) keyed like silver: record_id, error_kind (the latest round's)."""
-
-    def keyed(name: str) -> DataFrame:
-        return _every_round(spark, config, name).withColumn("record_id", F.concat_ws(":", "source", "record_key"))
-
-    latest = keyed("records").groupBy("record_id").agg(F.max("_round").alias("_round"))  # a record's latest delivery
-    return keyed("errors").join(latest, ["record_id", "_round"], "left_semi").select("record_id", "error_kind")
+    """The generator's injected errors (truth/errors) keyed like silver: record_id, error_kind (as the record's
+    latest round has them)."""
+    errors = _every_round(spark, config, "errors").withColumn("record_id", F.concat_ws(":", "source", "record_key"))
+    latest = _latest_records(spark, config).select("record_id", "_round")
+    return errors.join(latest, ["record_id", "_round"], "left_semi").select("record_id", "error_kind")
 
 
 def read_lookalikes(spark: SparkSession, config: AppConfig) -> DataFrame | None:
