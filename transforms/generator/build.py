@@ -160,15 +160,15 @@ def build_world(
         .transform(keep)
     )
 
-    def surveyed(persons: DataFrame) -> DataFrame:
+    def surveyed_members(persons: DataFrame) -> DataFrame:
         return survey.with_member_traits(persons.where(F.col("surveyed")), seed)
 
-    deprived = survey.with_deprivation(surveyed(persons), thresholds, seed, keep=keep)
+    deprived = survey.with_deprivation(surveyed_members(persons), thresholds, seed, keep=keep)
     for r in range(rounds.FIRST_ROUND + 1, survey_round + 1):  # a later round: the world moved on a year at a time
         last = keep(deprived.groupBy("hh_key").agg(*[F.max(f"d{n}").alias(f"d{n}") for n in INDICATORS]))
         persons = keep(rounds.next_round(persons, ref.villages, names, seed, r, settings.rounds))
         deprived = survey.with_deprivation(
-            surveyed(persons),
+            surveyed_members(persons),
             thresholds,
             rounds.round_seed(seed, r),
             keep=keep,

@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 
 from transforms.generator import world
 from transforms.generator.random import integer, normal, uniform
-from transforms.generator.settings import RoundSettings
+from transforms.generator.settings import RoundSettings, years_later
 
 FIRST_ROUND = 2561  # BMN 2561: the published figures the world is calibrated to
 LAST_ROUND = FIRST_ROUND + 9  # serials and household numbers leave room for nine later rounds
@@ -51,8 +51,7 @@ def registration_draw(seed: int, survey_round: int, persistence: float) -> Colum
 
 def reference_date(survey_round: int) -> str:
     """The round's fieldwork day (world.REFERENCE_DATE in 2561): ages are as of this day."""
-    year, rest = world.REFERENCE_DATE.split("-", 1)
-    return f"{int(year) + years_after_first(survey_round)}-{rest}"
+    return years_later(world.REFERENCE_DATE, years_after_first(survey_round))
 
 
 def next_round(

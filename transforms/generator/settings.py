@@ -52,6 +52,12 @@ class WorldSettings(Strict):
     lookalikes: Lookalikes = Field(default_factory=Lookalikes)
 
 
+def years_later(day: str, years: int) -> str:
+    """An ISO date (yyyy-mm-dd) that many years later."""
+    year, rest = day.split("-", 1)
+    return f"{int(year) + years}-{rest}"
+
+
 class RoundSettings(Strict):
     """How the world moves from one survey round to the next (generate --round; transforms/generator/rounds.py).
     Yearly rates; the defaults are rough Thai figures (see conf/generator.yaml)."""
@@ -135,10 +141,5 @@ class GeneratorSettings(Strict):
 
     def for_round(self, years_after_2561: int) -> GeneratorSettings:
         """The deliveries of a later survey round: the same days, that many years later."""
-
-        def later(day: str) -> str:
-            year, rest = day.split("-", 1)
-            return f"{int(year) + years_after_2561}-{rest}"
-
-        redelivery = self.redelivery.model_copy(update={"delivery": later(self.redelivery.delivery)})
-        return self.model_copy(update={"delivery": later(self.delivery), "redelivery": redelivery})
+        redelivery = self.redelivery.model_copy(update={"delivery": years_later(self.redelivery.delivery, years_after_2561)})
+        return self.model_copy(update={"delivery": years_later(self.delivery, years_after_2561), "redelivery": redelivery})
