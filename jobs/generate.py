@@ -194,7 +194,7 @@ def write_truth(
     spark: SparkSession, truth: str, everyone: DataFrame, households: DataFrame, files: list[dict], broken: list[dict], job_run: JobRun
 ) -> None:
     """Persons, households and the files' accounting (records and errors were written with each source)."""
-    everyone.select(*PERSON_COLUMNS, *PERSON_EXTRA).write.mode("overwrite").parquet(f"{truth}/persons")
+    everyone.select(*PERSON_COLUMNS, *PERSON_EXTRA, "hh_key").write.mode("overwrite").parquet(f"{truth}/persons")
     hh_columns = [
         "hh_key",
         "hh_id",
