@@ -210,13 +210,14 @@ def test_new_houses_get_new_codes_and_the_surveyed_a_new_survey_id(spark):
         [
             _person(1, "a", 1, "head", "M", 40),
             _person(2, "a", 2, "child", "M", 10),
+            _person(6, "a", 3, "parent", "M", 80, alive=False, surveyed=False),  # died before: did not move with them
             _person(3, "b", 1, "head", "M", 40, surveyed=False),
             _person(4, "c", 1, "head", "M", 40),
             _person(5, "d", 1, "head", "M", 40),
         ],
     ).withColumns(
         {
-            "_new_house": F.col("hh_key").isin("a", "b"),
+            "_new_house": F.col("hh_key").isin("a", "b") & F.col("is_alive"),
             "_new_id": F.col("hh_key") == "c",  # surveyed for the first time, in the house it had
         }
     )
@@ -225,6 +226,7 @@ def test_new_houses_get_new_codes_and_the_surveyed_a_new_survey_id(spark):
         [
             (1, "10018100001", "10010101-91001"),
             (2, "10018100001", "10010101-91001"),
+            (6, "10010000001", None),
             (3, "10018100002", None),
             (4, "10010000001", "10010101-91003"),  # numbered in the village after a and b
             (5, "10010000001", "10010101-0000d"),

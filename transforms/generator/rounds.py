@@ -246,8 +246,9 @@ def with_new_houses(persons: DataFrame, r: int) -> DataFrame:
         persons.join(numbered, "hh_key", "left")
         .withColumns(
             {
-                "house_code": F.when(F.col("_house_no").isNotNull(), house).otherwise(F.col("house_code")),
-                "hh_id": F.when(F.col("_village_no").isNotNull() & F.col("surveyed"), survey_id)
+                # Only the household's living members move (a dead member stays where the registry last had them).
+                "house_code": F.when(F.col("_house_no").isNotNull() & F.col("_new_house"), house).otherwise(F.col("house_code")),
+                "hh_id": F.when(F.col("_village_no").isNotNull() & F.col("surveyed") & (F.col("_new_house") | F.col("_new_id")), survey_id)
                 .when(F.col("surveyed"), F.col("hh_id"))
                 .otherwise(F.lit(None).cast("string")),
             }
