@@ -67,16 +67,15 @@ def _latest_records(spark: SparkSession, config: AppConfig) -> DataFrame:
 
 
 def read_truth(spark: SparkSession, config: AppConfig) -> DataFrame:
-    """Truth records keyed like silver: record_id, person_id (of every round)."""
-    return _latest_records(spark, config).select("record_id", F.col("person_id").cast("string"))
+    """Truth records keyed like silver: record_id, person_id, _round (of every round, each from its latest)."""
+    return _latest_records(spark, config).select("record_id", F.col("person_id").cast("string"), "_round")
 
 
-def read_errors(spark: SparkSession, config: AppConfig) -> DataFrame:
-    """The generator's injected errors (truth/errors) keyed like silver: record_id, error_kind (as the record's
-    latest round has them)."""
+def read_errors(spark: SparkSession, config: AppConfig, truth: DataFrame) -> DataFrame:
+    """The generator's injected errors (truth/errors) keyed like silver: record_id, error_kind, as the record's
+    latest round has them (`truth`: read_truth's records)."""
     errors = _every_round(spark, config, "errors").withColumn("record_id", F.concat_ws(":", "source", "record_key"))
-    latest = _latest_records(spark, config).select("record_id", "_round")
-    return errors.join(latest, ["record_id", "_round"], "left_semi").select("record_id", "error_kind")
+    return errors.join(truth.select("record_id", "_round"), ["record_id", "_round"], "left_semi").select("record_id", "error_kind")
 
 
 def read_lookalikes(spark: SparkSession, config: AppConfig) -> DataFrame | None:
@@ -101,7 +100,7 @@ def quality(spark: SparkSession, config: AppConfig, settings: LinkageSettings, d
         pairwise_quality(pairs),
         cluster_quality(xref, truth),
         blocking_quality(linkage_input, candidates, truth),
-        error_kind_quality(xref, truth, read_errors(spark, config)),
+        error_kind_quality(xref, truth, read_errors(spark, config, truth)),
     ]
     lookalikes = read_lookalikes(spark, config)
     if lookalikes is not None:
