@@ -2,10 +2,13 @@
 
 Reads the survey's households and members, silver.person_xref, silver.person, the welfare registry and the
 allowance programmes (the silver tables of the sources whose conf/sources/*.yaml `role` names them) and
-ref.* areas; writes
+ref.* areas; writes one survey round's rows (the latest in silver, or --round) of
 gold.household_deprivation, gold.person_poverty, gold.person_welfare, gold.area_indicators,
 gold.welfare_coverage (officials), and public.area_indicators, public.welfare_coverage: the area tables
-with disclosure control (transforms.gold.privacy), the only tables analysts and the public read.
+with disclosure control (transforms.gold.privacy), the only tables analysts and the public read. Every
+table is keyed by survey_round and keeps the other rounds' rows; area_indicators carries each figure's
+change from the round before, and gold.household_movement / gold.person_movement who moved between the
+round and the rounds next to it (transforms.gold.movement).
 Person keys are HMAC-SHA256(secret, person_id); no citizen ID, phone or name reaches gold.
 """
 
@@ -20,17 +23,19 @@ from pyspark.sql import functions as F
 from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
 from jobs.options import JobOptions
-from jobs.publication import load_publication, read_published
+from jobs.publication import NoCompleteVersion, Publication, load_publication, read_published, version_to_read
 from jobs.publish import publish
 from jobs.reference import published_comment
+from jobs.rollback import restore
 from jobs.runs import JobRun
 from jobs.spark import Kept
-from jobs.tables import ensure_databases, save_table
+from jobs.tables import ensure_databases, save_round, save_table, with_other_rounds
 from transforms.conf import load
 from transforms.contracts import by_role, load_contracts
-from transforms.gold import areas, coverage, deprivation, rounds
+from transforms.gold import areas, coverage, deprivation, movement, rounds
 from transforms.gold.build import GoldTables, build_gold
 from transforms.gold.catalogue import IndicatorCatalogue
+from transforms.gold.rounds import ROUND_COMMENT, with_round
 from transforms.linkage.settings import load_linkage_settings
 
 DESCRIPTION = "Compute gold TPMAP indicators, target poor, welfare coverage at every area level"
@@ -51,7 +56,7 @@ class Options(JobOptions):
     public_db: str = Field(default="public", description="database of the published, disclosure-controlled tables (default public)")
     survey_round: int | None = Field(
         default=None,
-        description="survey round (BE year) to compute gold for (default: the latest in silver); gold holds one round",
+        description="survey round (BE year) to compute gold for: the latest in silver (the default; an earlier round's gold is kept as computed)",
         json_schema_extra={"flag": "--round"},
     )
 
@@ -83,8 +88,10 @@ def silver_inputs(silver_db: str = "silver") -> dict[str, str]:
     }
 
 
-def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver") -> tuple[dict[str, DataFrame], dict[str, str]]:
-    """The inputs, and the tables they were read from."""
+def read_inputs(
+    spark: SparkSession, job_run: JobRun, silver_db: str = "silver"
+) -> tuple[dict[str, DataFrame], dict[str, str], Publication]:
+    """The inputs, the tables they were read from, and the publication they were read by."""
     tables = silver_inputs(silver_db)
     missing = [t for t in list(tables.values()) + list(REF_AREAS) if not spark.catalog.tableExists(t)]
     if missing:
@@ -93,7 +100,7 @@ def read_inputs(spark: SparkSession, job_run: JobRun, silver_db: str = "silver")
     inputs = {name: read_published(spark, table, publication) for name, table in tables.items()}
     for name, table in tables.items():
         job_run.read(table, inputs[name].count())
-    return inputs, tables
+    return inputs, tables, publication
 
 
 def area_names(spark: SparkSession) -> DataFrame:
@@ -111,7 +118,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     ensure_databases(spark)
     gold_db = args.gold_db
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {gold_db}")
-    inputs, tables = read_inputs(spark, job_run, args.silver_db)
+    inputs, tables, publication = read_inputs(spark, job_run, args.silver_db)
     held = [r[0] for r in inputs["households"].select("survey_round").distinct().collect()]  # a few rounds
     survey_round = rounds.chosen_round(held, args.survey_round)
     inputs["households"], inputs["members"] = rounds.of_round(inputs["households"], inputs["members"], survey_round)
@@ -126,15 +133,34 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     # Members without a household row get no household flags and are left out of gold: count them.
     orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()
     job_run.read(f"{tables['members']} rows without a household (not in gold)", orphans)
+    discard_unfinished(spark, [*GOLD_TABLES, *MOVEMENT_TABLES], gold_db, publication)
     kept = Kept()
     gold = build_gold(inputs, area_names(spark), catalogue, secret, keep=kept)
     try:
-        write_gold(gold, catalogue, job_run, gold_db)
+        write_gold(gold, catalogue, job_run, gold_db, survey_round)
+        write_movements(spark, catalogue, job_run, gold_db, survey_round)
     except Exception as err:  # noqa: BLE001 - Spark may print the plan, and the plan holds the HMAC key's padded bytes
         raise RuntimeError(redacted(f"{type(err).__name__}: {err}", secret)) from None
     finally:
         kept.release()
-    publish(spark, catalogue, area_comments(catalogue), job_run, gold_db, args.public_db)
+    publish(spark, catalogue, area_table_comments(catalogue), job_run, survey_round, gold_db, args.public_db)
+
+
+def discard_unfinished(spark: SparkSession, names: list[str], gold_db: str, publication: Publication) -> None:
+    """Gold tables back to what the last complete runs left: a killed run may have replaced another round's
+    rows, which replacing this round's would otherwise publish (a table only such a run wrote is dropped)."""
+    for name in names:
+        table = f"{gold_db}.{name}"
+        if not spark.catalog.tableExists(table):
+            continue
+        try:
+            version = version_to_read(spark, table, publication)
+        except NoCompleteVersion:
+            restore(spark, table, None)
+            continue
+        if version is not None:
+            say(f"indicators: {table} back to version {version} (a run that did not finish wrote after it)")
+            restore(spark, table, version)
 
 
 def redacted(message: str, secret: str) -> str:
@@ -146,43 +172,70 @@ def redacted(message: str, secret: str) -> str:
     return message
 
 
-def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun, database: str = "gold") -> None:
+GOLD_TABLES = ("household_deprivation", "person_poverty", "person_welfare", "area_indicators", "welfare_coverage")
+MOVEMENT_TABLES = ("household_movement", "person_movement")
+
+
+def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun, database: str, survey_round: int) -> None:
+    """The round's rows of every gold table (the other rounds' kept); area_indicators whole, with each
+    round's change from the round before."""
     hh_comments = deprivation.household_comments(catalogue)
     tables = [
         (
-            "gold.household_deprivation",
+            "household_deprivation",
             gold.household_deprivation,
             hh_comments,
             "Per surveyed household and round: TPMAP indicator applicability and deprivation, dimensions, BMN-poor",
         ),
         (
-            "gold.person_poverty",
+            "person_poverty",
             gold.person_poverty.select(*person_poverty_columns(gold.person_poverty)),
             {**hh_comments, **PERSON_COMMENTS},
-            "Per surveyed person: household poverty flags, welfare found through the linkage, target poor",
+            "Per surveyed person and round: household poverty flags, welfare found through the linkage, target poor",
         ),
         (
-            "gold.person_welfare",
+            "person_welfare",
             gold.person_welfare.select(*PERSON_WELFARE_COMMENTS),
-            PERSON_WELFARE_COMMENTS,
-            "Per linked person: welfare programs received and the monthly total",
+            {**PERSON_WELFARE_COMMENTS, **ROUND_COMMENT},
+            "Per linked person and round: welfare programs received and the monthly total",
         ),
         (
-            "gold.area_indicators",
-            gold.area_indicators.select(*area_columns(catalogue)),
-            area_comments(catalogue),
-            f"TPMAP figures per area at every level from one ROLLUP; Alkire-Foster weights {catalogue.af_weights()}",
-        ),
-        (
-            "gold.welfare_coverage",
+            "welfare_coverage",
             gold.welfare_coverage.select(*coverage.COVERAGE_COMMENTS),
-            coverage.COVERAGE_COMMENTS,
-            "Welfare coverage per area, level and program: exclusion and inclusion errors",
+            {**coverage.COVERAGE_COMMENTS, **ROUND_COMMENT},
+            "Welfare coverage per round, area, level and program: exclusion and inclusion errors",
         ),
     ]
-    for table, df, comments, description in tables:
-        table = table.replace("gold.", f"{database}.", 1)
-        job_run.wrote(table, save_table(df, table, comments, table_comment=description))
+    for name, df, comments, description in tables:
+        table = f"{database}.{name}"
+        job_run.wrote(table, save_round(with_round(df, survey_round), table, comments, survey_round, table_comment=description))
+    table = f"{database}.area_indicators"
+    area = with_round(gold.area_indicators.select(*area_columns(catalogue)), survey_round)
+    area = movement.with_area_changes(*with_other_rounds(area, table, survey_round))
+    description = f"TPMAP figures per round and area at every level from one ROLLUP; Alkire-Foster weights {catalogue.af_weights()}"
+    job_run.wrote(table, save_table(area, table, area_table_comments(catalogue), table_comment=description))
+
+
+def write_movements(spark: SparkSession, catalogue: IndicatorCatalogue, job_run: JobRun, database: str, survey_round: int) -> None:
+    """gold.household_movement and gold.person_movement between the round and the one before it in gold
+    (none for the first round)."""
+    held = [r[0] for r in spark.table(f"{database}.household_deprivation").select("survey_round").distinct().collect()]
+    pair = (movement.previous_rounds(held).get(str(survey_round)), str(survey_round))
+    if pair[0] is None:
+        return
+    say(f"indicators: movement from round {pair[0]} to {pair[1]}")
+    households, persons, welfare = (spark.table(f"{database}.{t}") for t in ("household_deprivation", "person_poverty", "person_welfare"))
+    before, now = (F.col("survey_round") == F.lit(r) for r in pair)
+    frames = {
+        "household_movement": movement.household_movement(
+            households.where(before), households.where(now), persons.where(before), persons.where(now), catalogue, pair
+        ),
+        "person_movement": movement.person_movement(persons.where(before), persons.where(now), welfare.where(now), catalogue, pair),
+    }
+    for name, df in frames.items():
+        table = f"{database}.{name}"
+        comments = movement.movement_comments(catalogue, name)
+        job_run.wrote(table, save_round(df, table, comments, survey_round, table_comment=movement.MOVEMENT_DESCRIPTIONS[name]))
 
 
 def person_poverty_columns(df: DataFrame) -> list[str]:
@@ -268,3 +321,8 @@ def area_comments(catalogue: IndicatorCatalogue) -> dict[str, str]:
 
 def area_columns(catalogue: IndicatorCatalogue) -> list[str]:
     return list(area_comments(catalogue))
+
+
+def area_table_comments(catalogue: IndicatorCatalogue) -> dict[str, str]:
+    """area_indicators' columns as written: the round, the figures, and their change from the round before."""
+    return {**ROUND_COMMENT, **area_comments(catalogue), **movement.area_change_comments()}

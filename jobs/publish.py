@@ -5,11 +5,13 @@ are written."""
 from __future__ import annotations
 
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from jobs.runs import JobRun
-from jobs.tables import save_table, share_database
-from transforms.gold import coverage, privacy
+from jobs.tables import save_round, save_table, share_database, with_other_rounds
+from transforms.gold import coverage, movement, privacy
 from transforms.gold.catalogue import IndicatorCatalogue
+from transforms.gold.rounds import ROUND_COMMENT, with_round
 
 
 class DisclosureError(RuntimeError):
@@ -21,16 +23,20 @@ def publish(
     catalogue: IndicatorCatalogue,
     area_comments: dict[str, str],
     job_run: JobRun,
+    survey_round: int,
     gold_db: str = "gold",
     public_db: str = "public",
 ) -> None:
-    """public.area_indicators and public.welfare_coverage: gold's area tables with disclosure control,
-    checked by the differencing attack before they are written; the hidden cells per level go to
-    ops.disclosure. Old gold.v_* views (which only hid small counts) are dropped."""
+    """The round's rows of public.area_indicators and public.welfare_coverage: gold's area tables of that
+    round with disclosure control, checked by the differencing attack before they are written (the other
+    rounds' published rows are kept; area changes between rounds are computed from published figures, so a
+    change is hidden where either figure is); the hidden cells per level go to ops.disclosure. Old gold.v_*
+    views (which only hid small counts) are dropped."""
     threshold = catalogue.suppression.threshold
-    area = spark.table(f"{gold_db}.area_indicators").toPandas()
-    cover = spark.table(f"{gold_db}.welfare_coverage").toPandas()
-    published = privacy.publish(area, cover, threshold)
+    this = F.col("survey_round") == F.lit(str(survey_round))
+    area_table = spark.table(f"{gold_db}.area_indicators").where(this).drop("survey_round", *movement.area_change_columns())
+    cover_table = spark.table(f"{gold_db}.welfare_coverage").where(this).drop("survey_round")
+    published = privacy.publish(area_table.toPandas(), cover_table.toPandas(), threshold)
     leaks = privacy.recoverable(published.area_indicators, published.welfare_coverage)
     if len(leaks):
         raise DisclosureError(f"{len(leaks)} hidden cell(s) could be computed back, e.g. {leaks.iloc[0].to_dict()}: nothing published")
@@ -41,14 +47,16 @@ def publish(
         f"Counts 1-{threshold - 1} are hidden (null) at every level, with complementary cells hidden so that no "
         "hidden count can be computed from a parent and its visible children; rates made of a hidden count are null"
     )
-    tables = {
-        "area_indicators": (published.area_indicators, area_comments, "TPMAP figures per area at every level. " + note),
-        "welfare_coverage": (published.welfare_coverage, coverage.COVERAGE_COMMENTS, "Welfare coverage per area and program. " + note),
-    }
-    for name, (frame, comments, description) in tables.items():
-        schema = spark.table(f"{gold_db}.{name}").schema
-        df = spark.createDataFrame(_with_nulls(frame[schema.fieldNames()]), schema)
-        job_run.wrote(f"{public_db}.{name}", save_table(df, f"{public_db}.{name}", comments, table_comment=description))
+    area = with_round(_spark_frame(spark, published.area_indicators, area_table.schema), survey_round)
+    table = f"{public_db}.area_indicators"
+    area = movement.with_area_changes(*with_other_rounds(area, table, survey_round))
+    description = "TPMAP figures per round and area at every level, with the change from the round before. " + note
+    job_run.wrote(table, save_table(area, table, area_comments, table_comment=description))
+    cover = with_round(_spark_frame(spark, published.welfare_coverage, cover_table.schema), survey_round)
+    table = f"{public_db}.welfare_coverage"
+    comments = {**coverage.COVERAGE_COMMENTS, **ROUND_COMMENT}
+    description = "Welfare coverage per round, area and program. " + note
+    job_run.wrote(table, save_round(cover, table, comments, survey_round, table_comment=description))
     summary = published.hidden.assign(run_id=job_run.run_id, database=public_db)
     save_table(
         spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]),
@@ -61,6 +69,10 @@ def publish(
         spark.sql(f"DROP VIEW IF EXISTS {gold_db}.{view}")
     for database in (public_db, "ref"):
         share_database(spark, database)
+
+
+def _spark_frame(spark: SparkSession, frame, schema):
+    return spark.createDataFrame(_with_nulls(frame[schema.fieldNames()]), schema)
 
 
 def _with_nulls(frame):

@@ -73,6 +73,41 @@ def save_table(
     return last_write_rows(spark, table)
 
 
+ROUND_COLUMN = "survey_round"
+
+
+def save_round(df: DataFrame, table: str, comments: Mapping[str, str], survey_round: int, table_comment: str | None = None) -> int:
+    """Replace one survey round's rows of a documented Delta table keyed by survey_round, keeping the other
+    rounds' (one commit: Delta's replaceWhere); the rows written. A new table, or one written before its
+    rows carried their round (it held one round), is written whole."""
+    spark = df.sparkSession
+    if not (table_exists(spark, table) or recover_location(spark, table)) or ROUND_COLUMN not in spark.table(table).columns:
+        return save_table(df, table, comments, table_comment=table_comment)
+    (
+        with_comments(df, comments, table)
+        .write.format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", f"{ROUND_COLUMN} = '{int(survey_round)}'")
+        .option("mergeSchema", "true")  # a catalogue with a new indicator adds its columns
+        .save(table_location(spark, table))
+    )
+    return last_write_rows(spark, table)
+
+
+def with_other_rounds(area: DataFrame, table: str, survey_round: int) -> tuple[DataFrame, list[str]]:
+    """The round's rows with the other rounds' rows of `table` (as the last complete runs left them,
+    without their change columns, which are computed again), and every round held. A table written before
+    its rows carried their round held the round being computed again, or one that is recomputed the same way:
+    it is replaced."""
+    spark = area.sparkSession
+    rounds = [str(survey_round)]
+    if not spark.catalog.tableExists(table) or "survey_round" not in spark.table(table).columns:
+        return area, rounds
+    others = spark.table(table).where(~F.col("survey_round").isin(rounds)).select(*area.columns)
+    rounds += [r[0] for r in others.select("survey_round").distinct().collect()]
+    return area.unionByName(others), rounds
+
+
 def append_rows(df: DataFrame, table: str, comments: Mapping[str, str], options: Mapping[str, str] | None = None) -> None:
     """Append documented rows to a Delta table (created on first use); `options` are Delta writer options
     (e.g. txnAppId and userMetadata for an idempotent batch, mergeSchema for a table gaining a column)."""

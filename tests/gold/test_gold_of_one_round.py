@@ -8,9 +8,12 @@ from chispa import assert_df_equality
 from transforms.gold.rounds import RoundError, chosen_round, of_round
 
 
-def test_the_latest_round_unless_another_is_asked_for():
+def test_the_latest_round_and_no_earlier_one():
     assert chosen_round(["2561", "2562", None], None) == 2562
-    assert chosen_round(["2562", "2561"], 2561) == 2561
+    assert chosen_round(["2562", "2561"], 2562) == 2562
+    assert chosen_round(["2561"], 2561) == 2561
+    with pytest.raises(RoundError, match="survey round 2561 cannot be computed again: silver holds round 2562's listing"):
+        chosen_round(["2561", "2562"], 2561)
     with pytest.raises(RoundError, match="survey round 2563 is not in silver \\(it holds 2561, 2562\\)"):
         chosen_round(["2561", "2562"], 2563)
     with pytest.raises(RoundError, match="carry no survey round"):
