@@ -1,4 +1,5 @@
-"""Job `export-tpmap`: public.area_indicators (disclosure-controlled) of one level as CSVs in the published TPMAP layout.
+"""Job `export-tpmap`: public.area_indicators (disclosure-controlled) of one level and survey round (the latest,
+or --round) as CSVs in the published TPMAP layout.
 
 Writes <out>/<level>_common.csv and <out>/<level>_target_poor.csv with exactly the published
 header (conf/reference/tpmap2561/<level>_*.csv): the same column names, order and area id columns.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 from pydantic import Field
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.config import AppConfig
@@ -31,7 +32,10 @@ _RATES = {"happiness", "JPT.MOFval.pov.rate"}
 
 class Options(JobOptions):
     level: str = Field(default="province", description=f"one of {', '.join(LEVELS)} (default province)")
-    out: str | None = Field(default=None, description="output folder (default <root>/exports/tpmap)")
+    out: str | None = Field(default=None, description="output folder (default <root>/exports/tpmap/<round>)")
+    survey_round: int | None = Field(
+        default=None, description="survey round (BE year) to export (default: the latest published)", json_schema_extra={"flag": "--round"}
+    )
 
 
 def validate(args: Options) -> Options:
@@ -61,8 +65,21 @@ def to_published(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
     return out
 
 
-def export_level(spark: SparkSession, level: str, out: Path, table: str = "public.area_indicators") -> dict[str, int]:
-    rows = read_published(spark, table, load_publication(spark)).where(F.col("level") == level)
+def published_rows(spark: SparkSession, table: str, survey_round: int | None) -> tuple[DataFrame, str]:
+    """The table as published, of one survey round (default the latest it holds), and that round."""
+    rows = read_published(spark, table, load_publication(spark))
+    chosen = str(survey_round) if survey_round is not None else rows.agg(F.max("survey_round")).first()[0]
+    held = rows.where(F.col("survey_round") == F.lit(chosen))
+    if chosen is None or held.isEmpty():
+        raise ValueError(f"{table} holds no survey round {survey_round}" if survey_round else f"{table} is empty: run indicators first")
+    return held, chosen
+
+
+def export_level(
+    spark: SparkSession, level: str, out: Path, table: str = "public.area_indicators", survey_round: int | None = None
+) -> dict[str, int]:
+    """The level's rows of one survey round (default the latest) as the two published CSVs in `out`."""
+    rows = published_rows(spark, table, survey_round)[0].where(F.col("level") == level)
     if level == "village":
         # Published ids are the 8-digit village code plus a 2-digit suffix, almost always 01.
         rows = rows.withColumn("village_id", F.concat(F.col("village_code"), F.lit("01")))
@@ -85,8 +102,9 @@ def export_level(spark: SparkSession, level: str, out: Path, table: str = "publi
 
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
-    out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap"
-    written = export_level(spark, args.level, out)
+    survey_round = args.survey_round or int(published_rows(spark, "public.area_indicators", None)[1])
+    out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap" / str(survey_round)
+    written = export_level(spark, args.level, out, survey_round=survey_round)
     job_run.read("public.area_indicators", next(iter(written.values()), 0))
     for path, count in written.items():
         job_run.wrote(path, count)

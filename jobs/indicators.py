@@ -246,6 +246,7 @@ def person_poverty_columns(df: DataFrame) -> list[str]:
 PERSON_COMMENTS = {
     "person_key": "Pseudonym of the linked person: HMAC-SHA256(secret, person_id), hex (null if unlinked)",
     "member_no": "Member number within the household",
+    "relation": "Relation to the household head as surveyed: head, spouse, child, parent, grandchild, relative, other",
     "age": "Age in years as surveyed",
     "sex": "M or F",
     "is_linked": "The member record is linked to a person",

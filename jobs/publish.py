@@ -1,6 +1,7 @@
 """The indicators job's published surface: public.area_indicators and public.welfare_coverage, gold's area
 tables with disclosure control (transforms.gold.privacy), checked by the differencing attack before they
-are written."""
+are written, and public.household_flow, the country's households between poverty states from one round to
+the next."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def publish(
     comments = {**coverage.COVERAGE_COMMENTS, **ROUND_COMMENT}
     description = "Welfare coverage per round, area and program. " + note
     job_run.wrote(table, save_round(cover, table, comments, survey_round, table_comment=description))
+    publish_flow(spark, job_run, survey_round, threshold, gold_db, public_db)
     summary = published.hidden.assign(run_id=job_run.run_id, database=public_db)
     save_table(
         spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]),
@@ -69,6 +71,21 @@ def publish(
         spark.sql(f"DROP VIEW IF EXISTS {gold_db}.{view}")
     for database in (public_db, "ref"):
         share_database(spark, database)
+
+
+def publish_flow(spark: SparkSession, job_run: JobRun, survey_round: int, threshold: int, gold_db: str, public_db: str) -> None:
+    """public.household_flow: the country's households between poor, not poor and not surveyed from the round
+    before to this one (none for the first round)."""
+    source = f"{gold_db}.household_movement"
+    if not spark.catalog.tableExists(source):
+        return
+    moved = spark.table(source).where(F.col("survey_round") == F.lit(str(survey_round)))
+    if moved.isEmpty():
+        return
+    table = f"{public_db}.household_flow"
+    flow = movement.published_flow(movement.household_flow(moved), threshold)
+    description = "Households of the country between poor, not poor and not surveyed, from each round to the next"
+    job_run.wrote(table, save_round(flow, table, movement.FLOW_COMMENTS, survey_round, table_comment=description))
 
 
 def _spark_frame(spark: SparkSession, frame, schema):

@@ -1,4 +1,6 @@
-"""Job `report`: one self-contained HTML file with the TPMAP map, charts and tables for the latest run.
+"""Job `report`: one self-contained HTML file with the TPMAP map, charts and tables of a survey round (the
+latest published, or --round), and its change from the round before (a map of the target-poor rate's change,
+the households' flow between poor, not poor and not surveyed).
 
 The figures are read with SQL from the published, disclosure-controlled tables (public.area_indicators,
 public.welfare_coverage: small counts and the cells that would give them back are null) or, with
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.collections import PatchCollection
 from matplotlib.patches import Polygon
@@ -28,11 +31,14 @@ from pyspark.sql import SparkSession
 from jobs.config import CONF_DIR, AppConfig
 from jobs.options import JobOptions
 from jobs.runs import JobRun
+from transforms.gold.movement import NOT_POOR, NOT_SURVEYED, POOR
 
 DESCRIPTION = "Write a self-contained HTML report (map, dimensions, welfare exclusion) for the latest gold run"
 GEO_DIR = CONF_DIR / "reference" / "geo"
 DIMENSIONS = ("health", "living", "education", "income", "accessibility")
 SOURCES = ("gold", "ref")
+RATE_LABEL = "target poor, % of persons surveyed"
+STATE_COLOURS = {POOR: "#c0392b", NOT_POOR: "#2e86c1", NOT_SURVEYED: "#aaaaaa"}
 
 
 class Options(JobOptions):
@@ -40,6 +46,11 @@ class Options(JobOptions):
         default="gold", description="gold: this pipeline's published figures, public.* (default); ref: the published TPMAP 2561 figures"
     )
     province: str | None = Field(default=None, description="province code for the district map (default: the highest rate)")
+    survey_round: int | None = Field(
+        default=None,
+        description="survey round (BE year) of the figures, with its change from the round before (default: the latest published)",
+        json_schema_extra={"flag": "--round"},
+    )
     output: str | None = Field(default=None, description="HTML file to write (default: <runs>/report/tpmap_report.html)")
 
 
@@ -52,13 +63,23 @@ def validate(args: Options) -> Options:
 # --- queries: one SQL statement per figure, for gold or for the published reference -------------------
 
 
-def area_sql(source: str, level: str, parent: str | None = None) -> str:
-    """Areas of one level with name, persons surveyed, target poor and the target-poor rate."""
+def latest_round_sql() -> str:
+    return "SELECT max(survey_round) AS survey_round FROM public.area_indicators"
+
+
+def _of_round(survey_round: str) -> str:
+    return f"survey_round = '{int(survey_round)}'"
+
+
+def area_sql(source: str, level: str, parent: str | None = None, survey_round: str = "2561") -> str:
+    """Areas of one level with name, persons surveyed, target poor and the target-poor rate (and, from gold,
+    the rate's change in points from the round before)."""
     if source == "gold":
-        where = f"level = '{level}'" + (f" AND parent_code = '{parent}'" if parent else "")
+        where = f"level = '{level}' AND {_of_round(survey_round)}" + (f" AND parent_code = '{parent}'" if parent else "")
         return (
             "SELECT area_code, name_th, name_en, housemember_cnt AS persons, poor_jpt_mofval_cnt AS target_poor, "
-            f"jpt_mofval_pov_rate AS rate FROM public.area_indicators WHERE {where} ORDER BY area_code"
+            "jpt_mofval_pov_rate AS rate, jpt_mofval_pov_rate_change AS rate_change "
+            f"FROM public.area_indicators WHERE {where} ORDER BY area_code"
         )
     where = f"WHERE substring(t.{level}_code, 1, {len(parent)}) = '{parent}' " if parent else ""
     return (
@@ -68,14 +89,14 @@ def area_sql(source: str, level: str, parent: str | None = None) -> str:
     )
 
 
-def dimensions_sql(source: str) -> str:
+def dimensions_sql(source: str, survey_round: str = "2561") -> str:
     """Target poor per dimension for the whole country (a person counts in each dimension they lack)."""
     columns = ", ".join(f"poor_jpt_mofval_{d} AS {d}" for d in DIMENSIONS)
-    table = "public.area_indicators WHERE level = 'country'" if source == "gold" else "ref.tpmap2561_country"
+    table = f"public.area_indicators WHERE level = 'country' AND {_of_round(survey_round)}" if source == "gold" else "ref.tpmap2561_country"
     return f"SELECT {columns} FROM {table}"
 
 
-def exclusion_sql(source: str) -> str:
+def exclusion_sql(source: str, survey_round: str = "2561") -> str:
     """Per province and program: the eligible BMN-poor (conf/indicators.yaml programs), those not reached,
     the exclusion rate over the eligible and the inclusion rate (surveyed recipients not eligible), in percent.
 
@@ -86,7 +107,7 @@ def exclusion_sql(source: str) -> str:
         return (
             "SELECT area_code, program, eligible_poor, eligible_poor_not_reached AS not_reached, "
             "100 * eligible_poor_exclusion_rate AS exclusion_rate, 100 * inclusion_error_rate AS inclusion_rate "
-            "FROM public.welfare_coverage WHERE level = 'province' ORDER BY area_code, program"
+            f"FROM public.welfare_coverage WHERE level = 'province' AND {_of_round(survey_round)} ORDER BY area_code, program"
         )
     return (
         "SELECT province_code AS area_code, 'welfare_card' AS program, poor_jpt_cnt AS eligible_poor, "
@@ -96,26 +117,51 @@ def exclusion_sql(source: str) -> str:
     )
 
 
+def flow_sql(survey_round: str) -> str:
+    """The country's households from the round before to this one, by poverty state (public.household_flow)."""
+    return (
+        f"SELECT previous_round, survey_round, from_state, to_state, households FROM public.household_flow WHERE {_of_round(survey_round)}"
+    )
+
+
 def _frame(engine, sql: str) -> pd.DataFrame:
     """A query's result as pandas, from a SparkSession or a DuckDB connection (scripts/duckdb_query.py)."""
     result = engine.sql(sql)
     return result.toPandas() if hasattr(result, "toPandas") else result.df()
 
 
-def load_frames(engine, source: str, province: str | None = None) -> dict[str, pd.DataFrame]:
-    """The small result sets behind every figure, as pandas (at most a few hundred rows each).
+def load_frames(engine, source: str, province: str | None = None, survey_round: int | None = None) -> dict[str, pd.DataFrame]:
+    """The small result sets behind every figure, as pandas (at most a few hundred rows each), of one survey
+    round (default: the latest published; the reference figures are 2561's).
 
     `engine`: a SparkSession, or a DuckDB connection over the published tables (no Spark, no access to
     anything but public and ref needed: what an analyst's notebook uses)."""
-    provinces = _frame(engine, area_sql(source, "province"))
+    chosen = "2561" if source == "ref" else str(survey_round or _frame(engine, latest_round_sql()).iloc[0, 0])
+    provinces = _frame(engine, area_sql(source, "province", survey_round=chosen))
     if province is None:
         province = str(provinces.sort_values("rate", ascending=False, na_position="last")["area_code"].iloc[0])
     return {
-        "provinces": provinces,
-        "districts": _frame(engine, area_sql(source, "district", province)).assign(province_code=province),
-        "dimensions": _frame(engine, dimensions_sql(source)),
-        "exclusion": _frame(engine, exclusion_sql(source)),
+        "provinces": provinces.assign(survey_round=chosen),
+        "districts": _frame(engine, area_sql(source, "district", province, chosen)).assign(province_code=province),
+        "dimensions": _frame(engine, dimensions_sql(source, chosen)),
+        "exclusion": _frame(engine, exclusion_sql(source, chosen)),
+        "flow": _flow(engine, source, chosen),
     }
+
+
+def _flow(engine, source: str, survey_round: str) -> pd.DataFrame:
+    """The round's household flow; empty for the reference figures, a first round, or a lakehouse whose
+    indicators never had two rounds."""
+    if source == "ref" or not _has_table(engine, "public", "household_flow"):
+        return pd.DataFrame({c: [] for c in ("previous_round", "survey_round", "from_state", "to_state", "households")})
+    return _frame(engine, flow_sql(survey_round))
+
+
+def _has_table(engine, schema: str, table: str) -> bool:
+    if hasattr(engine, "catalog"):  # Spark
+        return engine.catalog.tableExists(f"{schema}.{table}")
+    found = engine.sql(f"SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = '{table}'")
+    return found.fetchone()[0] > 0
 
 
 # --- drawing: matplotlib only, polygons straight from GeoJSON -----------------------------------------
@@ -133,15 +179,19 @@ def _rings(geometry: dict) -> list[list]:
     return [polygon[0] for polygon in polygons]  # outer rings; holes are too small to see at this size
 
 
-def draw_choropleth(ax, features: list[dict], values: dict[str, float], title: str, cmap: str = "OrRd") -> None:
-    """Fill each area by its value; areas without a value are grey."""
+def draw_choropleth(
+    ax, features: list[dict], values: dict[str, float], title: str, cmap: str = "OrRd", label: str = RATE_LABEL, centred: bool = False
+) -> None:
+    """Fill each area by its value (from 0 to the largest, or, `centred`, symmetric about 0); areas without a
+    value are grey."""
     colormap = plt.get_cmap(cmap)
     known = [v for v in values.values() if pd.notna(v)]
-    top = max(known) if known else 1.0
+    top = max((abs(v) for v in known), default=0.0) or 1.0
+    norm = plt.Normalize(-top, top) if centred else plt.Normalize(0, top)
     patches, colours = [], []
     for feature in features:
         value = values.get(feature["code"])
-        colour = colormap(value / top if top else 0.0) if value is not None and pd.notna(value) else "#dddddd"
+        colour = colormap(norm(value)) if value is not None and pd.notna(value) else "#dddddd"
         for ring in _rings(feature["geometry"]):
             patches.append(Polygon(ring, closed=True))
             colours.append(colour)
@@ -150,8 +200,7 @@ def draw_choropleth(ax, features: list[dict], values: dict[str, float], title: s
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(title)
-    mappable = plt.cm.ScalarMappable(cmap=colormap, norm=plt.Normalize(0, top))
-    ax.figure.colorbar(mappable, ax=ax, shrink=0.6, label="target poor, % of persons surveyed")
+    ax.figure.colorbar(plt.cm.ScalarMappable(cmap=colormap, norm=norm), ax=ax, shrink=0.6, label=label)
 
 
 def province_map(provinces: pd.DataFrame):
@@ -171,6 +220,56 @@ def district_map(districts: pd.DataFrame, province: str):
         dict(zip(districts["area_code"], districts["rate"], strict=True)),
         f"Target-poor rate by district, province {province}",
     )
+    return fig
+
+
+def change_map(provinces: pd.DataFrame):
+    """The change of each province's target-poor rate from the round before (red: up, blue: down)."""
+    fig, ax = plt.subplots(figsize=(6, 9))
+    values = dict(zip(provinces["area_code"], provinces["rate_change"], strict=True))
+    title = f"Change in the target-poor rate by province, to round {provinces['survey_round'].iloc[0]}"
+    draw_choropleth(ax, geo_features("province"), values, title, cmap="RdBu_r", label="percentage points", centred=True)
+    return fig
+
+
+def _band(ax, left: tuple[float, float], right: tuple[float, float], colour: str) -> None:
+    """A band from a span of the left bar to a span of the right one, on a smooth S curve."""
+    x = np.linspace(0.12, 0.88, 50)
+    ease = (1 - np.cos(np.pi * (x - 0.12) / 0.76)) / 2
+    ax.fill_between(x, left[0] + (right[0] - left[0]) * ease, left[1] + (right[1] - left[1]) * ease, color=colour, alpha=0.45, lw=0)
+
+
+def flow_chart(flow: pd.DataFrame, rounds: tuple[str, str]):
+    """Households between poor, not poor and not surveyed from one round to the next: a bar per round, the
+    states stacked, a band per (from, to) as wide as its households."""
+    fig, ax = plt.subplots(figsize=(7, 5))
+    states = list(STATE_COLOURS)
+    count = {(r.from_state, r.to_state): float(r.households) for r in flow.itertuples() if pd.notna(r.households)}
+    gap = 0.03 * sum(count.values())
+    tops = {}
+    for side, key in (("from", 0), ("to", 1)):
+        y = 0.0
+        for state in states:
+            height = sum(v for k, v in count.items() if k[key] == state)
+            tops[side, state] = y
+            x = 0.0 if side == "from" else 0.88
+            ax.bar(x, height, bottom=y, width=0.12, align="edge", color=STATE_COLOURS[state])
+            if height > 4 * gap / 3:  # a label fits
+                ax.text(x + 0.06, y + height / 2, f"{state}\n{height:,.0f}", ha="center", va="center", fontsize=8, color="white")
+            y += height + gap
+    filled = dict(tops)
+    for (source, target), households in sorted(count.items(), key=lambda kv: (states.index(kv[0][0]), states.index(kv[0][1]))):
+        left, right = filled["from", source], filled["to", target]
+        _band(ax, (left, left + households), (right, right + households), STATE_COLOURS[source])
+        filled["from", source], filled["to", target] = left + households, right + households
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0.06, 0.94], [f"round {rounds[0]}", f"round {rounds[1]}"])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("Households between poverty states, country" if count else "Household flow hidden (a count is small)")
+    fig.tight_layout()
     return fig
 
 
@@ -207,6 +306,19 @@ def png_data_uri(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def change_images(frames: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """The change from the round before, where the figures have one: the map of the rate's change and the
+    household flow."""
+    images = {}
+    if "rate_change" in frames["provinces"] and frames["provinces"]["rate_change"].notna().any():
+        images["Change from the round before"] = png_data_uri(change_map(frames["provinces"]))
+    flow = frames.get("flow")
+    if flow is not None and len(flow):
+        rounds = (str(flow["previous_round"].iloc[0]), str(flow["survey_round"].iloc[0]))
+        images["Households between rounds"] = png_data_uri(flow_chart(flow, rounds))
+    return images
+
+
 def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> str:
     province = str(frames["districts"]["province_code"].iloc[0]) if len(frames["districts"]) else "-"
     images = {
@@ -215,6 +327,7 @@ def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> 
         "Five dimensions": png_data_uri(dimensions_chart(frames["dimensions"])),
         "Welfare exclusion": png_data_uri(exclusion_chart(frames["exclusion"])),
     }
+    images.update(change_images(frames))
     top = frames["provinces"].sort_values("rate", ascending=False, na_position="last").head(15)
     sections = "".join(f'<h2>{html.escape(name)}</h2><img alt="{html.escape(name)}" src="{uri}">' for name, uri in images.items())
     tables = (
@@ -248,7 +361,7 @@ def latest_run_note(spark: SparkSession, source: str) -> str:
 
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
-    frames = load_frames(spark, args.source, args.province)
+    frames = load_frames(spark, args.source, args.province, args.survey_round)
     for name, frame in frames.items():
         job_run.read(name, len(frame))
     output = Path(args.output or f"{config.paths.resolved('runs')}/report/tpmap_report.html")

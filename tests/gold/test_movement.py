@@ -6,7 +6,10 @@ Round 2561 -> 2562:
 - h2 (p4, p5) poor, moved to another village as h7 and no longer poor: the same household under a new id.
 - h3 (p6) not poor, not surveyed in 2562.
 - h4 (p7, an unlinked member) not poor, poor in 2562: entered.
-- h5 (p9 head, p10): p9 moves to h8 and p10 stays at h5: one person each way, the head's household continues.
+- h5 (p9 head, p10): p9 moves to h8 and p10 stays at h5: one person each way; h5 keeps its id, h8 is new.
+- h6 (p12 head, p13 child): the household leaves the survey the year p13 heads a household of their own
+  (h10): one person of two, not the head or spouse, under a new id is a new household, not h6 moved.
+- h11 (p14 head, p15 spouse): p14 dies and p15 moves to another village (h12): the household moved.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ def _households(spark, catalogue):
         _household(catalogue, "h3", "2561", "V1", 1, False),
         _household(catalogue, "h4", "2561", "V1", 2, False),
         _household(catalogue, "h5", "2561", "V1", 2, False),
+        _household(catalogue, "h6", "2561", "V1", 2, True),
+        _household(catalogue, "h11", "2561", "V1", 2, False),
     ]
     now = [
         _household(catalogue, "h1", "2562", "V1", 2, True, ("dim_income", "ind28")),
@@ -45,12 +50,16 @@ def _households(spark, catalogue):
         _household(catalogue, "h4", "2562", "V1", 2, True, ("dim_income", "ind28")),
         _household(catalogue, "h5", "2562", "V1", 1, False),
         _household(catalogue, "h8", "2562", "V1", 1, False),
+        _household(catalogue, "h10", "2562", "V1", 1, False),
+        _household(catalogue, "h12", "2562", "V2", 1, False),
     ]
     return _frame(spark, before), _frame(spark, now)
 
 
-def _person(catalogue, key, hh_id, member_no, village, poor, target, deprived=()):
-    row = {"person_key": key, "hh_id": hh_id, "member_no": member_no, "village_code": village, "is_poor": poor, "is_target_poor": target}
+def _person(catalogue, key, hh_id, member_no, village, poor, target, deprived=(), relation=None):
+    relation = relation or {1: "head", 2: "spouse"}.get(member_no, "child")
+    row = {"person_key": key, "hh_id": hh_id, "member_no": member_no, "relation": relation, "village_code": village}
+    row |= {"is_poor": poor, "is_target_poor": target}
     row |= {"province_code": "10", "district_code": "1001", "subdistrict_code": "100101"}
     row |= {dimension_col(d): f"dim_{d}" in deprived for d in catalogue.dimensions}
     return row | {deprived_col(n): f"ind{n}" in deprived for n in catalogue.numbers}
@@ -69,6 +78,10 @@ def _persons(spark, catalogue):
         _person(catalogue, None, "h4", 2, "V1", False, False),
         _person(catalogue, "p9", "h5", 1, "V1", False, False),
         _person(catalogue, "p10", "h5", 2, "V1", False, False),
+        _person(catalogue, "p12", "h6", 1, "V1", True, True),
+        _person(catalogue, "p13", "h6", 2, "V1", True, True, relation="child"),
+        _person(catalogue, "p14", "h11", 1, "V1", False, False),
+        _person(catalogue, "p15", "h11", 2, "V1", False, False),
     ]
     now = [
         _person(catalogue, "p1", "h1", 1, "V1", True, True, poor),
@@ -81,6 +94,8 @@ def _persons(spark, catalogue):
         _person(catalogue, None, "h4", 2, "V1", True, False, poor),
         _person(catalogue, "p10", "h5", 1, "V1", False, False),
         _person(catalogue, "p9", "h8", 1, "V1", False, False),
+        _person(catalogue, "p13", "h10", 1, "V1", False, False),
+        _person(catalogue, "p15", "h12", 2, "V2", False, False),
     ]
     return _frame(spark, before), _frame(spark, now)
 
@@ -88,7 +103,8 @@ def _persons(spark, catalogue):
 def test_households_continue_by_the_persons_they_share(spark, catalogue):
     before, now = _persons(spark, catalogue)
     expected = spark.createDataFrame(
-        [("h1", "h1", 2), ("h2", "h7", 2), ("h4", "h4", 1), ("h5", "h8", 1)], "previous_hh_id string, hh_id string, persons_in_both int"
+        [("h1", "h1", 2), ("h2", "h7", 2), ("h4", "h4", 1), ("h5", "h5", 1), ("h11", "h12", 1)],
+        "previous_hh_id string, hh_id string, persons_in_both int",
     )
     assert_df_equality(movement.household_pairs(before, now), expected, ignore_row_order=True, ignore_nullable=True)
 
@@ -106,9 +122,12 @@ def test_household_movement(spark, catalogue):
             ("2562", "2561", "h7", "h2", "V2", True, 2, 2, 2, "left", "left", "left", "neither"),
             ("2562", "2561", None, "h3", "V1", False, 1, None, 0, "not_surveyed_now", "not_surveyed_now", "not_surveyed_now", "not_surveyed_now"),
             ("2562", "2561", "h4", "h4", "V1", False, 2, 2, 1, "entered", "entered", "entered", "neither"),
-            ("2562", "2561", "h8", "h5", "V1", False, 2, 1, 1, "neither", "neither", "neither", "neither"),
+            ("2562", "2561", "h5", "h5", "V1", False, 2, 1, 1, "neither", "neither", "neither", "neither"),
+            ("2562", "2561", None, "h6", "V1", False, 2, None, 0, "not_surveyed_now", "not_surveyed_now", "not_surveyed_now", "not_surveyed_now"),
             ("2562", "2561", "h9", None, "V1", False, None, 2, 0, "not_surveyed_before", "not_surveyed_before", "not_surveyed_before", "not_surveyed_before"),
-            ("2562", "2561", "h5", None, "V1", False, None, 1, 0, "not_surveyed_before", "not_surveyed_before", "not_surveyed_before", "not_surveyed_before"),
+            ("2562", "2561", "h8", None, "V1", False, None, 1, 0, "not_surveyed_before", "not_surveyed_before", "not_surveyed_before", "not_surveyed_before"),
+            ("2562", "2561", "h10", None, "V1", False, None, 1, 0, "not_surveyed_before", "not_surveyed_before", "not_surveyed_before", "not_surveyed_before"),
+            ("2562", "2561", "h12", "h11", "V2", True, 2, 1, 1, "neither", "neither", "neither", "neither"),
         ],
         "survey_round string, previous_round string, hh_id string, previous_hh_id string, village_code string, moved_village boolean, "
         "members_before long, members_now long, persons_in_both int, poverty_movement string, dim_income_movement string, "
@@ -137,6 +156,10 @@ def test_person_movement_with_the_programs_received(spark, catalogue):
         ("p9", "h8", "h5", "neither", "neither", "neither", False, False, False, False),
         ("p10", "h5", "h5", "neither", "neither", "neither", False, False, False, False),
         ("p11", "h9", None, "not_surveyed_before", "not_surveyed_before", "not_surveyed_before", False, False, False, False),
+        ("p12", None, "h6", "not_surveyed_now", "not_surveyed_now", "not_surveyed_now", False, False, False, False),
+        ("p13", "h10", "h6", "left", "left", "neither", False, False, False, False),
+        ("p14", None, "h11", "not_surveyed_now", "not_surveyed_now", "not_surveyed_now", False, False, False, False),
+        ("p15", "h12", "h11", "neither", "neither", "neither", False, False, False, False),
     ]
     schema = "person_key string, hh_id string, previous_hh_id string, poverty_movement string, target_poor_movement string, "
     schema += "dim_income_movement string, " + ", ".join(f"{p} boolean" for p in movement.PROGRAM_FLAGS)
@@ -169,3 +192,28 @@ def test_area_changes_from_the_previous_round_held(spark):
 
 def test_the_round_before_each_round_held():
     assert movement.previous_rounds(["2563", "2561", "2562", "2561"]) == {"2562": "2561", "2563": "2562"}
+
+
+def test_household_flow_between_states_and_hidden_when_a_count_is_small(spark, catalogue):
+    before_hh, now_hh = _households(spark, catalogue)
+    before, now = _persons(spark, catalogue)
+    moved = movement.household_movement(before_hh, now_hh, before, now, catalogue, R)
+    flow = movement.household_flow(moved)
+    schema = "survey_round string, previous_round string, from_state string, to_state string, households long"
+    expected = spark.createDataFrame(
+        [
+            ("2562", "2561", "poor", "poor", 1),  # h1
+            ("2562", "2561", "poor", "not poor", 1),  # h2 -> h7
+            ("2562", "2561", "not poor", "not surveyed", 1),  # h3
+            ("2562", "2561", "not poor", "poor", 1),  # h4
+            ("2562", "2561", "not poor", "not poor", 2),  # h5, h11 -> h12
+            ("2562", "2561", "poor", "not surveyed", 1),  # h6
+            ("2562", "2561", "not surveyed", "not poor", 3),  # h9, h8, h10
+        ],
+        schema,
+    )
+    assert_df_equality(flow, expected, ignore_row_order=True, ignore_nullable=True)
+    shown = spark.createDataFrame([("2563", "2562", "poor", "poor", 12), ("2563", "2562", "poor", "not poor", 10)], schema)
+    published = movement.published_flow(flow.unionByName(shown), threshold=2)
+    hidden = [("2562", "2561", f, t, None) for f, t in [(r[2], r[3]) for r in expected.collect()]]
+    assert_df_equality(published, spark.createDataFrame(hidden, schema).unionByName(shown), ignore_row_order=True, ignore_nullable=True)

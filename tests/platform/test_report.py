@@ -45,11 +45,46 @@ def _frames() -> dict[str, pd.DataFrame]:
     return {"provinces": provinces, "districts": districts, "dimensions": dimensions, "exclusion": exclusion}
 
 
+def _images(page: str) -> list[str]:
+    return re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,', page)
+
+
 def test_html_embeds_four_images_and_needs_no_network():
     page = report.render_html(_frames(), "gold", "Indicators run r1.")
-    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', page)) == 4
+    assert len(_images(page)) == 4
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "Mae Hong Son" in page and "Districts of province 58" in page
+
+
+def _second_round(flow_counts: list[float | None]) -> dict[str, pd.DataFrame]:
+    frames = _frames()
+    frames["provinces"] = frames["provinces"].assign(rate_change=[-1.5, 2.0], survey_round="2562")
+    states = [("poor", "poor"), ("poor", "not poor"), ("not poor", "poor"), ("not poor", "not poor"), ("not surveyed", "poor")]
+    frames["flow"] = pd.DataFrame(
+        {
+            "previous_round": "2561",
+            "survey_round": "2562",
+            "from_state": [f for f, _ in states],
+            "to_state": [t for _, t in states],
+            "households": flow_counts,
+        }
+    )
+    return frames
+
+
+def test_a_second_round_adds_the_change_map_and_the_household_flow():
+    page = report.render_html(_second_round([780.0, 454.0, 511.0, 10724.0, 231.0]), "gold", "Indicators run r2.")
+    assert _images(page)[-2:] == ["Change from the round before", "Households between rounds"]
+
+
+def test_the_flow_chart_draws_a_band_per_flow_and_says_when_it_is_hidden():
+    frames = _second_round([780.0, 454.0, 511.0, 10724.0, 231.0])
+    figure = report.flow_chart(frames["flow"], ("2561", "2562"))
+    bands = [c for c in figure.axes[0].collections if c.__class__.__name__ in ("PolyCollection", "FillBetweenPolyCollection")]
+    assert len(bands) == 5
+    assert figure.axes[0].get_title() == "Households between poverty states, country"
+    hidden = report.flow_chart(_second_round([None] * 5)["flow"], ("2561", "2562"))
+    assert hidden.axes[0].get_title() == "Household flow hidden (a count is small)"
 
 
 def test_geojson_codes_are_dopa_codes():

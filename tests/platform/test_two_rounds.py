@@ -1,6 +1,8 @@
 """Two survey rounds through the pipeline: run-all (round 2561), then `generate --round 2562` and the stages
-again on the same lakehouse. Gold is round 2562's alone, exact against that round's truth; linkage is
-evaluated against both rounds' truth; a person keeps their person id across the rounds.
+again on the same lakehouse. Gold holds both rounds, each exact against its truth; who moved between them
+(households and persons: stayed poor, left, entered, surveyed in one round only) equals the truth's; the
+report draws the change; linkage is evaluated against both rounds' truth; a person keeps their person id
+across the rounds.
 
 A lakehouse of its own (the catalog admits one process), every stage as `python -m jobs <stage>`."""
 
@@ -21,7 +23,16 @@ import duckdb_query
 
 pytestmark = pytest.mark.slow  # about 12 minutes on 2 cores: make test-slow, so CI
 
-STAGES = [("run-all",), ("generate", "--round", "2562"), ("ingest",), ("standardize",), ("link",), ("indicators",), ("evaluate-linkage",)]
+STAGES = [
+    ("run-all",),
+    ("generate", "--round", "2562"),
+    ("ingest",),
+    ("standardize",),
+    ("link",),
+    ("indicators",),
+    ("evaluate-linkage",),
+    ("report",),
+]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +52,7 @@ def lakehouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def con(lakehouse) -> duckdb.DuckDBPyConnection:
-    con = duckdb_query.connect(lakehouse / "warehouse", ("silver", "gold", "ops"))
+    con = duckdb_query.connect(lakehouse / "warehouse", ("silver", "gold", "ops", "public"))
     for name in ("households", "persons", "records"):
         for label, folder in (("r1", lakehouse / "truth"), ("r2", lakehouse / "truth" / "rounds" / "2562")):
             con.sql(f"CREATE VIEW {label}_{name} AS SELECT * FROM read_parquet('{folder}/{name}/**/*.parquet', hive_partitioning = true)")
@@ -52,15 +63,58 @@ def _one(con, sql: str):
     return con.sql(sql).fetchone()
 
 
-def test_gold_is_the_second_rounds_alone_and_equals_its_truth(con):
-    assert con.sql("SELECT DISTINCT survey_round FROM gold.household_deprivation").fetchall() == [("2562",)]
-    ours = _one(con, "SELECT count(*), sum(is_poor::int) FROM gold.household_deprivation")
-    truth = _one(con, "SELECT count(*), sum(is_poor::int) FROM r2_households")
+def test_gold_holds_both_rounds_each_equal_to_its_truth(con):
+    ours = con.sql("SELECT survey_round, count(*), sum(is_poor::int) FROM gold.household_deprivation GROUP BY 1 ORDER BY 1").fetchall()
+    truth = [("2561", *_one(con, "SELECT count(*), sum(is_poor::int) FROM r1_households"))]
+    truth += [("2562", *_one(con, "SELECT count(*), sum(is_poor::int) FROM r2_households"))]
     assert ours == truth
-    # silver keeps the first round's listing of households not surveyed again: gold leaves them out
+    # silver keeps the first round's listing of households not surveyed again: round 2562's gold leaves them out
     assert _one(con, "SELECT count(*) FROM silver.cdd_bmn WHERE survey_round = '2561'")[0] > 0
-    persons = _one(con, "SELECT count(*) FROM gold.person_poverty")[0]
-    assert persons == _one(con, "SELECT count(*) FROM r2_persons WHERE surveyed")[0]
+    persons = con.sql("SELECT survey_round, count(*) FROM gold.person_poverty GROUP BY 1 ORDER BY 1").fetchall()
+    surveyed = [(r, _one(con, f"SELECT count(*) FROM {t}_persons WHERE surveyed")[0]) for r, t in (("2561", "r1"), ("2562", "r2"))]
+    assert persons == surveyed
+    for table in ("gold.person_welfare", "gold.area_indicators", "gold.welfare_coverage", "public.area_indicators"):
+        assert con.sql(f"SELECT DISTINCT survey_round FROM {table} ORDER BY 1").fetchall() == [("2561",), ("2562",)], table
+
+
+TRUTH_MOVEMENT = """
+    CASE WHEN b.{key} IS NULL THEN 'not_surveyed_before' WHEN a.{key} IS NULL THEN 'not_surveyed_now'
+         WHEN b.is_poor AND a.is_poor THEN 'both' WHEN b.is_poor THEN 'left' WHEN a.is_poor THEN 'entered' ELSE 'neither' END
+"""
+
+
+def test_households_that_moved_in_and_out_of_poverty_are_the_truths(con):
+    """Households matched across rounds by their linked persons, against the world's household identity."""
+    ours = con.sql("SELECT poverty_movement, count(*) FROM gold.household_movement GROUP BY 1 ORDER BY 1").fetchall()
+    truth = con.sql(
+        f"SELECT {TRUTH_MOVEMENT.format(key='hh_key')} AS m, count(*) FROM r1_households b FULL JOIN r2_households a USING (hh_key) "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    assert ours == truth
+    print("household movement", ours)
+    assert dict(ours)["left"] > 0 and dict(ours)["entered"] > 0 and dict(ours)["not_surveyed_now"] > 0
+
+
+def test_persons_that_moved_in_and_out_of_poverty_are_the_truths(con):
+    ours = con.sql("SELECT poverty_movement, count(*) FROM gold.person_movement GROUP BY 1 ORDER BY 1").fetchall()
+    truth = con.sql(
+        f"""WITH b AS (SELECT person_id, is_poor FROM r1_persons WHERE surveyed), a AS (SELECT person_id, is_poor FROM r2_persons WHERE surveyed)
+            SELECT {TRUTH_MOVEMENT.format(key="person_id")} AS m, count(*) FROM b FULL JOIN a USING (person_id) GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    assert ours == truth
+
+
+def test_the_published_flow_and_changes_follow_from_gold(con):
+    flow = con.sql("SELECT sum(households) FILTER (WHERE to_state <> 'not surveyed') FROM public.household_flow").fetchone()[0]
+    assert flow == _one(con, "SELECT count(*) FROM r2_households")[0]
+    change = _one(con, "SELECT household_cnt_change FROM public.area_indicators WHERE level = 'country' AND survey_round = '2562'")[0]
+    assert change == _one(con, "SELECT (SELECT count(*) FROM r2_households) - (SELECT count(*) FROM r1_households)")[0]
+
+
+def test_the_report_draws_the_change_between_the_rounds(lakehouse):
+    page = (lakehouse / "runs" / "report" / "tpmap_report.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 6
+    assert 'alt="Change from the round before"' in page and 'alt="Households between rounds"' in page
 
 
 def test_linkage_is_evaluated_on_both_rounds_truth(con):

@@ -3,11 +3,13 @@ or were surveyed in one round only; by dimension and indicator; and the change o
 
 A person is the same person in both rounds through the linkage (their pseudonym, an HMAC of the stable
 person id). A household is the same household when the two rounds' listings are each other's best match
-by the linked persons they share: most persons in common, then the one holding the earlier round's
-lowest-numbered member (its head), then the same household id. A household that moved keeps its persons
-(and so its identity) under a new id; a child who left home to head a household of their own shares one
-person with the parents' household, which matches the parents' new listing better: the child's household
-is new. Members not linked to a person (no pseudonym) count in neither match.
+by the linked persons they share (most persons in common, then the same household id, then the one holding
+the earlier listing's lowest-numbered member), and either keep the household id, or share two of its
+persons (its only one, for a one-person household), or its head or spouse (as surveyed then). A household
+that moved keeps its persons (and so its identity) under a new id, even if its head died that year; a grown
+child who left home to head a household of their own takes one person, not the head or spouse: theirs is a
+new household, even when the parents' household left the survey the same year. Members not linked to a
+person (no pseudonym) count in neither match.
 """
 
 from __future__ import annotations
@@ -47,22 +49,29 @@ def flag_columns(catalogue: IndicatorCatalogue) -> dict[str, str]:
 
 
 def household_pairs(before: DataFrame, now: DataFrame) -> DataFrame:
-    """(previous_hh_id, hh_id, persons_in_both) of the households that continue from one round to the next:
-    each other's best match by shared linked persons (`before`, `now`: persons with hh_id, member_no and
-    person_key; the module's description gives the order)."""
+    """(previous_hh_id, hh_id, persons_in_both) of the households that continue from one round to the next
+    (`before`, `now`: persons with hh_id, member_no, relation and person_key; the module's description gives
+    the rule)."""
     linked = F.col("person_key").isNotNull()
+    core = F.col("relation").isin("head", "spouse").cast("int")
+    earlier = before.where(linked).select(F.col("hh_id").alias("previous_hh_id"), "person_key", "member_no", core.alias("_core"))
+    linked_before = earlier.groupBy("previous_hh_id").agg(F.count("*").alias("_linked_before"))
     shared = (
-        before.where(linked)
-        .select(F.col("hh_id").alias("previous_hh_id"), "person_key", "member_no")
-        .join(now.where(linked).select("hh_id", "person_key"), "person_key")
+        earlier.join(now.where(linked).select("hh_id", "person_key"), "person_key")
         .groupBy("previous_hh_id", "hh_id")
-        .agg(F.count("*").alias("persons_in_both"), F.min("member_no").alias("_first_member"))
+        .agg(F.count("*").alias("persons_in_both"), F.min("member_no").alias("_first_member"), F.max("_core").alias("_core"))
+        .join(linked_before, "previous_hh_id")
     )
-    order = [F.desc("persons_in_both"), F.asc("_first_member"), F.desc(F.col("previous_hh_id") == F.col("hh_id"))]
+    same_id = F.col("previous_hh_id") == F.col("hh_id")
+    # A listing under a new id continues an earlier one only with two of its persons (or its only one), or
+    # with its head or spouse: a grown child heading a household of their own takes one person, not the core.
+    enough = F.col("persons_in_both") >= F.least(F.lit(2), F.col("_linked_before"))
+    candidates = shared.where(same_id | enough | (F.col("_core") == 1))
+    order = [F.desc("persons_in_both"), F.desc(same_id), F.asc("_first_member")]
     best_for_now = Window.partitionBy("hh_id").orderBy(*order, "previous_hh_id")
     best_for_before = Window.partitionBy("previous_hh_id").orderBy(*order, "hh_id")
     return (
-        shared.withColumns({"_now_rank": F.row_number().over(best_for_now), "_before_rank": F.row_number().over(best_for_before)})
+        candidates.withColumns({"_now_rank": F.row_number().over(best_for_now), "_before_rank": F.row_number().over(best_for_before)})
         .where((F.col("_now_rank") == 1) & (F.col("_before_rank") == 1))
         .select("previous_hh_id", "hh_id", F.col("persons_in_both").cast("int"))
     )
@@ -221,3 +230,36 @@ def area_change_comments() -> dict[str, str]:
             for c in AREA_CHANGES
         },
     }
+
+
+POOR, NOT_POOR, NOT_SURVEYED = "poor", "not poor", "not surveyed"
+FLOW_COMMENTS = {
+    "survey_round": "The later survey round (BE year)",
+    "previous_round": "The round before it (BE year)",
+    "from_state": "The households' state in the earlier round: poor (BMN-poor), not poor, or not surveyed",
+    "to_state": "Their state in the later round: poor, not poor, or not surveyed",
+    "households": "Households (matched across the rounds by their linked persons; null: the round's flow is hidden, "
+    "as one of its counts is small)",
+}
+
+
+def _state(surveyed: Column, poor: Column) -> Column:
+    return F.when(~surveyed, F.lit(NOT_SURVEYED)).when(poor, F.lit(POOR)).otherwise(F.lit(NOT_POOR))
+
+
+def household_flow(household_movement: DataFrame) -> DataFrame:
+    """Households per (state before, state after) of each round in gold.household_movement, country-wide."""
+    surveyed_before, surveyed_now = F.col("previous_hh_id").isNotNull(), F.col("hh_id").isNotNull()
+    return household_movement.groupBy(
+        "survey_round",
+        "previous_round",
+        _state(surveyed_before, F.col("is_poor_before")).alias("from_state"),
+        _state(surveyed_now, F.col("is_poor_now")).alias("to_state"),
+    ).agg(F.count("*").alias("households"))
+
+
+def published_flow(flow: DataFrame, threshold: int) -> DataFrame:
+    """The flow with every count of a round hidden when any is small (1 .. threshold-1): with the households
+    of each round published, one hidden count would follow from the others."""
+    small = F.max((F.col("households") < threshold).cast("int")).over(Window.partitionBy("survey_round")) == 1
+    return flow.withColumn("households", F.when(small, F.lit(None)).otherwise(F.col("households")))

@@ -41,7 +41,7 @@ def with_person_poverty(
     `households` is gold household deprivation; `pseudonym` maps person_id to its keyed hash.
     """
     status = welfare_status(welfare_registry, xref)
-    linked = person_ids(members.select("record_id", *keys, "member_no", "age", "sex", "disabled", "chronic_illness"), xref)
+    linked = person_ids(members.select("record_id", *keys, "member_no", "relation", "age", "sex", "disabled", "chronic_illness"), xref)
     # Inner: a member whose household row is missing has no household flags (the job counts them).
     joined = linked.join(households.drop("members"), on=keys, how="inner").join(status, on="person_id", how="left")
     registered = F.coalesce(F.col("welfare_registered"), F.lit(False))
