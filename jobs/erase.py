@@ -13,7 +13,10 @@ For each requested citizen ID the job finds the person (silver.person) and every
 - silver.<source>, silver.link_pairs, silver.person, silver.person_xref (the household's member count
   follows its member list), and the records' rows in ops.link_review;
 - ops.job_runs: the ID in recorded arguments or errors is replaced by <erased>;
-- gold and public: recomputed from silver by the indicators job's own code.
+- gold: the person's rows of every survey round in the tables keyed by person (gold.person_poverty,
+  gold.person_welfare, gold.person_movement: person_key, the keyed hash of their person id); then the latest
+  round of gold and public recomputed from silver by the indicators job's own code (an earlier round's
+  area and household counts still count the person: aggregates, disclosure-controlled when published).
 
 Then every table it changed gets its layer's retention, and `python -m jobs vacuum` removes the old files
 once the deleted-file retention has passed (see conf/<env>.yaml `retention`). ops.erasures keeps one row
@@ -108,7 +111,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     subjects = spark.createDataFrame([(r.pid,) for r in requests.items], "pid string")
     removed: dict[str, int] = {}
     dbs = Databases(args.bronze_db, args.silver_db, args.gold_db, args.public_db)
-    found = erase_subjects(spark, dbs, subjects, requests.pids, removed)
+    found = erase_subjects(spark, dbs, subjects, requests.pids, removed, secret)
     if any(removed.values()):
         recompute_gold(spark, config, dbs, job_run)
     for table, rows in removed.items():

@@ -1,5 +1,5 @@
 """The erase job's deletions, table by table: bronze rows (and the survey's member lists), quarantine
-lines, silver records and the linkage, the IDs in run records. Which columns hold a person's ID comes
+lines, silver records and the linkage, every round's person rows in gold, the IDs in run records. Which columns hold a person's ID comes
 from the source registry (conf/sources/*.yaml), never from a list here."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from transforms.contracts import SourceContract, load_contracts
 from transforms.erasure import mentions, named_persons, own_id_columns, redact, surveys, without_members
 from transforms.silver.sources import record_key
 from udfs.pid import pid_digits
+from udfs.pseudonym import hmac_sha256
 
 BRONZE_ROW = ["_delivery", "_source_file", "_line_number"]
 
@@ -28,8 +29,11 @@ class Databases:
     public: str = "public"
 
 
-def erase_subjects(spark: SparkSession, dbs: Databases, subjects: DataFrame, pids: list[str], removed: dict[str, int]) -> dict[str, bool]:
-    """Remove everything of the persons with these IDs; fill `removed` per table; {pid: anything found}."""
+def erase_subjects(
+    spark: SparkSession, dbs: Databases, subjects: DataFrame, pids: list[str], removed: dict[str, int], secret: str
+) -> dict[str, bool]:
+    """Remove everything of the persons with these IDs; fill `removed` per table; {pid: anything found}.
+    `secret`: the pseudonym key, which finds their rows in gold."""
     contracts = load_contracts()
     records = subject_records(spark, dbs.silver, subjects, person_tables(contracts))
     found_rows = records.select("subject_pid").distinct().collect()
@@ -39,6 +43,7 @@ def erase_subjects(spark: SparkSession, dbs: Databases, subjects: DataFrame, pid
     erase_bronze(spark, dbs.bronze, contracts, records, subjects, removed)
     erase_quarantine(spark, dbs.bronze, pids, names, removed)
     erase_silver(spark, dbs.silver, contracts, records, subjects, persons, removed)
+    erase_gold_rounds(spark, dbs.gold, persons, secret, removed)
     redact_job_runs(spark, pids, removed)
     purge_deletion_vectors(spark, {name.split(" ")[0] for name, rows in removed.items() if rows})
     return {r.subject_pid: True for r in found_rows}
@@ -234,6 +239,19 @@ def erase_silver(
     removed[f"{silver}.person_xref"] = _merge_delete(f"{silver}.person_xref", record_ids, "t.record_id = s.record_id") + _merge_delete(
         f"{silver}.person_xref", persons, "t.person_id = s.person_id"
     )
+
+
+def erase_gold_rounds(spark: SparkSession, gold: str, persons: DataFrame, secret: str, removed: dict[str, int]) -> None:
+    """The persons' rows of every round in every gold table keyed by person (person_key = HMAC of person_id).
+    The indicators run that follows recomputes the latest round only: an earlier round's rows, and the
+    movement computed from them, would keep the person."""
+    keys = persons.select(hmac_sha256(F.col("person_id"), secret).alias("person_key")).localCheckpoint()
+    if not spark.catalog.databaseExists(gold):
+        return
+    for listed in spark.catalog.listTables(gold):
+        table = f"{gold}.{listed.name}"
+        if not listed.isTemporary and "person_key" in spark.table(table).columns:
+            removed[table] = _merge_delete(table, keys, "t.person_key = s.person_key")
 
 
 def recount_survey_members(spark: SparkSession, survey: str, table: str, records: DataFrame, removed: dict[str, int]) -> None:

@@ -133,7 +133,8 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     # Members without a household row get no household flags and are left out of gold: count them.
     orphans = inputs["members"].join(inputs["households"].select(*keys), on=keys, how="left_anti").count()
     job_run.read(f"{tables['members']} rows without a household (not in gold)", orphans)
-    discard_unfinished(spark, [*GOLD_TABLES, *MOVEMENT_TABLES], gold_db, publication)
+    written = [f"{gold_db}.{t}" for t in (*GOLD_TABLES, *MOVEMENT_TABLES)] + [f"{args.public_db}.{t}" for t in PUBLIC_TABLES]
+    discard_unfinished(spark, written, publication)
     kept = Kept()
     gold = build_gold(inputs, area_names(spark), catalogue, secret, keep=kept)
     try:
@@ -146,11 +147,11 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     publish(spark, catalogue, area_table_comments(catalogue), job_run, survey_round, gold_db, args.public_db)
 
 
-def discard_unfinished(spark: SparkSession, names: list[str], gold_db: str, publication: Publication) -> None:
-    """Gold tables back to what the last complete runs left: a killed run may have replaced another round's
-    rows, which replacing this round's would otherwise publish (a table only such a run wrote is dropped)."""
-    for name in names:
-        table = f"{gold_db}.{name}"
+def discard_unfinished(spark: SparkSession, tables: list[str], publication: Publication) -> None:
+    """Gold and public tables back to what the last complete runs left: a killed run may have replaced another
+    round's rows, which replacing this round's would otherwise publish (a table only such a run wrote is
+    dropped)."""
+    for table in tables:
         if not spark.catalog.tableExists(table):
             continue
         try:
@@ -174,6 +175,7 @@ def redacted(message: str, secret: str) -> str:
 
 GOLD_TABLES = ("household_deprivation", "person_poverty", "person_welfare", "area_indicators", "welfare_coverage")
 MOVEMENT_TABLES = ("household_movement", "person_movement")
+PUBLIC_TABLES = ("area_indicators", "welfare_coverage", "household_flow")
 
 
 def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun, database: str, survey_round: int) -> None:

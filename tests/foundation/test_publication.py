@@ -126,3 +126,21 @@ def test_a_stage_that_fails_half_way_is_not_seen_and_its_rerun_is_seen_whole(spa
     publication = load_publication(spark)
     for table in ("first_table", "second_table"):
         _same(read_published(spark, f"{DB}.{table}", publication), "rerun", 4)
+
+
+def test_indicators_discards_what_an_unfinished_run_wrote_before_replacing_a_round(spark, two_tables):
+    """A killed run's round rows would be published by the next run's replaceWhere of another round: the
+    indicators job restores each table to its complete version first (a table only that run wrote is dropped)."""
+    from jobs.indicators import discard_unfinished
+
+    with pytest.raises(RuntimeError):
+        with recorded_run(spark, "unit-stage", {}):
+            _write(spark, f"{DB}.first_table", "failed run", 5)
+            _write(spark, f"{DB}.new_table", "failed run", 1)
+            raise RuntimeError("killed")
+    with recorded_run(spark, "indicators", {}) as rerun:
+        tables = [f"{DB}.{t}" for t in ("first_table", "second_table", "new_table", "absent_table")]
+        discard_unfinished(spark, tables, load_publication(spark, rerun.own_run_ids))
+    _same(spark.table(f"{DB}.first_table"), "complete", 3)
+    _same(spark.table(f"{DB}.second_table"), "complete", 3)
+    assert not spark.catalog.tableExists(f"{DB}.new_table")
