@@ -10,7 +10,7 @@ For each requested citizen ID the job finds the person (silver.person) and every
   member in its member list); a child-grant record that names the person as mother keeps the child,
   without the mother's ID and name;
 - bronze.quarantine: raw lines that hold the ID or the person's given name and surname;
-- silver.<source>, silver.link_pairs, silver.person, silver.person_xref (the household's member count
+- silver.<source>, silver.link_pairs, silver.person, silver.person_xref, silver.person_changes (the household's member count
   follows its member list), and the records' rows in ops.link_review;
 - ops.job_runs: the ID in recorded arguments or errors is replaced by <erased>;
 - gold: the person's rows of every survey round in the tables keyed by person (gold.person_poverty,

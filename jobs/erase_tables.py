@@ -235,6 +235,7 @@ def erase_silver(
     removed["ops.link_review"] = _merge_delete("ops.link_review", pairs, "t.record_id = s.r") + _merge_delete(
         "ops.link_review", pairs, "t.candidate_record_id = s.r"
     )
+    removed[f"{silver}.person_changes"] = _merge_delete(f"{silver}.person_changes", record_ids, "t.record_id = s.record_id")
     removed[f"{silver}.person"] = _merge_delete(f"{silver}.person", persons, "t.person_id = s.person_id")
     removed[f"{silver}.person_xref"] = _merge_delete(f"{silver}.person_xref", record_ids, "t.record_id = s.record_id") + _merge_delete(
         f"{silver}.person_xref", persons, "t.person_id = s.person_id"

@@ -6,6 +6,8 @@
    on Spark, pairs above a floor weight kept for explain-link; the model is saved as JSON under <runs>/<run_id>/.
 3. Assignment: best accepted pair to a registry record, else to an already placed record, else new persons
    clustered among themselves; person_id derived from the anchor record, so ids are stable across runs.
+   A record that gets another person than the last run gave it is appended to silver.person_changes, as a
+   merge, a split or a renumbering (transforms.linkage.changes).
 4. Golden record per person (transforms.linkage.golden).
 """
 
@@ -26,11 +28,12 @@ from pyspark.sql import functions as F
 from jobs.config import AppConfig
 from jobs.console import say
 from jobs.options import JobOptions
-from jobs.publication import load_publication, read_published
+from jobs.publication import load_publication, read_published, version_to_read
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.linkage.assign import assign_persons, review_rows, spine_choice
 from transforms.linkage.blocking import with_spine_candidates_only
+from transforms.linkage.changes import CHANGE_COMMENTS, person_changes
 from transforms.linkage.deterministic import pid_matches, unlinked_records
 from transforms.linkage.golden import golden_persons
 from transforms.linkage.records import union_canonical, with_blocking_keys, with_latin_flag, with_roman_names
@@ -127,6 +130,31 @@ def with_name_scripts(candidates: DataFrame, settings: LinkageSettings) -> DataF
     return with_roman_names(flagged, romanise=not flagged.filter("latin_name").isEmpty()).localCheckpoint()
 
 
+def pinned_xref(spark: SparkSession, table: str, job_run: JobRun) -> DataFrame | None:
+    """The cross-reference as the last complete link run left it, pinned to its version (this run overwrites
+    the table), or None before the first run."""
+    if not table_exists(spark, table):
+        return None
+    version = version_to_read(spark, table, load_publication(spark, job_run.own_run_ids))
+    if version is None:
+        version = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().version
+    return spark.read.format("delta").option("versionAsOf", version).table(table)
+
+
+def record_person_changes(previous: DataFrame, xref: DataFrame, table: str, job_run: JobRun) -> None:
+    """Append the records whose person changed since the last link run to `table`, and say how many."""
+    changes = person_changes(previous, xref).withColumn("run_id", F.lit(job_run.run_id))
+    description = "Records a link run gave another person than the run before (merges, splits), per run"
+    written = save_table(changes, table, CHANGE_COMMENTS, mode="append", table_comment=description)
+    job_run.wrote(table, written)
+    kinds = {
+        r.change: r["count"]
+        for r in xref.sparkSession.table(table).where(F.col("run_id") == job_run.run_id).groupBy("change").count().collect()
+    }
+    detail = ", ".join(f"{n:,} {kind}" for kind, n in sorted(kinds.items()))
+    say(f"link: {written:,} records changed person since the last link run" + (f" ({detail}; in {table})" if written else ""))
+
+
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
     settings, database, output = linkage_options(args)
     ensure_databases(spark)
@@ -203,12 +231,15 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         .drop("anchor_record_id")
         .withColumn("run_id", F.lit(job_run.run_id))
     )
+    previous = pinned_xref(spark, f"{output}.person_xref", job_run)
     job_run.wrote(
         f"{output}.person_xref",
         save_table(
             xref, f"{output}.person_xref", XREF_COMMENTS, table_comment="Every silver person record -> person_id, with how it was matched"
         ),
     )
+    if previous is not None:
+        record_person_changes(previous, spark.table(f"{output}.person_xref"), f"{output}.person_changes", job_run)
     shutil.rmtree(run_dir / CHECKPOINTS, ignore_errors=True)  # the clustering's rounds, read by the save above
 
     if settings.golden_record:

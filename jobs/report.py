@@ -319,6 +319,16 @@ def change_images(frames: dict[str, pd.DataFrame]) -> dict[str, str]:
     return images
 
 
+def flow_table(flow: pd.DataFrame | None) -> str:
+    """The household flow as a table (rows: the earlier round's state; columns: the later round's)."""
+    if flow is None or not len(flow):
+        return ""
+    table = flow.pivot(index="from_state", columns="to_state", values="households")
+    return f"<h2>Households from round {flow['previous_round'].iloc[0]} (rows) to round {flow['survey_round'].iloc[0]} (columns)</h2>" + (
+        table.to_html(float_format="%.0f", na_rep="-")
+    )
+
+
 def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> str:
     province = str(frames["districts"]["province_code"].iloc[0]) if len(frames["districts"]) else "-"
     images = {
@@ -337,6 +347,7 @@ def render_html(frames: dict[str, pd.DataFrame], source: str, run_note: str) -> 
         + frames["districts"].to_html(index=False, float_format="%.2f", na_rep="-")
         + "<h2>Welfare exclusion of the eligible poor, and inclusion of the not eligible, by province and program</h2>"
         + frames["exclusion"].to_html(index=False, float_format="%.2f", na_rep="-")
+        + flow_table(frames.get("flow"))
     )
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>TPMAP report</title>'

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from thrift_tools import PASSWORD, add_user, beeline, free_port, numbers, run
+from thrift_tools import PASSWORD, add_user, beeline, free_port, numbers, run, screenshot
 
 from jobs.registry import STAGES, available_stages
 
@@ -210,27 +210,6 @@ def test_report_renders(world):
     assert result.returncode == 0, result.stderr[-2000:]
     page = output.read_text(encoding="utf-8")
     assert page.count('src="data:image/png;base64,') == 4
-    chromium = shutil.which("chromium")
-    if chromium:
-        shot = world["root"] / "report.png"
-        # A closed network: without the background-networking flags Chromium keeps retrying connections.
-        run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={world['root'] / 'chromium-profile'}",
-                f"--screenshot={shot}",
-                "--window-size=1200,1600",
-                output.as_uri(),
-            ],
-            world["env"],
-            timeout=120,
-        )
+    shot = world["root"] / "report.png"
+    if screenshot(output, shot, world["env"]):
         assert shot.is_file() and shot.stat().st_size > 20_000

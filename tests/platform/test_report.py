@@ -75,6 +75,7 @@ def _second_round(flow_counts: list[float | None]) -> dict[str, pd.DataFrame]:
 def test_a_second_round_adds_the_change_map_and_the_household_flow():
     page = report.render_html(_second_round([780.0, 454.0, 511.0, 10724.0, 231.0]), "gold", "Indicators run r2.")
     assert _images(page)[-2:] == ["Change from the round before", "Households between rounds"]
+    assert "<h2>Households from round 2561 (rows) to round 2562 (columns)</h2>" in page
 
 
 def test_the_flow_chart_draws_a_band_per_flow_and_says_when_it_is_hidden():

@@ -20,6 +20,7 @@ from jobs.config import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import duckdb_query
+from thrift_tools import screenshot
 
 pytestmark = pytest.mark.slow  # about 12 minutes on 2 cores: make test-slow, so CI
 
@@ -118,9 +119,13 @@ def test_the_published_flow_and_changes_follow_from_gold(con):
 
 
 def test_the_report_draws_the_change_between_the_rounds(lakehouse):
-    page = (lakehouse / "runs" / "report" / "tpmap_report.html").read_text(encoding="utf-8")
+    report = lakehouse / "runs" / "report" / "tpmap_report.html"
+    page = report.read_text(encoding="utf-8")
     assert page.count('src="data:image/png;base64,') == 6
     assert 'alt="Change from the round before"' in page and 'alt="Households between rounds"' in page
+    shot = lakehouse / "report.png"
+    if screenshot(report, shot, {**os.environ}):
+        assert shot.is_file() and shot.stat().st_size > 20_000
 
 
 def test_linkage_is_evaluated_on_both_rounds_truth(con):
@@ -144,6 +149,8 @@ def test_a_person_keeps_their_person_id_across_rounds(con, lakehouse):
             FROM read_parquet('{lakehouse}/xref_2561.parquet') f JOIN silver.person_xref x USING (record_id)""",
     )
     assert moved[0] > 0 and moved[1] / moved[0] < 1e-4
+    recorded = con.sql("SELECT count(*), count(*) FILTER (WHERE previous_person_id <> person_id) FROM silver.person_changes").fetchone()
+    assert recorded == (moved[1], moved[1])  # every change of person is recorded, none silently
     split = _one(
         con,
         """

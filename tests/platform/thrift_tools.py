@@ -1,9 +1,11 @@
-"""Helpers shared by the platform tests: free ports, commands from the checkout, Thrift users and beeline."""
+"""Helpers shared by the platform tests: free ports, commands from the checkout, Thrift users and beeline,
+Chromium screenshots."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -21,6 +23,18 @@ def free_port() -> int:
 
 def run(command: list[str], env: dict, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=ROOT)
+
+
+def screenshot(page: Path, shot: Path, env: dict) -> bool:
+    """A headless Chromium screenshot of an HTML file, as a reader sees it; False where Chromium is absent."""
+    chromium = shutil.which("chromium")
+    if not chromium:
+        return False
+    # A closed network: without the background-networking flags Chromium keeps retrying connections.
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking"]
+    flags += ["--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={shot.parent / 'chromium-profile'}"]
+    run([chromium, *flags, f"--screenshot={shot}", "--window-size=1200,1600", page.as_uri()], env, timeout=120)
+    return True
 
 
 def numbers(text: str) -> tuple[int, int]:
