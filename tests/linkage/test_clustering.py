@@ -18,6 +18,7 @@ def test_transitive_links_form_one_component(spark):
     assert_df_equality(connected_components(nodes, edges), expected, ignore_row_order=True, ignore_nullable=True)
 
 
+@pytest.mark.slow  # 59 clustering iterations, about 45 s: make test-slow
 def test_a_long_chain_is_one_component_and_a_lone_node_its_own(spark):
     """60 records each linked to the next: more hops than the old propagation loop allowed (50)."""
     names = [f"n{i:03d}" for i in range(60)]

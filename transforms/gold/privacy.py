@@ -76,9 +76,11 @@ class Published:
 
 
 def area_count_columns(columns: list[str]) -> list[str]:
-    """Count columns of area_indicators: everything numeric that is not a code, ratio, rank or constant."""
+    """Count columns of area_indicators: everything numeric that is not a code, ratio, rank, constant, round
+    or change between rounds (computed from the published counts after protection)."""
     skip = {"level", "area_code", "parent_code", "name_th", "name_en", *AREA_CODES, *AREA_RATIOS, "rank_in_parent", "af_k"}
-    return [c for c in columns if c not in skip]
+    skip |= {"survey_round", "previous_round"}
+    return [c for c in columns if c not in skip and not c.endswith("_change")]
 
 
 def _cov(column: str, program: str | None = None) -> str:
