@@ -8,7 +8,7 @@ gold.welfare_coverage (officials), and public.area_indicators, public.welfare_co
 with disclosure control (transforms.gold.privacy), the only tables analysts and the public read. Every
 table is keyed by survey_round and keeps the other rounds' rows; area_indicators carries each figure's
 change from the round before, and gold.household_movement / gold.person_movement who moved between the
-round and the rounds next to it (transforms.gold.movement).
+round before and this one (transforms.gold.movement).
 Person keys are HMAC-SHA256(secret, person_id); no citizen ID, phone or name reaches gold.
 """
 
