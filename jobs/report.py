@@ -33,7 +33,7 @@ from jobs.options import JobOptions
 from jobs.runs import JobRun
 from transforms.gold.movement import NOT_POOR, NOT_SURVEYED, POOR
 
-DESCRIPTION = "Write a self-contained HTML report (map, dimensions, welfare exclusion) for the latest gold run"
+DESCRIPTION = "Write a self-contained HTML report (map, dimensions, welfare exclusion, change from the round before) of a survey round"
 GEO_DIR = CONF_DIR / "reference" / "geo"
 DIMENSIONS = ("health", "living", "education", "income", "accessibility")
 SOURCES = ("gold", "ref")
