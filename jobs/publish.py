@@ -9,7 +9,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from jobs.runs import JobRun
-from jobs.tables import save_round, save_table, share_database, with_other_rounds
+from jobs.tables import append_rows, save_round, save_table, share_database, table_exists, with_other_rounds
 from transforms.gold import coverage, movement, privacy
 from transforms.gold.catalogue import IndicatorCatalogue
 from transforms.gold.rounds import ROUND_COMMENT, with_round
@@ -59,18 +59,23 @@ def publish(
     description = "Welfare coverage per round, area and program. " + note
     job_run.wrote(table, save_round(cover, table, comments, survey_round, table_comment=description))
     publish_flow(spark, job_run, survey_round, threshold, gold_db, public_db)
-    summary = published.hidden.assign(run_id=job_run.run_id, database=public_db)
-    save_table(
-        spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]),
-        "ops.disclosure",
-        DISCLOSURE_COMMENTS,
-        mode="append",
-        table_comment="Cells hidden per published table and level, per indicators run",
-    )
+    summary = published.hidden.assign(run_id=job_run.run_id, database=public_db, survey_round=str(survey_round))
+    record_hidden_cells(spark.createDataFrame(summary[list(DISCLOSURE_COMMENTS)]))
     for view in ("v_area_indicators", "v_welfare_coverage"):
         spark.sql(f"DROP VIEW IF EXISTS {gold_db}.{view}")
     for database in (public_db, "ref"):
         share_database(spark, database)
+
+
+def record_hidden_cells(summary) -> None:
+    """Append the run's hidden-cell counts to ops.disclosure (a table from before rounds gains the column)."""
+    table = "ops.disclosure"
+    if table_exists(summary.sparkSession, table):
+        append_rows(summary, table, DISCLOSURE_COMMENTS, {"mergeSchema": "true"})
+    else:
+        save_table(
+            summary, table, DISCLOSURE_COMMENTS, table_comment="Cells hidden per published table, round and level, per indicators run"
+        )
 
 
 def publish_flow(spark: SparkSession, job_run: JobRun, survey_round: int, threshold: int, gold_db: str, public_db: str) -> None:
@@ -105,4 +110,5 @@ DISCLOSURE_COMMENTS = {
     "primary": "Count cells hidden because they are small (1 to threshold-1)",
     "complementary": "Count cells hidden so that no small count can be computed back",
     "shown": "Count cells published",
+    "survey_round": "Survey round the run published (BE year; null before rounds were recorded)",
 }
