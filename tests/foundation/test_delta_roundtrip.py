@@ -96,3 +96,31 @@ def test_a_committed_table_missing_from_the_catalog_is_registered_not_deleted(sp
         ignore_nullable=True,
         ignore_metadata=True,
     )
+
+
+def test_a_round_replaced_keeps_the_others_and_gains_new_columns(spark):
+    """jobs.tables.save_round: one survey round's rows replaced (again, and with a new column), the other
+    rounds' untouched; a table written before rows carried their round is replaced whole."""
+    from jobs.tables import save_round, save_table
+
+    comments = {"survey_round": "round", "hh": "household", "poor": "poor", "extra": "a new column"}
+    table = "ops.rounds_probe"
+    spark.sql(f"DROP TABLE IF EXISTS {table}")
+    save_table(spark.createDataFrame([("h0",)], "hh string"), table, comments)  # before rounds
+    assert (
+        save_round(spark.createDataFrame([("2561", "h1", True)], "survey_round string, hh string, poor boolean"), table, comments, 2561)
+        == 1
+    )
+    save_round(
+        spark.createDataFrame([("2562", "h1", False), ("2562", "h2", True)], "survey_round string, hh string, poor boolean"),
+        table,
+        comments,
+        2562,
+    )
+    newer = spark.createDataFrame([("2562", "h1", True, 7)], "survey_round string, hh string, poor boolean, extra int")
+    assert save_round(newer, table, comments, 2562) == 1
+    expected = spark.createDataFrame(
+        [("2561", "h1", True, None), ("2562", "h1", True, 7)], "survey_round string, hh string, poor boolean, extra int"
+    )
+    assert_df_equality(spark.table(table), expected, ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
+    spark.sql(f"DROP TABLE {table}")
