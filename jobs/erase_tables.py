@@ -1,6 +1,6 @@
 """The erase job's deletions, table by table: bronze rows (and the survey's member lists), quarantine
-lines, silver records and the linkage, every round's person rows in gold, the IDs in run records. Which columns hold a person's ID comes
-from the source registry (conf/sources/*.yaml), never from a list here."""
+lines, silver records and the linkage, every round's person rows in gold, the IDs in run records. Which
+columns hold a person's ID comes from the source registry (conf/sources/*.yaml), never from a list here."""
 
 from __future__ import annotations
 
@@ -246,9 +246,9 @@ def erase_gold_rounds(spark: SparkSession, gold: str, persons: DataFrame, secret
     """The persons' rows of every round in every gold table keyed by person (person_key = HMAC of person_id).
     The indicators run that follows recomputes the latest round only: an earlier round's rows, and the
     movement computed from them, would keep the person."""
-    keys = persons.select(hmac_sha256(F.col("person_id"), secret).alias("person_key")).localCheckpoint()
     if not spark.catalog.databaseExists(gold):
         return
+    keys = persons.select(hmac_sha256(F.col("person_id"), secret).alias("person_key")).localCheckpoint()
     for listed in spark.catalog.listTables(gold):
         table = f"{gold}.{listed.name}"
         if not listed.isTemporary and "person_key" in spark.table(table).columns:

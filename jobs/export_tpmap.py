@@ -79,7 +79,12 @@ def export_level(
     spark: SparkSession, level: str, out: Path, table: str = "public.area_indicators", survey_round: int | None = None
 ) -> dict[str, int]:
     """The level's rows of one survey round (default the latest) as the two published CSVs in `out`."""
-    rows = published_rows(spark, table, survey_round)[0].where(F.col("level") == level)
+    return write_level(published_rows(spark, table, survey_round)[0], level, out)
+
+
+def write_level(rows: DataFrame, level: str, out: Path) -> dict[str, int]:
+    """One round's published area rows of `level` as the two published CSVs in `out`; rows per file."""
+    rows = rows.where(F.col("level") == level)
     if level == "village":
         # Published ids are the 8-digit village code plus a 2-digit suffix, almost always 01.
         rows = rows.withColumn("village_id", F.concat(F.col("village_code"), F.lit("01")))
@@ -102,9 +107,9 @@ def export_level(
 
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
-    survey_round = args.survey_round or int(published_rows(spark, "public.area_indicators", None)[1])
-    out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap" / str(survey_round)
-    written = export_level(spark, args.level, out, survey_round=survey_round)
+    rows, survey_round = published_rows(spark, "public.area_indicators", args.survey_round)
+    out = Path(args.out) if args.out else Path(config.paths.resolved("root")) / "exports" / "tpmap" / survey_round
+    written = write_level(rows, args.level, out)
     job_run.read("public.area_indicators", next(iter(written.values()), 0))
     for path, count in written.items():
         job_run.wrote(path, count)

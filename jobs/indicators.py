@@ -24,12 +24,12 @@ from jobs.config import CONF_DIR, AppConfig, ConfigError
 from jobs.console import say
 from jobs.options import JobOptions
 from jobs.publication import NoCompleteVersion, Publication, load_publication, read_published, version_to_read
-from jobs.publish import publish
+from jobs.publish import publish, save_area_rounds
 from jobs.reference import published_comment
 from jobs.rollback import restore
 from jobs.runs import JobRun
 from jobs.spark import Kept
-from jobs.tables import ensure_databases, save_round, save_table, with_other_rounds
+from jobs.tables import ensure_databases, save_round
 from transforms.conf import load
 from transforms.contracts import by_role, load_contracts
 from transforms.gold import areas, coverage, deprivation, movement, rounds
@@ -213,15 +213,15 @@ def write_gold(gold: GoldTables, catalogue: IndicatorCatalogue, job_run: JobRun,
         job_run.wrote(table, save_round(with_round(df, survey_round), table, comments, survey_round, table_comment=description))
     table = f"{database}.area_indicators"
     area = with_round(gold.area_indicators.select(*area_columns(catalogue)), survey_round)
-    area = movement.with_area_changes(*with_other_rounds(area, table, survey_round))
     description = f"TPMAP figures per round and area at every level from one ROLLUP; Alkire-Foster weights {catalogue.af_weights()}"
-    job_run.wrote(table, save_table(area, table, area_table_comments(catalogue), table_comment=description))
+    job_run.wrote(table, save_area_rounds(area, table, area_table_comments(catalogue), survey_round, description))
 
 
 def write_movements(spark: SparkSession, catalogue: IndicatorCatalogue, job_run: JobRun, database: str, survey_round: int) -> None:
     """gold.household_movement and gold.person_movement between the round and the one before it in gold
     (none for the first round)."""
-    held = [r[0] for r in spark.table(f"{database}.household_deprivation").select("survey_round").distinct().collect()]
+    # The rounds gold holds, from its small area table (written with every round), not its household rows.
+    held = [r[0] for r in spark.table(f"{database}.area_indicators").where(F.col("level") == "country").select("survey_round").collect()]
     pair = (movement.previous_rounds(held).get(str(survey_round)), str(survey_round))
     if pair[0] is None:
         return

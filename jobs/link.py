@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 from jobs.config import AppConfig
 from jobs.console import say
 from jobs.options import JobOptions
-from jobs.publication import load_publication, read_published, version_to_read
+from jobs.publication import latest_versions, load_publication, read_published, version_to_read
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.linkage.assign import assign_persons, review_rows, spine_choice
@@ -137,7 +137,7 @@ def pinned_xref(spark: SparkSession, table: str, job_run: JobRun) -> DataFrame |
         return None
     version = version_to_read(spark, table, load_publication(spark, job_run.own_run_ids))
     if version is None:
-        version = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().version
+        version = latest_versions(spark, [table])[table]
     return spark.read.format("delta").option("versionAsOf", version).table(table)
 
 

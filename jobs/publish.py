@@ -5,11 +5,11 @@ the next."""
 
 from __future__ import annotations
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.runs import JobRun
-from jobs.tables import append_rows, save_round, save_table, share_database, table_exists, with_other_rounds
+from jobs.tables import append_rows, save_round, save_table, share_database, table_exists
 from transforms.gold import coverage, movement, privacy
 from transforms.gold.catalogue import IndicatorCatalogue
 from transforms.gold.rounds import ROUND_COMMENT, with_round
@@ -50,9 +50,8 @@ def publish(
     )
     area = with_round(_spark_frame(spark, published.area_indicators, area_table.schema), survey_round)
     table = f"{public_db}.area_indicators"
-    area = movement.with_area_changes(*with_other_rounds(area, table, survey_round))
     description = "TPMAP figures per round and area at every level, with the change from the round before. " + note
-    job_run.wrote(table, save_table(area, table, area_comments, table_comment=description))
+    job_run.wrote(table, save_area_rounds(area, table, area_comments, survey_round, description))
     cover = with_round(_spark_frame(spark, published.welfare_coverage, cover_table.schema), survey_round)
     table = f"{public_db}.welfare_coverage"
     comments = {**coverage.COVERAGE_COMMENTS, **ROUND_COMMENT}
@@ -65,6 +64,26 @@ def publish(
         spark.sql(f"DROP VIEW IF EXISTS {gold_db}.{view}")
     for database in (public_db, "ref"):
         share_database(spark, database)
+
+
+def save_area_rounds(area: DataFrame, table: str, comments: dict[str, str], survey_round: int, description: str) -> int:
+    """Write one round's area rows into `table` whole: with the other rounds' rows it holds, each round's
+    change from the round before computed again (transforms.gold.movement.with_area_changes)."""
+    return save_table(
+        movement.with_area_changes(*_with_other_rounds(area, table, survey_round)), table, comments, table_comment=description
+    )
+
+
+def _with_other_rounds(area: DataFrame, table: str, survey_round: int) -> tuple[DataFrame, list[str]]:
+    """The round's rows with the other rounds' rows of `table` (without their change columns), and every
+    round held. A table written before its rows carried their round is replaced."""
+    spark = area.sparkSession
+    rounds = [str(survey_round)]
+    if not spark.catalog.tableExists(table) or "survey_round" not in spark.table(table).columns:
+        return area, rounds
+    others = spark.table(table).where(~F.col("survey_round").isin(rounds)).select(*area.columns)
+    rounds += [r[0] for r in others.select("survey_round").distinct().collect()]  # a few rounds of a small table
+    return area.unionByName(others), rounds
 
 
 def record_hidden_cells(summary) -> None:

@@ -94,20 +94,6 @@ def save_round(df: DataFrame, table: str, comments: Mapping[str, str], survey_ro
     return last_write_rows(spark, table)
 
 
-def with_other_rounds(area: DataFrame, table: str, survey_round: int) -> tuple[DataFrame, list[str]]:
-    """The round's rows with the other rounds' rows of `table` (as the last complete runs left them,
-    without their change columns, which are computed again), and every round held. A table written before
-    its rows carried their round held the round being computed again, or one that is recomputed the same way:
-    it is replaced."""
-    spark = area.sparkSession
-    rounds = [str(survey_round)]
-    if not spark.catalog.tableExists(table) or "survey_round" not in spark.table(table).columns:
-        return area, rounds
-    others = spark.table(table).where(~F.col("survey_round").isin(rounds)).select(*area.columns)
-    rounds += [r[0] for r in others.select("survey_round").distinct().collect()]
-    return area.unionByName(others), rounds
-
-
 def append_rows(df: DataFrame, table: str, comments: Mapping[str, str], options: Mapping[str, str] | None = None) -> None:
     """Append documented rows to a Delta table (created on first use); `options` are Delta writer options
     (e.g. txnAppId and userMetadata for an idempotent batch, mergeSchema for a table gaining a column)."""
