@@ -23,7 +23,6 @@ from transforms.gold.deprivation import AREA_CODES, deprived_col, dimension_col
 # What a flag did between the rounds (for poverty, a dimension or an indicator).
 BOTH, LEFT, ENTERED, NEITHER = "both", "left", "entered", "neither"
 NOT_BEFORE, NOT_NOW = "not_surveyed_before", "not_surveyed_now"
-MOVEMENTS = (BOTH, LEFT, ENTERED, NEITHER, NOT_BEFORE, NOT_NOW)
 PROGRAM_FLAGS = ("receives_welfare_card", "receives_elderly_allowance", "receives_disability_allowance", "receives_child_grant")
 # Area figures whose change from the previous round area_indicators carries (a count's, or a rate's in points).
 AREA_CHANGES = ("household_cnt", "poor_household_cnt", "poor_jpt_mofval_cnt", "jpt_mofval_pov_rate")
@@ -103,7 +102,8 @@ def household_movement(
 ) -> DataFrame:
     """Per household of either round (gold.household_deprivation rows; persons: gold.person_poverty rows):
     its listing in each round, the persons they share, and what its poverty, dimensions and indicators did."""
-    flags = ["is_poor", "members", *flag_columns(catalogue).values()]
+    by_flag = flag_columns(catalogue)
+    flags = ["is_poor", "members", *by_flag.values()]
     pairs = household_pairs(before_persons, now_persons)
     before = _side(before_households, F.col("hh_id").alias("previous_hh_id"), "before", flags)
     now = _side(now_households, F.col("hh_id"), "now", flags)
@@ -116,13 +116,12 @@ def household_movement(
         "previous_hh_id",
         *_latest_codes(),
         moved.alias("moved_village"),
-        F.col("members_before").alias("members_before"),
-        F.col("members_now").alias("members_now"),
+        "members_before",
+        "members_now",
         F.coalesce("persons_in_both", F.lit(0)).alias("persons_in_both"),
-        F.col("is_poor_before"),
-        F.col("is_poor_now"),
-        movement(F.col("is_poor_before"), F.col("is_poor_now"), F.col("_in_before"), F.col("_in_now")).alias("poverty_movement"),
-        *_movements(flag_columns(catalogue)),
+        "is_poor_before",
+        "is_poor_now",
+        *_movements({"poverty_movement": "is_poor", **by_flag}),
     )
 
 
@@ -132,13 +131,13 @@ def person_movement(
     """Per linked person surveyed in either round (gold.person_poverty rows): their household in each round,
     what their poverty, target-poor status, dimensions and indicators did, and the programs they receive at
     the later round (gold.person_welfare of that round)."""
-    flags = ["is_poor", "is_target_poor", *flag_columns(catalogue).values()]
+    by_flag = flag_columns(catalogue)
+    flags = ["is_poor", "is_target_poor", *by_flag.values()]
     linked = F.col("person_key").isNotNull()
     before = _side(before_persons.where(linked), F.col("person_key"), "before", [*flags, "hh_id"])
     now = _side(now_persons.where(linked), F.col("person_key"), "now", [*flags, "hh_id"])
     programs = now_welfare.select("person_key", *PROGRAM_FLAGS)
     both = before.join(now, "person_key", "full").fillna(False, subset=["_in_before", "_in_now"]).join(programs, "person_key", "left")
-    in_before, in_now = F.col("_in_before"), F.col("_in_now")
     return both.select(
         F.lit(rounds[1]).alias("survey_round"),
         F.lit(rounds[0]).alias("previous_round"),
@@ -146,13 +145,12 @@ def person_movement(
         F.col("hh_id_now").alias("hh_id"),
         F.col("hh_id_before").alias("previous_hh_id"),
         *_latest_codes(),
-        F.col("is_poor_before"),
-        F.col("is_poor_now"),
-        movement(F.col("is_poor_before"), F.col("is_poor_now"), in_before, in_now).alias("poverty_movement"),
-        F.col("is_target_poor_before"),
-        F.col("is_target_poor_now"),
-        movement(F.col("is_target_poor_before"), F.col("is_target_poor_now"), in_before, in_now).alias("target_poor_movement"),
-        *_movements(flag_columns(catalogue)),
+        "is_poor_before",
+        "is_poor_now",
+        *_movements({"poverty_movement": "is_poor"}),
+        "is_target_poor_before",
+        "is_target_poor_now",
+        *_movements({"target_poor_movement": "is_target_poor", **by_flag}),
         *[F.coalesce(F.col(p), F.lit(False)).alias(p) for p in PROGRAM_FLAGS],
     )
 
