@@ -8,7 +8,6 @@ gets, per source and batch, the rows and how many rows had each issue.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,8 +27,16 @@ from jobs.spark import Kept
 from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.conf import load
 from transforms.contracts import SourceContract, load_contracts
-from transforms.silver.merge import quality_counts, with_merge_roles
-from transforms.silver.pipeline import household_comments, person_source, standardize_households, standardize_persons
+from transforms.silver.canonical import Transform
+from transforms.silver.merge import quality_counts, split_redelivered, with_merge_roles
+from transforms.silver.pipeline import (
+    adapt_households,
+    adapt_persons,
+    household_comments,
+    person_source,
+    standardize_adapted_households,
+    standardize_adapted_persons,
+)
 from transforms.silver.settings import StandardizeSettings
 from udfs.areas import LEVELS
 
@@ -65,7 +72,7 @@ QUALITY_COMMENTS = {
     "source": "Silver table the counts are about (one per source, the survey's members apart)",
     "batch_id": "Bronze batch",
     "rows": "Rows of the batch for this table",
-    "issue": "Reason code from _issues, or duplicate_exact (same record and content redelivered, not re-inserted) "
+    "issue": "Reason code from _issues, or duplicate_exact (same record and content redelivered: not re-inserted, and its issues not counted again when silver held it already) "
     "or superseded (replaced by a later delivery of the same record); null on the row of a batch with no issue",
     "issue_rows": "Rows of the batch with this issue",
     "run_id": "The standardize run (ops.job_runs)",
@@ -101,16 +108,22 @@ def validate(args: Options) -> Options:
 @dataclass(frozen=True)
 class Output:
     table: str  # silver table name without database
-    transform: Callable[[DataFrame], DataFrame]
+    adapt: Transform  # bronze rows -> the source's rows with record_id and _content_hash
+    standardise: Transform  # adapted rows -> silver rows
     comments: dict[str, str]
+    nested: bool = False  # the adapter parses JSON on every row: its rows are cached before the per-distinct passes
 
 
-def outputs_of(contract: SourceContract, settings: StandardizeSettings, known: dict[str, DataFrame], keep: Kept) -> list[Output]:
+def outputs_of(contract: SourceContract, settings: StandardizeSettings, known: dict[str, DataFrame]) -> list[Output]:
     persons = person_source(contract)
-    out = [Output(persons.silver, standardize_persons(persons, settings, known, keep), persons.comments)]
+    out = [
+        Output(
+            persons.silver, adapt_persons(persons), standardize_adapted_persons(persons, settings, known), persons.comments, persons.nested
+        )
+    ]
     if contract.silver.shape == "household_survey":
         survey = contract.source
-        out.insert(0, Output(survey, standardize_households(survey, known), household_comments(survey)))
+        out.insert(0, Output(survey, adapt_households(survey), standardize_adapted_households(known), household_comments(survey)))
     return out
 
 
@@ -185,14 +198,17 @@ def standardize_source(
         say(f"standardize {source}: no new bronze batch")
         return
     kept = Kept()
-    for output in outputs_of(contract, settings, known, kept):
+    for output in outputs_of(contract, settings, known):
         table = f"{dbs.silver}.{output.table}"
-        roles = with_merge_roles(bronze.transform(output.transform), current_version(spark, table))
-        roles = roles.persist(StorageLevel.MEMORY_AND_DISK)
+        target = current_version(spark, table)
+        # An exact redelivery of what silver holds is counted, not standardised again (most of a new round's registry).
+        fresh, held = split_redelivered(bronze.transform(output.adapt), target)
+        fresh = kept(fresh) if output.nested else fresh
+        roles = with_merge_roles(fresh.transform(output.standardise), target, held).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
             job_run.wrote(table, merge_into_silver(spark, changes, output, table))
-            _append(spark, quality_counts(roles, output.table, job_run.run_id), dbs.quality, QUALITY_COMMENTS)
+            _append(spark, quality_counts(roles, output.table, job_run.run_id, held), dbs.quality, QUALITY_COMMENTS)
         finally:
             roles.unpersist()
             kept.release()

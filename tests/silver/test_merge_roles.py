@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chispa import assert_df_equality
 
-from transforms.silver.merge import quality_counts, with_merge_roles
+from transforms.silver.merge import quality_counts, split_redelivered, with_merge_roles
 
 NEW = "record_id string, _delivery string, _batch_id string, _content_hash string"
 ROLES = NEW + ", _duplicate boolean, _superseded boolean"
@@ -53,6 +53,41 @@ def test_against_the_current_table(spark):
     assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_rows_silver_holds_as_they_are_are_split_off(spark):
+    current = spark.createDataFrame([("r1", "2018-06-30", "b0", "h1"), ("r3", "2018-06-30", "b0", "h5")], NEW)
+    fresh, held = split_redelivered(spark.createDataFrame(ROWS, NEW), current)
+    assert_df_equality(
+        fresh,
+        spark.createDataFrame([("r1", "2018-07-31", "b2", "h2"), ("r2", "2018-06-30", "b1", "h3"), ("r2", "2018-06-30", "b1", "h0")], NEW),
+        ignore_row_order=True,
+        ignore_column_order=True,
+        ignore_nullable=True,
+    )
+    held_rows = [
+        ("r1", "2018-06-30", "b1", "h1"),
+        ("r1", "2018-06-30", "b1", "h1"),
+        ("r3", "2018-06-30", "b1", "h5"),
+        ("r3", "2018-07-31", "b2", "h5"),
+    ]
+    assert_df_equality(held, spark.createDataFrame(held_rows, NEW), ignore_row_order=True, ignore_column_order=True, ignore_nullable=True)
+    assert split_redelivered(fresh, None) == (fresh, None)
+
+
+def test_a_held_later_delivery_supersedes_a_changed_earlier_one(spark):
+    current = spark.createDataFrame([("r1", "2018-05-31", "b0", "hA"), ("r5", "2018-05-31", "b0", "hA")], NEW)
+    held = spark.createDataFrame([("r1", "2018-07-31", "b2", "hA"), ("r5", "2018-06-30", "b1", "hA")], NEW)
+    fresh = spark.createDataFrame([("r1", "2018-06-30", "b1", "hB"), ("r5", "2018-07-31", "b2", "hB")], NEW)
+    out = with_merge_roles(fresh, current, held)
+    expected = spark.createDataFrame(
+        [
+            ("r1", "2018-06-30", "b1", "hB", False, True),  # r1 was redelivered unchanged after this change
+            ("r5", "2018-07-31", "b2", "hB", False, False),  # r5 changed after its unchanged redelivery
+        ],
+        ROLES,
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
 def test_the_rows_are_shuffled_once(spark):
     plan = with_merge_roles(spark.createDataFrame(ROWS, NEW), None)._jdf.queryExecution().executedPlan().toString()
     assert plan.count("Exchange") == 1
@@ -76,6 +111,25 @@ def test_quality_counts_per_batch_and_issue(spark):
             ("dopa_registry", "b1", 3, "duplicate_exact", 1, "run-1"),
             ("dopa_registry", "b1", 3, "superseded", 1, "run-1"),
             ("dopa_registry", "b2", 1, None, 0, "run-1"),
+        ],
+        "source string, batch_id string, rows long, issue string, issue_rows long, run_id string",
+    )
+    assert_df_equality(out, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_held_rows_count_as_exact_duplicates_only(spark):
+    roles = spark.createDataFrame(
+        [("b2", ["pid_invalid"], False, False)], "_batch_id string, _issues array<string>, _duplicate boolean, _superseded boolean"
+    )
+    held = spark.createDataFrame(
+        [("r1", "b2", "h1"), ("r3", "b2", "h5"), ("r4", "b3", "h6")], "record_id string, _batch_id string, _content_hash string"
+    )
+    out = quality_counts(roles, "dopa_registry", "run-2", held).drop("measured_at")
+    expected = spark.createDataFrame(
+        [
+            ("dopa_registry", "b2", 3, "pid_invalid", 1, "run-2"),
+            ("dopa_registry", "b2", 3, "duplicate_exact", 2, "run-2"),
+            ("dopa_registry", "b3", 1, "duplicate_exact", 1, "run-2"),
         ],
         "source string, batch_id string, rows long, issue string, issue_rows long, run_id string",
     )

@@ -68,7 +68,9 @@ def train_model(records: pa.Table, settings: LinkageSettings, threads: int = 2) 
     con = duckdb.connect(config={"threads": threads, "autoinstall_known_extensions": False})
     for macro in DUCKDB_MACROS:
         con.sql(macro)
-    con.register("training_records", records)
+    # In record order: the u sampling draws rows by position, so the model must not depend on how the
+    # silver files happen to be laid out (a second round merged in, or both rounds loaded at once).
+    con.register("training_records", records.sort_by("record_id"))
     table = DuckDBAPI(connection=con).register("training_records", dataset_display_name="training_records")
     linker = Linker(table, splink_settings(settings), log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=prob.u_max_pairs, seed=1)

@@ -7,8 +7,20 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 
-def with_merge_roles(new: DataFrame, target: DataFrame | None) -> DataFrame:
-    """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins).
+def split_redelivered(adapted: DataFrame, target: DataFrame | None) -> tuple[DataFrame, DataFrame | None]:
+    """The adapted rows the target does not hold with the same content, and those it does (exact redeliveries,
+    which the MERGE would leave as they are), or None without a target."""
+    if target is None:
+        return adapted, None
+    held = target.select("record_id", "_content_hash")
+    keys = ["record_id", "_content_hash"]
+    return adapted.join(held, on=keys, how="left_anti"), adapted.join(held, on=keys, how="left_semi")
+
+
+def with_merge_roles(new: DataFrame, target: DataFrame | None, held: DataFrame | None = None) -> DataFrame:
+    """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins,
+    among the new rows, the target's row or the `held` rows split_redelivered took out; with one delivery
+    date, a held row gives way to a changed one).
 
     Both windows partition by record_id first, so the new rows are shuffled once (the per-content
     window reuses the record_id partitioning). (One sort serving both, with the record as an ordered
@@ -23,23 +35,37 @@ def with_merge_roles(new: DataFrame, target: DataFrame | None) -> DataFrame:
     else:
         current = target.select("record_id", F.col("_content_hash").alias("_t_hash"), F.col("_delivery").alias("_t_delivery"))
         out = out.join(current, on="record_id", how="left")
+    if held is not None:
+        latest_held = held.groupBy("record_id").agg(F.max("_delivery").alias("_h_delivery"))
+        out = out.join(latest_held, on="record_id", how="left")
+    else:
+        out = out.withColumn("_h_delivery", F.lit(None).cast("string"))
     # Without a current row the comparisons are null; coalesced, or a null would hide a superseded row from the counts.
     duplicate = (F.col("_copy_no") > 1) | F.coalesce(F.col("_t_hash") == F.col("_content_hash"), F.lit(False))
-    superseded = ~duplicate & ((F.col("_version") > 1) | F.coalesce(F.col("_t_delivery") > F.col("_delivery"), F.lit(False)))
+    later = F.greatest("_t_delivery", "_h_delivery") > F.col("_delivery")
+    superseded = ~duplicate & ((F.col("_version") > 1) | F.coalesce(later, F.lit(False)))
     return (
-        out.withColumn("_duplicate", duplicate).withColumn("_superseded", superseded).drop("_copy_no", "_version", "_t_hash", "_t_delivery")
+        out.withColumn("_duplicate", duplicate)
+        .withColumn("_superseded", superseded)
+        .drop("_copy_no", "_version", "_t_hash", "_t_delivery", "_h_delivery")
     )
 
 
-def quality_counts(roles: DataFrame, table: str, run_id: str) -> DataFrame:
-    """Per batch: rows, and rows per issue (including duplicate_exact and superseded)."""
-    rows = roles.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows"))
+def quality_counts(roles: DataFrame, table: str, run_id: str, held: DataFrame | None = None) -> DataFrame:
+    """Per batch: rows, and rows per issue (including duplicate_exact and superseded). `held`: rows of the
+    batches silver already held as they are (split_redelivered), counted as duplicate_exact only: their
+    issues were counted when they were first delivered."""
+    flags = roles.select("_batch_id", "_issues", "_duplicate", "_superseded")
+    if held is not None:
+        redelivered = {"_issues": F.array().cast("array<string>"), "_duplicate": F.lit(True), "_superseded": F.lit(False)}
+        flags = flags.unionByName(held.select("_batch_id", *[value.alias(name) for name, value in redelivered.items()]))
+    rows = flags.groupBy("_batch_id").agg(F.count(F.lit(1)).alias("rows"))
     issue_codes = F.concat(
         F.array_distinct("_issues"),
         F.array_compact(F.array(F.when(F.col("_duplicate"), F.lit("duplicate_exact")), F.when(F.col("_superseded"), F.lit("superseded")))),
     )
     issues = (
-        roles.select("_batch_id", F.explode(issue_codes).alias("issue"))
+        flags.select("_batch_id", F.explode(issue_codes).alias("issue"))
         .groupBy("_batch_id", "issue")
         .agg(F.count(F.lit(1)).alias("issue_rows"))
     )

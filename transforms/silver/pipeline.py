@@ -12,7 +12,7 @@ from transforms.contracts import PayloadColumn, SourceContract
 from transforms.distinct import Step, per_distinct, per_row, steps
 from transforms.silver import sources
 from transforms.silver.areas import with_area_codes
-from transforms.silver.canonical import Transform, with_person_columns, with_standard_pid
+from transforms.silver.canonical import Transform, with_person_columns, with_record_id, with_standard_pid
 from transforms.silver.schema import AREA_COMMENTS, CANONICAL_COLUMNS, CANONICAL_COMMENTS
 from transforms.silver.settings import StandardizeSettings
 from udfs.dates import parse_thai_date
@@ -136,6 +136,17 @@ def person_sources(contracts: Mapping[str, SourceContract]) -> dict[str, PersonS
     return {s.silver: s for s in (person_source(c) for c in contracts.values() if c.silver is not None)}
 
 
+def adapt_persons(source: PersonSource) -> Transform:
+    """bronze.<source> rows -> the adapter's rows with record_id (and the delivered content's hash)."""
+    return lambda bronze: bronze.transform(source.adapter).transform(with_record_id(source.silver))
+
+
+def standardize_adapted_persons(source: PersonSource, settings: StandardizeSettings, known_codes: Mapping[str, DataFrame]) -> Transform:
+    """The adapter's rows of a person source -> silver.<source> rows (canonical columns, payload, metadata)."""
+    standardised = steps(with_person_columns(source.silver, source.era, settings), with_area_codes(known_codes), *source.finish)
+    return lambda adapted: adapted.transform(standardised).select(*CANONICAL_COLUMNS, *source.payload)
+
+
 def standardize_persons(
     source: PersonSource, settings: StandardizeSettings, known_codes: Mapping[str, DataFrame], keep: Transform | None = None
 ) -> Transform:
@@ -145,13 +156,13 @@ def standardize_persons(
     reads just the bronze columns it needs; one that parses JSON on every row (`nested`, the survey's
     members) would parse it once per pass, so `keep` (the job's cache) is applied to its rows.
     """
-    standardised = steps(with_person_columns(source.silver, source.era, settings), with_area_codes(known_codes), *source.finish)
+    standardised = standardize_adapted_persons(source, settings, known_codes)
 
     def apply(bronze: DataFrame) -> DataFrame:
         adapted = bronze.transform(source.adapter)
         if source.nested and keep is not None:
             adapted = keep(adapted)
-        return adapted.transform(standardised).select(*CANONICAL_COLUMNS, *source.payload)
+        return adapted.transform(standardised)
 
     return apply
 
@@ -181,19 +192,21 @@ def household_comments(survey: str) -> dict[str, str]:
     return {**HOUSEHOLD_COMMENTS, "record_id": f"{survey}:<hh_id>", "source": survey}
 
 
-def standardize_households(survey: str, known_codes: Mapping[str, DataFrame]) -> Transform:
-    """bronze.<survey> rows -> silver.<survey> (household grain)."""
-
-    standardised = steps(with_area_codes(known_codes), with_event_date("interview_date_raw", "interview_date", "BE"))
+def adapt_households(survey: str) -> Transform:
+    """bronze.<survey> rows -> household rows with record_id, source and the delivered content's hash."""
 
     def apply(bronze: DataFrame) -> DataFrame:
-        out = (
+        return (
             bronze.transform(sources.survey_households)
             .withColumn("source", F.lit(survey))
             .withColumn("record_id", F.concat(F.lit(f"{survey}:"), F.col("record_key")))
             .withColumn("_issues", F.array().cast("array<string>"))
-            .transform(standardised)
         )
-        return out.select(*HOUSEHOLD_COMMENTS)
 
     return apply
+
+
+def standardize_adapted_households(known_codes: Mapping[str, DataFrame]) -> Transform:
+    """adapt_households' rows -> silver.<survey> rows (household grain)."""
+    standardised = steps(with_area_codes(known_codes), with_event_date("interview_date_raw", "interview_date", "BE"))
+    return lambda adapted: adapted.transform(standardised).select(*HOUSEHOLD_COMMENTS)
