@@ -1,9 +1,11 @@
 """Job `standardize`: new bronze batches -> silver.<source> (MERGE on record_id), with data-quality counts.
 
 Per source, the bronze batches not yet recorded in ops.standardize_batches are standardised
-(transforms.silver), then merged: an exact redelivery (same record_id, same content) is counted and
-not re-inserted; for the same record_id a later delivery replaces an earlier one. ops.data_quality
-gets, per source and batch, the rows and how many rows had each issue.
+(transforms.silver), then merged: an exact redelivery (same record_id, same content) is counted, not
+standardised or re-inserted, and the row moves to the redelivering batch (so a second round on top of the
+first leaves silver as a rebuild from both rounds' deliveries would); for the same record_id a later
+delivery replaces an earlier one. ops.data_quality gets, per source and batch, the rows and how many rows
+had each issue.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.conf import load
 from transforms.contracts import SourceContract, load_contracts
 from transforms.silver.canonical import Transform
-from transforms.silver.merge import quality_counts, split_redelivered, with_merge_roles
+from transforms.silver.merge import latest_redeliveries, quality_counts, split_redelivered, with_held_flag, with_merge_roles
 from transforms.silver.pipeline import (
     adapt_households,
     adapt_persons,
@@ -151,14 +153,21 @@ def new_batches(spark: SparkSession, source: str, dbs: Databases, publication: P
     return bronze.join(F.broadcast(done), on="_batch_id", how="left_anti")
 
 
-def merge_into_silver(spark: SparkSession, changes: DataFrame, output: Output, table: str) -> int:
-    """Insert new records, replace changed ones; return the rows the commit inserted or updated."""
+def merge_into_silver(spark: SparkSession, changes: DataFrame, redelivered: DataFrame, output: Output, table: str) -> int:
+    """Insert new records, replace changed ones, and move the records redelivered as they are to their latest
+    batch; return the rows the commit inserted or updated."""
     if not table_exists(spark, table):
         return save_table(changes, table, output.comments, table_comment=f"Standardised {output.table} records (one row per source record)")
+    # A redelivered record's row has silver's content hash, a changed record's never does (split_redelivered).
+    source = changes.unionByName(redelivered, allowMissingColumns=True)
     (
         DeltaTable.forName(spark, table)
         .alias("t")
-        .merge(changes.alias("s"), "t.record_id = s.record_id")
+        .merge(source.alias("s"), "t.record_id = s.record_id")
+        .whenMatchedUpdate(
+            condition="s._content_hash = t._content_hash AND s._delivery > t._delivery",
+            set={"_batch_id": "s._batch_id", "_delivery": "s._delivery"},
+        )
         .whenMatchedUpdateAll(condition="s._delivery >= t._delivery AND s._content_hash <> t._content_hash")
         .whenNotMatchedInsertAll()
         .execute()
@@ -202,12 +211,13 @@ def standardize_source(
         table = f"{dbs.silver}.{output.table}"
         target = current_version(spark, table)
         # An exact redelivery of what silver holds is counted, not standardised again (most of a new round's registry).
-        fresh, held = split_redelivered(bronze.transform(output.adapt), target)
-        fresh = kept(fresh) if output.nested else fresh
+        flagged = with_held_flag(bronze.transform(output.adapt), target)
+        fresh, held = split_redelivered(kept(flagged) if output.nested else flagged)
+        held = kept(held)  # read by the merge roles, the MERGE and the counts
         roles = with_merge_roles(fresh.transform(output.standardise), target, held).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
-            job_run.wrote(table, merge_into_silver(spark, changes, output, table))
+            job_run.wrote(table, merge_into_silver(spark, changes, latest_redeliveries(held, changes), output, table))
             _append(spark, quality_counts(roles, output.table, job_run.run_id, held), dbs.quality, QUALITY_COMMENTS)
         finally:
             roles.unpersist()

@@ -33,7 +33,7 @@ SILVER_SCHEMA = T.StructType(
         T.StructField("subdistrict_code", T.StringType()),
         T.StructField("district_code", T.StringType()),
         T.StructField("province_code", T.StringType()),
-        T.StructField("_batch_id", T.StringType()),
+        T.StructField("_delivery", T.StringType()),
     ]
 )
 assert tuple(SILVER_SCHEMA.fieldNames()) == CANONICAL
@@ -63,7 +63,7 @@ def record(source: str, key: str, **fields) -> dict:
         "subdistrict_code": "300101",
         "district_code": "3001",
         "province_code": "30",
-        "_batch_id": "b1",
+        "_delivery": "2018-06-30",
     }
     row.update(fields)
     if "pid" in fields and "pid_valid" not in fields:

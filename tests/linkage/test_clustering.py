@@ -130,9 +130,9 @@ def test_golden_record_registry_first_else_agreement(spark, make_records):
     records = make_records([
         record("dopa_registry", "R1", pid="3300100123456", first_name="somchai", village_code="30010101"),
         record("mof_welfare", "A", pid="3300100123456", first_name="somchay", village_code="99999999"),
-        record("dep_disability", "C", first_name="malee", last_name="srisuk", _batch_id="b1"),
-        record("cdd_bmn_member", "D", first_name="malee", last_name="srisuk", _batch_id="b1"),
-        record("cdd_bmn_member", "E", first_name="malii", last_name="srisuk", village_code=None, subdistrict_code=None, _batch_id="b2"),
+        record("dep_disability", "C", first_name="malee", last_name="srisuk", _delivery="2018-06-30"),
+        record("cdd_bmn_member", "D", first_name="malee", last_name="srisuk", _delivery="2018-06-30"),
+        record("cdd_bmn_member", "E", first_name="malii", last_name="srisuk", village_code=None, subdistrict_code=None, _delivery="2018-09-30"),
     ])  # fmt: skip
     c = "cdd_bmn_member:D"
     xref = spark.createDataFrame(

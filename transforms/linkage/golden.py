@@ -2,9 +2,10 @@
 
 Rules: a person with a civil-registry record takes every field from it (the registry is authoritative).
 Otherwise each identity field (pid, title, names, birth date, sex) takes the value most records agree on
-(only checksum-valid PIDs count); ties go to the most recent batch, then to the source listed first in
-conf/linkage.yaml, then to the smallest record_id. The address (house to province) is taken whole from one
-record, the most recent one with a subdistrict, so it stays coherent.
+(only checksum-valid PIDs count); ties go to the most recent delivery (the landing folder's date: a batch id
+is an ingest run's random id, with no order), then to the source listed first in conf/linkage.yaml, then to
+the smallest record_id. The address (house to province) is taken whole from one record, the most recently
+delivered one with a subdistrict, so it stays coherent.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ def _agreed_identity(linked: DataFrame) -> DataFrame:
     values = (
         linked.select(
             "person_id",
-            "_batch_id",
+            "_delivery",
             "priority",
             "record_id",
             F.explode(F.array(*[F.struct(F.lit(f).alias("field"), F.col(f).cast("string").alias("value")) for f in IDENTITY])).alias("kv"),
         )
-        .select("person_id", "_batch_id", "priority", "record_id", "kv.field", "kv.value")
+        .select("person_id", "_delivery", "priority", "record_id", "kv.field", "kv.value")
         .filter(F.col("value").isNotNull())
     )
     scored = values.groupBy("person_id", "field", "value").agg(
         F.count("*").alias("votes"),
-        F.max("_batch_id").alias("latest"),
+        F.max("_delivery").alias("latest"),
         F.min("priority").alias("priority"),
         F.min("record_id").alias("record_id"),
     )
@@ -51,7 +52,7 @@ def _agreed_identity(linked: DataFrame) -> DataFrame:
 
 def _latest_address(linked: DataFrame) -> DataFrame:
     order = Window.partitionBy("person_id").orderBy(
-        F.col("subdistrict_code").isNull(), F.desc("_batch_id"), F.asc("priority"), F.asc("record_id")
+        F.col("subdistrict_code").isNull(), F.desc("_delivery"), F.asc("priority"), F.asc("record_id")
     )
     return linked.withColumn("_rank", F.row_number().over(order)).filter("_rank = 1").select("person_id", *ADDRESS)
 

@@ -32,7 +32,7 @@ CANONICAL = (
     "subdistrict_code",
     "district_code",
     "province_code",
-    "_batch_id",
+    "_delivery",
 )
 
 

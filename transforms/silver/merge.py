@@ -6,15 +6,30 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+HELD = ["record_id", "_batch_id", "_delivery", "_content_hash"]
 
-def split_redelivered(adapted: DataFrame, target: DataFrame | None) -> tuple[DataFrame, DataFrame | None]:
-    """The adapted rows the target does not hold with the same content, and those it does (exact redeliveries,
-    which the MERGE would leave as they are), or None without a target."""
+
+def with_held_flag(adapted: DataFrame, target: DataFrame | None) -> DataFrame:
+    """`_held`: the target holds the row's record with the same content (an exact redelivery, which the MERGE
+    would leave as it is). One join with the target, whose rows are unique per record."""
     if target is None:
-        return adapted, None
-    held = target.select("record_id", "_content_hash")
-    keys = ["record_id", "_content_hash"]
-    return adapted.join(held, on=keys, how="left_anti"), adapted.join(held, on=keys, how="left_semi")
+        return adapted.withColumn("_held", F.lit(False))
+    held = target.select("record_id", "_content_hash", F.lit(True).alias("_held"))
+    return adapted.join(held, on=["record_id", "_content_hash"], how="left").withColumn("_held", F.coalesce("_held", F.lit(False)))
+
+
+def split_redelivered(flagged: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """with_held_flag's rows: those to standardise, and the held ones' record, batch, delivery and content hash."""
+    return flagged.filter(~F.col("_held")).drop("_held"), flagged.filter("_held").select(*HELD)
+
+
+def latest_redeliveries(held: DataFrame, changes: DataFrame) -> DataFrame:
+    """Per record silver holds as it is (split_redelivered's `held`), the latest batch and delivery that brought
+    it again, unless the run changes the record: silver's row is then as a rebuild from every delivery would
+    have it (the latest delivery of its content), which golden records' recency reads."""
+    latest = F.max_by(F.struct("_batch_id", "_delivery", "_content_hash"), F.struct("_delivery", "_batch_id"))
+    per_record = held.groupBy("record_id").agg(latest.alias("m")).select("record_id", "m.*")
+    return per_record.join(changes.select("record_id"), on="record_id", how="left_anti")
 
 
 def with_merge_roles(new: DataFrame, target: DataFrame | None, held: DataFrame | None = None) -> DataFrame:

@@ -30,7 +30,7 @@ CANONICAL_COMMENTS = {
     "phone_type": "mobile or landline (null when phone is null)",
     **AREA_COMMENTS,
     "_issues": "Reason codes of the values that could not be standardised (see ops.data_quality)",
-    "_batch_id": "Bronze batch the row came from",
+    "_batch_id": "Bronze batch the row came from (the latest to deliver the record as it is)",
     "_delivery": "Delivery (landing folder) the row came from; a later delivery replaces an earlier one",
     "_content_hash": "SHA-256 of the delivered content; the same hash redelivered is an exact duplicate",
 }
