@@ -2,7 +2,8 @@
 again on the same lakehouse. Gold holds both rounds, each exact against its truth; who moved between them
 (households and persons: stayed poor, left, entered, surveyed in one round only) equals the truth's; the
 report draws the change; linkage is evaluated against both rounds' truth; a person keeps their person id
-across the rounds.
+across the rounds; and the second round processed on top of the first leaves silver and gold as a rebuild
+from both rounds' deliveries at once would.
 
 A lakehouse of its own (the catalog admits one process), every stage as `python -m jobs <stage>`."""
 
@@ -23,7 +24,7 @@ sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 import duckdb_query
 from thrift_tools import screenshot
 
-pytestmark = pytest.mark.slow  # about 12 minutes on 2 cores: make test-slow, so CI
+pytestmark = pytest.mark.slow  # about 25 minutes on 2 cores with the rebuild: make test-slow, so CI
 
 STAGES = [
     ("run-all",),
