@@ -29,7 +29,14 @@ from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.conf import load
 from transforms.contracts import SourceContract, load_contracts
 from transforms.silver.canonical import Transform
-from transforms.silver.merge import latest_redeliveries, quality_counts, split_redelivered, with_held_flag, with_merge_roles
+from transforms.silver.merge import (
+    latest_per_record,
+    latest_redeliveries,
+    quality_counts,
+    split_redelivered,
+    with_held_flag,
+    with_merge_roles,
+)
 from transforms.silver.pipeline import (
     adapt_households,
     adapt_persons,
@@ -215,10 +222,11 @@ def standardize_source(
         # Materialised now, not cached on first use: a Delta MERGE plans its source anew, so rows cached during
         # it were standardised again for the counts after it (20 s of the registry's 66 s at S = 0.01).
         held = held.localCheckpoint()
-        roles = with_merge_roles(fresh.transform(output.standardise), target, held).localCheckpoint()
+        latest = latest_per_record(held).localCheckpoint()
+        roles = with_merge_roles(fresh.transform(output.standardise), target, latest).localCheckpoint()
         try:
             changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
-            job_run.wrote(table, merge_into_silver(spark, changes, latest_redeliveries(held, changes), output, table))
+            job_run.wrote(table, merge_into_silver(spark, changes, latest_redeliveries(latest, changes), output, table))
             _append(spark, quality_counts(roles, output.table, job_run.run_id, held), dbs.quality, QUALITY_COMMENTS)
         finally:
             kept.release()

@@ -23,19 +23,23 @@ def split_redelivered(flagged: DataFrame) -> tuple[DataFrame, DataFrame]:
     return flagged.filter(~F.col("_held")).drop("_held"), flagged.filter("_held").select(*HELD)
 
 
-def latest_redeliveries(held: DataFrame, changes: DataFrame) -> DataFrame:
-    """Per record silver holds as it is (split_redelivered's `held`), the latest batch and delivery that brought
-    it again, unless the run changes the record: silver's row is then as a rebuild from every delivery would
-    have it (the latest delivery of its content), which golden records' recency reads."""
+def latest_per_record(held: DataFrame) -> DataFrame:
+    """split_redelivered's `held` rows, one per record: the latest batch and delivery that brought it again."""
     latest = F.max_by(F.struct("_batch_id", "_delivery", "_content_hash"), F.struct("_delivery", "_batch_id"))
-    per_record = held.groupBy("record_id").agg(latest.alias("m")).select("record_id", "m.*")
-    return per_record.join(changes.select("record_id"), on="record_id", how="left_anti")
+    return held.groupBy("record_id").agg(latest.alias("m")).select("record_id", "m.*")
+
+
+def latest_redeliveries(latest: DataFrame, changes: DataFrame) -> DataFrame:
+    """latest_per_record's rows but those the run changes: silver's row of a record redelivered as it is is
+    then as a rebuild from every delivery would have it (the latest delivery of its content), which golden
+    records' recency reads."""
+    return latest.join(changes.select("record_id"), on="record_id", how="left_anti")
 
 
 def with_merge_roles(new: DataFrame, target: DataFrame | None, held: DataFrame | None = None) -> DataFrame:
     """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins,
-    among the new rows, the target's row or the `held` rows split_redelivered took out; with one delivery
-    date, a held row gives way to a changed one).
+    among the new rows, the target's row or the `held` rows split_redelivered took out, one per record
+    (latest_per_record); with one delivery date, a held row gives way to a changed one).
 
     Both windows partition by record_id first, so the new rows are shuffled once (the per-content
     window reuses the record_id partitioning). (One sort serving both, with the record as an ordered
@@ -51,8 +55,7 @@ def with_merge_roles(new: DataFrame, target: DataFrame | None, held: DataFrame |
         current = target.select("record_id", F.col("_content_hash").alias("_t_hash"), F.col("_delivery").alias("_t_delivery"))
         out = out.join(current, on="record_id", how="left")
     if held is not None:
-        latest_held = held.groupBy("record_id").agg(F.max("_delivery").alias("_h_delivery"))
-        out = out.join(latest_held, on="record_id", how="left")
+        out = out.join(held.select("record_id", F.col("_delivery").alias("_h_delivery")), on="record_id", how="left")
     else:
         out = out.withColumn("_h_delivery", F.lit(None).cast("string"))
     # Without a current row the comparisons are null; coalesced, or a null would hide a superseded row from the counts.
