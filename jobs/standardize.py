@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from threading import Lock
 
 from delta.tables import DeltaTable
 from pydantic import Field
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jobs.concurrent import run_concurrently
 from jobs.config import PROJECT_ROOT, AppConfig, ConfigError
 from jobs.console import say
 from jobs.options import JobOptions
@@ -240,21 +243,27 @@ def standardize_source(
     say(f"standardize {source}: {len(batches)} batch(es) done")
 
 
+# Sources are standardised concurrently; their ops rows go to shared tables, which the first append creates.
+_OPS_APPENDS = Lock()
+
+
 def _append(spark: SparkSession, df: DataFrame, table: str, comments: dict[str, str]) -> None:
     del spark
-    save_table(df, table, comments, mode="append")
+    with _OPS_APPENDS:
+        save_table(df, table, comments, mode="append")
 
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
-    del config
     settings = load_settings()
     ensure_databases(spark)
     known = {level: F.broadcast(df) for level, df in known_area_codes(spark).items()}
     contracts = load_contracts()
     selected = [args.source] if args.source else silver_sources(contracts)
     publication = load_publication(spark, job_run.own_run_ids)
+    tasks = []
     for source in selected:
         if not table_exists(spark, f"bronze.{source}"):
             say(f"standardize {source}: bronze.{source} does not exist yet, skipped")
             continue
-        standardize_source(spark, contracts[source], settings, known, job_run, publication=publication)
+        tasks.append(partial(standardize_source, spark, contracts[source], settings, known, job_run, publication=publication))
+    run_concurrently(spark, tasks, config.spark.concurrent_writes)
