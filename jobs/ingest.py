@@ -6,9 +6,7 @@ the reason. The new files of a source are read together, in three Spark passes p
 than a dozen jobs per file: pass 1 classifies every line and returns per-file counts and where the bad lines
 are; pass 2 writes the other lines to bronze.<source>; pass 3 reads only the bad lines again and writes them
 to bronze.quarantine. Nothing is cached. Rows read = loaded + quarantined is checked per file, and against
-what the Delta commits wrote (the job fails loudly otherwise). Sources run two at a time
-(`spark.concurrent_writes`): one source's driver work (listing, checksums, Delta commits) overlaps another's
-tasks, and a source that fails stops no other; phase times add up both threads.
+what the Delta commits wrote (the job fails loudly otherwise).
 
 A file that cannot be listed, opened, decompressed, decoded or parsed is quarantined whole with its root
 cause, and the others go on: a batch that fails is retried file by file. Both writes of a batch carry a Delta
@@ -22,7 +20,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from pydantic import Field
@@ -30,7 +27,6 @@ from pyspark.sql import SparkSession
 
 from jobs.bronze_reader import BatchReader, FileStats
 from jobs.bronze_writer import QUARANTINE_COMMENTS, append_once, bronze_comments, ensure_tables
-from jobs.concurrent import run_concurrently
 from jobs.config import AppConfig, ConfigError
 from jobs.ingest_ledger import (
     IGNORED,
@@ -114,10 +110,8 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
             raise ConfigError(f"paths.landing: {landing} does not exist")
         if not args.source:
             record_foreign_entries(spark, lfs, landing, set(contracts), job_run)
-        for name in selected:  # the shared quarantine table is created before the sources run at once
-            ensure_tables(spark, contracts[name])
-        tasks = [partial(ingest_source, spark, contracts[name], landing, job_run) for name in selected]
-        run_concurrently(spark, tasks, config.spark.concurrent_writes)
+        for name in selected:
+            ingest_source(spark, contracts[name], landing, job_run)
 
 
 def record_foreign_entries(spark: SparkSession, lfs: LandingFileSystem, landing: str, sources: set[str], job_run: JobRun) -> None:

@@ -7,7 +7,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from threading import Lock
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -225,19 +224,13 @@ def recorded_paths(spark: SparkSession, status: str) -> set[str]:
     return {r.path for r in spark.table(FILES_TABLE).where(F.col("status") == status).select("path").collect()}
 
 
-# Sources are ingested concurrently: one append at a time, so no thread clears the folder of a first append
-# another is still writing (recover_location) or creates the table twice.
-_FILES_APPENDS = Lock()
-
-
 def record_files(spark: SparkSession, records: list[FileRecord]) -> None:
     if not records:
         return
-    with _FILES_APPENDS:
-        if not table_exists(spark, FILES_TABLE):
-            recover_location(spark, FILES_TABLE)
-        # mergeSchema: an ops.ingest_files written before `missing_columns` existed gains the column.
-        append_rows(spark.createDataFrame([r.row() for r in records], FILES_SCHEMA), FILES_TABLE, FILES_COMMENTS, {"mergeSchema": "true"})
+    if not table_exists(spark, FILES_TABLE):
+        recover_location(spark, FILES_TABLE)
+    # mergeSchema: an ops.ingest_files written before `missing_columns` existed gains the column.
+    append_rows(spark.createDataFrame([r.row() for r in records], FILES_SCHEMA), FILES_TABLE, FILES_COMMENTS, {"mergeSchema": "true"})
 
 
 def pending_batches(
