@@ -26,11 +26,11 @@ class SparkSettings(Strict):
     driver_memory: str = Field(description="Driver JVM heap, e.g. 8g (local mode runs executors in the driver)")
     shuffle_partitions: int = Field(gt=0, description="spark.sql.shuffle.partitions")
     ui_enabled: bool = False
-    concurrent_writes: int = Field(
+    concurrent_sources: int = Field(
         default=2,
         ge=1,
-        description="Independent tables a job writes at once from its one session (standardize's sources, reference's tables): "
-        "one write's tasks run while another's driver work (planning, Delta commits) goes on",
+        description="Sources standardize works on at once from its one session: one source's tasks run while another's "
+        "driver work (planning, Delta commits) goes on",
     )
     extra: dict[str, str] = Field(default_factory=dict, description="Any other Spark settings")
 

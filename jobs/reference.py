@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import re
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pyspark.sql import SparkSession
 
-from jobs.concurrent import run_concurrently
 from jobs.config import PROJECT_ROOT, AppConfig
 from jobs.options import JobOptions
 from jobs.runs import JobRun
@@ -206,18 +204,17 @@ class Options(JobOptions):
 
 
 def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) -> None:
-    del args
+    del config, args
     ensure_databases(spark)
     district_frame, village_frame = districts(), villages()
-    areas = [
-        (provinces(), "ref.province", "Provinces"),
-        (district_frame, "ref.district", "Districts"),
-        (subdistricts(district_frame, village_frame), "ref.subdistrict", "Subdistricts and survey pseudo-subdistricts"),
-        (village_frame, "ref.village", "BMN villages"),
-    ]
-    tasks = [partial(_area_table, spark, frame, table, comment, job_run) for frame, table, comment in areas]
-    tasks += [partial(_figures_table, spark, level, job_run) for level in LEVELS]
-    run_concurrently(spark, tasks, config.spark.concurrent_writes)
+    _area_table(spark, provinces(), "ref.province", "Provinces", job_run)
+    _area_table(spark, district_frame, "ref.district", "Districts", job_run)
+    _area_table(
+        spark, subdistricts(district_frame, village_frame), "ref.subdistrict", "Subdistricts and survey pseudo-subdistricts", job_run
+    )
+    _area_table(spark, village_frame, "ref.village", "BMN villages", job_run)
+    for level in LEVELS:
+        _figures_table(spark, level, job_run)
 
 
 def reference_path(*parts: str) -> Path:

@@ -266,4 +266,4 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
             say(f"standardize {source}: bronze.{source} does not exist yet, skipped")
             continue
         tasks.append(partial(standardize_source, spark, contracts[source], settings, known, job_run, publication=publication))
-    run_concurrently(spark, tasks, config.spark.concurrent_writes)
+    run_concurrently(spark, tasks, config.spark.concurrent_sources)
