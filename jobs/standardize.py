@@ -162,10 +162,10 @@ def new_batches(spark: SparkSession, source: str, dbs: Databases, publication: P
     return bronze.join(F.broadcast(done), on="_batch_id", how="left_anti")
 
 
-def merge_into_silver(spark: SparkSession, changes: DataFrame, redelivered: DataFrame, output: Output, table: str) -> int:
+def merge_into_silver(spark: SparkSession, changes: DataFrame, redelivered: DataFrame | None, output: Output, table: str) -> int:
     """Insert new records, replace changed ones, and move the records redelivered as they are to their latest
-    batch; return the rows the commit inserted or updated."""
-    if not table_exists(spark, table):
+    batch; return the rows the commit inserted or updated. `redelivered` is None when the table is new."""
+    if redelivered is None:
         return save_table(changes, table, output.comments, table_comment=f"Standardised {output.table} records (one row per source record)")
     # A redelivered record's row has silver's content hash, a changed record's never does (split_redelivered).
     source = changes.unionByName(redelivered, allowMissingColumns=True)
@@ -224,12 +224,14 @@ def standardize_source(
         fresh, held = split_redelivered(kept(flagged) if output.nested else flagged)
         # Materialised now, not cached on first use: a Delta MERGE plans its source anew, so rows cached during
         # it were standardised again for the counts after it (20 s of the registry's 66 s at S = 0.01).
-        held = held.localCheckpoint()
-        latest = latest_per_record(held).localCheckpoint()
+        # A first load holds nothing: no action for it.
+        held = None if target is None else held.localCheckpoint()
+        latest = None if held is None else latest_per_record(held).localCheckpoint()
         roles = with_merge_roles(fresh.transform(output.standardise), target, latest).localCheckpoint()
         try:
             changes = roles.filter(~F.col("_duplicate") & ~F.col("_superseded")).drop("_duplicate", "_superseded")
-            job_run.wrote(table, merge_into_silver(spark, changes, latest_redeliveries(latest, changes), output, table))
+            redelivered = None if latest is None else latest_redeliveries(latest, changes)
+            job_run.wrote(table, merge_into_silver(spark, changes, redelivered, output, table))
             _append(spark, quality_counts(roles, output.table, job_run.run_id, held), dbs.quality, QUALITY_COMMENTS)
         finally:
             kept.release()
