@@ -58,6 +58,46 @@ def test_duckdb_jaro_winkler_compares_thai_letters_not_bytes():
     assert unrelated < 0.5 < raw  # raw: the bytes' similarity, what the macro replaced
 
 
+def test_duckdb_levels_read_single_byte_columns_and_the_model_keeps_the_spark_sql():
+    """DuckDB compares each record's single-byte name once, not per pair; the model Spark loads has the
+    levels' own SQL, and DuckDB's rewritten level agrees with the macro on Thai names."""
+    import duckdb
+
+    from transforms.linkage.training import DUCKDB_MACROS, _single_byte, for_duckdb, single_byte_columns, with_sql_of
+
+    jw = "jaro_winkler(first_name_l, first_name_r) >= 0.88"
+    rom = "(latin_name_l OR latin_name_r) AND jaro_winkler(first_name_rom_l, first_name_rom_r) >= 0.94"
+    mixed = "jaro_winkler(first_name_l, last_name_r) >= 0.9"  # two columns: left to the macro
+    splink = {"comparisons": [{"output_column_name": "first_name", "comparison_levels": [{"sql_condition": s} for s in (jw, rom, mixed)]}]}
+    assert single_byte_columns(splink) == ["first_name", "first_name_rom"]
+    duck = [level["sql_condition"] for level in for_duckdb(splink)["comparisons"][0]["comparison_levels"]]
+    assert duck == [
+        "jaro_winkler_similarity(first_name__single_byte_l, first_name__single_byte_r) >= 0.88",
+        "(latin_name_l OR latin_name_r) AND jaro_winkler_similarity(first_name_rom__single_byte_l, first_name_rom__single_byte_r) >= 0.94",
+        mixed,
+    ]
+    trained = {
+        "comparisons": [
+            {"output_column_name": "first_name", "comparison_levels": [{"sql_condition": s, "m_probability": 0.5} for s in duck]}
+        ]
+    }
+    restored = with_sql_of(trained, splink)["comparisons"][0]["comparison_levels"]
+    assert restored == [{"sql_condition": s, "m_probability": 0.5} for s in (jw, rom, mixed)]
+
+    con = duckdb.connect()
+    for macro in DUCKDB_MACROS:
+        con.sql(macro)
+    con.sql("CREATE TABLE names (first_name_l VARCHAR, first_name_r VARCHAR)")
+    con.sql("INSERT INTO names VALUES ('บุญมี', 'บุญมา'), ('สมชาย', 'มาลี'), ('สมชาย', 'สมชาญ'), ('SOMCHAI', 'SOMCHAY')")
+    single = ", ".join(f"{_single_byte(f'first_name_{side}')} AS first_name__single_byte_{side}" for side in "lr")
+    con.sql(f"CREATE VIEW pairs AS SELECT *, {single} FROM names")
+    # Ordered by name: SOMCHAI / SOMCHAY, บุญมี / บุญมา, สมชาย / มาลี, สมชาย / สมชาญ.
+    as_spark, as_duckdb = (
+        con.sql(f"SELECT list(({sql}) ORDER BY first_name_l, first_name_r) FROM pairs").fetchone()[0] for sql in (jw, duck[0])
+    )
+    assert as_spark == as_duckdb == [True, True, False, True]
+
+
 def test_levels_random_sampling_never_met_keep_splinks_in_memory_u():
     """Splink's JSON leaves out the u of a level random sampling never met; loaded back, such a level took a
     positional default (an exact ID weighed +7.5 instead of +17.4). The model Spark loads says 1e-6."""
