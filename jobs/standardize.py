@@ -5,7 +5,8 @@ Per source, the bronze batches not yet recorded in ops.standardize_batches are s
 standardised or re-inserted, and the row moves to the redelivering batch (so a second round on top of the
 first leaves silver as a rebuild from both rounds' deliveries would); for the same record_id a later
 delivery replaces an earlier one. ops.data_quality gets, per source and batch, the rows and how many rows
-had each issue.
+had each issue. Sources run `spark.concurrent_sources` at a time; a source that fails stops no other, and the
+job fails after all have run.
 """
 
 from __future__ import annotations
