@@ -1,8 +1,9 @@
-"""Independent writes of one job submitted at once from one Spark session.
+"""Independent pieces of one job (standardize's sources) submitted at once from one Spark session.
 
-Below S = 0.1 most of a write's time is on the driver (planning, Delta's log and commit) while the cores
-wait; a second write's tasks fill them. Each task runs on a thread of its own that inherits the caller's
-Spark local properties (the job group that names the stage in event logs)."""
+At S = 0.001 most of a source's time is on the driver (planning, Delta's log and commit) while the cores
+wait, and a second source's tasks fill them; at S = 0.01 the cores are busy already (no gain measured).
+Each task runs on a thread of its own that inherits the caller's Spark local properties (the job group that
+names the stage in event logs)."""
 
 from __future__ import annotations
 
