@@ -22,7 +22,7 @@ def run_concurrently(spark: SparkSession, tasks: Sequence[Callable[[], T]], work
     fails (one bad source never stops the others); then the first failure in task order is raised."""
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
         futures = [pool.submit(inheritable_thread_target(spark)(task)) for task in tasks]
-    failures = [f.exception() for f in futures if f.exception() is not None]
+    failures = [error for f in futures if (error := f.exception()) is not None]
     if failures:
         raise failures[0]
     return [f.result() for f in futures]

@@ -43,5 +43,6 @@ def test_the_threads_spark_jobs_carry_the_callers_job_group(spark):
     try:
         groups = run_concurrently(spark, [lambda: context.getLocalProperty("spark.jobGroup.id")] * 2, workers=2)
     finally:
-        context.setLocalProperty("spark.jobGroup.id", None)
+        for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+            context.setLocalProperty(key, None)  # what setJobGroup set, so later tests' jobs carry none of it
     assert groups == ["standardize", "standardize"]

@@ -36,10 +36,10 @@ def latest_redeliveries(latest: DataFrame, changes: DataFrame) -> DataFrame:
     return latest.join(changes.select("record_id"), on="record_id", how="left_anti")
 
 
-def with_merge_roles(new: DataFrame, target: DataFrame | None, held: DataFrame | None = None) -> DataFrame:
+def with_merge_roles(new: DataFrame, target: DataFrame | None, latest_held: DataFrame | None = None) -> DataFrame:
     """Flag `_duplicate` (same record and content already seen) and `_superseded` (a later delivery wins,
-    among the new rows, the target's row or the `held` rows split_redelivered took out, one per record
-    (latest_per_record); with one delivery date, a held row gives way to a changed one).
+    among the new rows, the target's row or the rows split_redelivered held back, one per record as
+    latest_per_record gives them; with one delivery date, a held row gives way to a changed one).
 
     Both windows partition by record_id first, so the new rows are shuffled once (the per-content
     window reuses the record_id partitioning). (One sort serving both, with the record as an ordered
@@ -54,8 +54,8 @@ def with_merge_roles(new: DataFrame, target: DataFrame | None, held: DataFrame |
     else:
         current = target.select("record_id", F.col("_content_hash").alias("_t_hash"), F.col("_delivery").alias("_t_delivery"))
         out = out.join(current, on="record_id", how="left")
-    if held is not None:
-        out = out.join(held.select("record_id", F.col("_delivery").alias("_h_delivery")), on="record_id", how="left")
+    if latest_held is not None:
+        out = out.join(latest_held.select("record_id", F.col("_delivery").alias("_h_delivery")), on="record_id", how="left")
     else:
         out = out.withColumn("_h_delivery", F.lit(None).cast("string"))
     # Without a current row the comparisons are null; coalesced, or a null would hide a superseded row from the counts.
