@@ -31,7 +31,7 @@ from jobs.options import JobOptions
 from jobs.publication import latest_versions, load_publication, read_published, version_to_read
 from jobs.runs import JobRun
 from jobs.tables import ensure_databases, save_table, table_exists
-from transforms.linkage.assign import assign_persons, review_rows, spine_choice
+from transforms.linkage.assign import assign_persons, held_by_id, review_rows, spine_choice
 from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.changes import CHANGE_COMMENTS, person_changes
 from transforms.linkage.deterministic import pid_matches, unlinked_records
@@ -130,6 +130,16 @@ def with_name_scripts(candidates: DataFrame, settings: LinkageSettings) -> DataF
     return with_roman_names(flagged, romanise=not flagged.filter("latin_name").isEmpty()).localCheckpoint()
 
 
+def household_exclusion(settings: LinkageSettings, linkage_input: DataFrame, by_pid: DataFrame, records: DataFrame) -> dict[str, DataFrame]:
+    """spine_choice's groups and held for the `distinct_within` key (members of one survey household are
+    different persons), or nothing without it."""
+    group = settings.probabilistic.distinct_within
+    if group is None:
+        return {}
+    scored_groups = linkage_input.filter(~F.col("is_spine")).select("record_id", F.col(group).alias("group"))
+    return {"groups": scored_groups, "held": held_by_id(by_pid, records, group)}
+
+
 def pinned_xref(spark: SparkSession, table: str, job_run: JobRun) -> DataFrame | None:
     """The cross-reference as the last complete link run left it, pinned to its version (this run overwrites
     the table), or None before the first run."""
@@ -207,7 +217,15 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     scored = linkage_input.filter(~F.col("is_spine")).select("record_id", "source")
     margin = settings.probabilistic.review_margin
     agrees_on = settings.probabilistic.id_conflict_agrees_on
-    choice = spine_choice(accepted, scored, settings.spine, margin, agrees_on, keep=_checkpointed)
+    choice = spine_choice(
+        accepted,
+        scored,
+        settings.spine,
+        margin,
+        agrees_on,
+        keep=_checkpointed,
+        **household_exclusion(settings, linkage_input, by_pid, records),
+    )
     review = review_rows(choice.candidates, choice.ambiguous).withColumn("run_id", F.lit(job_run.run_id))
     reviewed = save_table(
         review,

@@ -3,7 +3,7 @@ from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
 from tests.linkage.conftest import record
-from transforms.linkage.assign import ambiguous_records, assign_persons, review_rows, spine_choice
+from transforms.linkage.assign import ambiguous_records, assign_persons, held_by_id, review_rows, spine_choice
 from transforms.linkage.clustering import connected_components, person_id_of
 
 PAIRS = "record_id_l string, record_id_r string, source_l string, source_r string, match_probability double, match_weight double, same_pid boolean"
@@ -245,3 +245,56 @@ def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conf
 
     assert reviewed("birth_date") == ["mof_welfare:H"]
     assert reviewed(None) == ["mof_welfare:G", "mof_welfare:H", "mof_welfare:K"]
+
+
+def test_a_registry_record_a_household_member_holds_by_id_is_no_candidate_for_another_member(spark):
+    """Twins R1 and T1 share a birth date. Survey member 01 (T1's own ID and name) was placed on T1 by the ID
+    pass. Member 02 carries R1's ID but T1's first name (the sibling's name written by mistake): alone, its
+    two candidates would send it to review; T1 is held by member 01 of its household, so it links to R1.
+    Member 03 of another household gives the same fields: nothing of its household holds T1, so it is reviewed.
+    A record of no household (mof_welfare:W) keeps both candidates too."""
+    agree = [("birth_date", 1, "exact day", 13.4)]
+    pairs = [
+        (f"{rid}", f"dopa_registry:{spine}", src, "dopa_registry", 1.0, weight, same_pid, agree)
+        for rid, src in (
+            ("cdd_bmn_member:H1-02", "cdd_bmn_member"),
+            ("cdd_bmn_member:H2-03", "cdd_bmn_member"),
+            ("mof_welfare:W", "mof_welfare"),
+        )
+        for spine, weight, same_pid in (("R1", 30.0, True), ("T1", 36.0, False))
+    ]
+    accepted = spark.createDataFrame(
+        pairs, PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>"
+    )
+    scored = spark.createDataFrame(
+        [("cdd_bmn_member:H1-02", "cdd_bmn_member"), ("cdd_bmn_member:H2-03", "cdd_bmn_member"), ("mof_welfare:W", "mof_welfare")],
+        "record_id string, source string",
+    )
+    records = spark.createDataFrame(
+        [("cdd_bmn_member:H1-01", "H1"), ("cdd_bmn_member:H1-02", "H1"), ("cdd_bmn_member:H2-03", "H2"), ("mof_welfare:W", None)],
+        "record_id string, household string",
+    )
+    by_pid = spark.createDataFrame(
+        [("cdd_bmn_member:H1-01", "cdd_bmn_member", "dopa_registry:T1")], "record_id string, source string, spine_record_id string"
+    )
+    held = held_by_id(by_pid, records, "household")
+    groups = records.select("record_id", F.col("household").alias("group"))
+    choice = spine_choice(accepted, scored, "dopa_registry", 8.0, "birth_date", groups=groups, held=held)
+    spine = spark.createDataFrame(
+        [("dopa_registry:R1", "dopa_registry"), ("dopa_registry:T1", "dopa_registry")], "record_id string, source string"
+    )
+    result = (
+        assign_persons(spine, by_pid, scored, choice)
+        .filter(F.col("source") != "dopa_registry")
+        .select("record_id", "anchor_record_id", "match_method")
+    )
+    expected = spark.createDataFrame(
+        [
+            ("cdd_bmn_member:H1-01", "dopa_registry:T1", "pid"),
+            ("cdd_bmn_member:H1-02", "dopa_registry:R1", "probabilistic"),
+            ("cdd_bmn_member:H2-03", "cdd_bmn_member:H2-03", "review"),
+            ("mof_welfare:W", "mof_welfare:W", "review"),
+        ],
+        "record_id string, anchor_record_id string, match_method string",
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)

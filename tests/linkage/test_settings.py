@@ -46,3 +46,19 @@ def test_a_spine_with_duplicates_and_an_unknown_link_type_are_refused(tmp_path):
     path = _written(tmp_path, lambda raw: raw["probabilistic"].update(link_type="link_and_dedupe"))
     with pytest.raises(ConfigError, match="probabilistic.link_type: "):
         load_linkage_settings(path)
+
+
+def test_distinct_within_names_a_derived_key(tmp_path):
+    assert load_linkage_settings().probabilistic.distinct_within == "household"
+    path = _written(tmp_path, lambda raw: raw["probabilistic"].update(distinct_within="household"))
+    with pytest.raises(ConfigError, match="distinct_within: no derived key named 'household'"):
+        load_linkage_settings(path)
+
+
+def test_the_household_key_is_a_survey_members_record_key_without_its_member_number(spark):
+    from pyspark.sql import functions as F
+
+    expression = load_linkage_settings().derived_keys["household"]
+    rows = [("cdd_bmn_member", "26030211-00001-04"), ("cdd_bmn_member", "HH-9-A-12"), ("mof_welfare", "131078629701")]
+    got = [r[0] for r in spark.createDataFrame(rows, "source string, record_key string").select(F.expr(expression)).collect()]
+    assert got == ["26030211-00001", "HH-9-A", None]

@@ -48,6 +48,31 @@ def _identity(df: DataFrame) -> DataFrame:
     return df
 
 
+def held_by_id(by_pid: DataFrame, records: DataFrame, group: str) -> DataFrame:
+    """record_id, group, anchor: the records the ID pass placed that belong to a group of `group` (a survey
+    household), with the spine record each holds. by_pid: record_id, spine_record_id; records: record_id, `group`."""
+    members = records.filter(F.col(group).isNotNull()).select("record_id", F.col(group).alias("group"))
+    return by_pid.join(members, on="record_id", how="inner").select("record_id", "group", F.col("spine_record_id").alias("anchor"))
+
+
+def without_held_spine(edges: DataFrame, groups: DataFrame, held: DataFrame) -> DataFrame:
+    """The edges minus those to a spine record that another record of the same group already holds by its ID.
+
+    Records of one group (the members of one survey household) are different persons, so the registry record a
+    member's own ID placed is no candidate for another member's record: a twin's first name or ID on a record
+    otherwise makes its two registry candidates look alike (match_method review).
+    groups: record_id, group (of the scored records); held: record_id, group, anchor (held_by_id)."""
+    holders = held.select(F.col("record_id").alias("holder"), "group", F.col("anchor").alias("other"))
+    taken = (
+        edges.select("record_id", "other")
+        .join(groups.filter(F.col("group").isNotNull()), on="record_id", how="inner")
+        .join(holders, on=["group", "other"], how="inner")
+        .filter(F.col("holder") != F.col("record_id"))
+        .select("record_id", "other")
+    )
+    return edges.join(taken, on=["record_id", "other"], how="left_anti")
+
+
 @dataclass(frozen=True)
 class SpineChoice:
     """What the scored records' accepted pairs say about their registry (spine) record, computed once for the
@@ -67,11 +92,17 @@ def spine_choice(
     review_margin: float | None = None,
     id_agrees_on: str | None = None,
     keep: Callable[[DataFrame], DataFrame] = _identity,
+    groups: DataFrame | None = None,
+    held: DataFrame | None = None,
 ) -> SpineChoice:
     """The SpineChoice of the residual (the records Splink scored); `keep` materialises what is read twice.
-    Accepted pairs with `comparisons` (the waterfall) keep it on the candidates."""
+    Accepted pairs with `comparisons` (the waterfall) keep it on the candidates. With `groups` and `held`
+    (without_held_spine), a spine record a group-mate holds by its ID is no candidate."""
     extra = ["comparisons"] if "comparisons" in accepted.columns else []
-    edges = keep(_scored_edges(accepted, residual, *extra))
+    edges = _scored_edges(accepted, residual, *extra)
+    if groups is not None and held is not None:
+        edges = without_held_spine(edges, groups, held)
+    edges = keep(edges)
     candidates = keep(_ranked_to_spine(edges, spine))
     if review_margin is None:
         return SpineChoice(edges, candidates, candidates.select("record_id").limit(0))

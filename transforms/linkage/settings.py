@@ -72,6 +72,11 @@ class Probabilistic(_Strict):
         description="A record whose own ID names one accepted spine candidate and its other fields a better one is reviewed only "
         "if the ID's candidate also agrees (positive weight) on this comparison; omitted: always reviewed",
     )
+    distinct_within: str | None = Field(
+        None,
+        description="A derived key whose records (non-null, equal) are different persons, such as the members of one survey "
+        "household: a spine record one of them holds by its ID is no candidate for the others; omitted: no such groups",
+    )
 
     @property
     def link_only(self) -> bool:
@@ -121,6 +126,15 @@ class LinkageSettings(_Strict):
         name = self.probabilistic.id_conflict_agrees_on
         if name is not None and name not in {c.name for c in self.comparisons}:
             raise ValueError(f"probabilistic.id_conflict_agrees_on: no comparison named {name!r}")
+        return self
+
+    @model_validator(mode="after")
+    def _distinct_within_is_a_derived_key(self) -> LinkageSettings:
+        name = self.probabilistic.distinct_within
+        if name is not None and name not in self.derived_keys:
+            raise ValueError(
+                f"probabilistic.distinct_within: no derived key named {name!r} (derived_keys: {', '.join(self.derived_keys) or 'none'})"
+            )
         return self
 
     @property
