@@ -66,7 +66,10 @@ def save_table(
             creator = creator.tableProperty("comment", table_comment)
         creator.create()
     elif mode == "append":
+        before = _last_commit(spark, table).version
         append_rows(df, table, comments)
+        if _last_commit(spark, table).version == before:
+            return 0  # Delta commits nothing for an empty append: the last commit is another write's
     else:
         # To the table's folder: a WRITE commit, not the CREATE OR REPLACE a catalog overwrite becomes.
         documented.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(table_location(spark, table))
@@ -128,9 +131,13 @@ def table_location(spark: SparkSession, table: str) -> str:
     return spark.sql(f"DESCRIBE DETAIL {table}").first().location
 
 
+def _last_commit(spark: SparkSession, table: str):
+    return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").select("version", "operationMetrics").first()
+
+
 def last_write_rows(spark: SparkSession, table: str) -> int:
     """Rows written by the latest commit to a Delta table, from its history (no re-scan of the data)."""
-    metrics = spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").select("operationMetrics").first()[0] or {}
+    metrics = _last_commit(spark, table).operationMetrics or {}
     for key in ("numOutputRows", "numTargetRowsInserted"):
         if key in metrics:
             return int(metrics[key])

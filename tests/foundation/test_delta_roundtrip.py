@@ -124,3 +124,15 @@ def test_a_round_replaced_keeps_the_others_and_gains_new_columns(spark):
     )
     assert_df_equality(spark.table(table), expected, ignore_row_order=True, ignore_nullable=True, ignore_metadata=True)
     spark.sql(f"DROP TABLE {table}")
+
+
+def test_an_empty_append_reports_no_rows_written(spark):
+    """Delta commits nothing for an empty append, so the table's last commit is the write before it: the
+    rows it wrote must not be reported again (a link run with no person changes said 23)."""
+    from jobs.tables import save_table
+
+    comments = {"pid": "an id", "age": "an age"}
+    assert save_table(_people(spark, [("1", 30), ("2", 40)]), "ops.appended_twice", comments, mode="append") == 2
+    assert save_table(_people(spark, [("3", 50)]).limit(0), "ops.appended_twice", comments, mode="append") == 0
+    assert save_table(_people(spark, [("4", 60)]), "ops.appended_twice", comments, mode="append") == 1
+    assert spark.table("ops.appended_twice").count() == 3
