@@ -34,7 +34,7 @@ from jobs.tables import ensure_databases, save_table, table_exists
 from transforms.linkage.assign import assign_persons, held_by_id, review_rows, spine_choice
 from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.changes import CHANGE_COMMENTS, person_changes
-from transforms.linkage.deterministic import pid_matches, unlinked_records
+from transforms.linkage.deterministic import pid_matches, unlinked_records, without_contested_claims
 from transforms.linkage.golden import golden_persons
 from transforms.linkage.records import union_canonical, with_blocking_keys, with_latin_flag, with_roman_names
 from transforms.linkage.schema import PAIRS_COMMENTS, PERSON_COMMENTS, REVIEW_COMMENTS, XREF_COMMENTS
@@ -116,7 +116,11 @@ def id_pass(records: DataFrame, settings: LinkageSettings) -> tuple[DataFrame, D
         none = records.limit(0).select("record_id", "source", F.lit(None).cast("string").alias("spine_record_id"))
         return none, records.filter(~F.col("is_spine"))
     matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits,
-                          rules.id_column, rules.id_valid_column).persist(StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+                          rules.id_column, rules.id_valid_column)  # fmt: skip
+    group = settings.probabilistic.distinct_within
+    if group is not None:
+        matches = without_contested_claims(matches, records, settings.spine, group)
+    matches = matches.persist(StorageLevel.MEMORY_AND_DISK)
     return matches, unlinked_records(records, matches, rules.id_column, rules.id_valid_column)
 
 

@@ -136,3 +136,39 @@ def test_a_twins_id_on_a_record_does_not_link_it_to_the_twin(spark, make_records
         "record_id string, spine_record_id string",
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_a_household_members_id_on_another_members_record_is_undone_when_the_member_agrees_on_birth_date(spark, make_records):
+    """Household 30010101-00001: member 01 is B (B's ID, name and birth date); member 02 is A, written with B's ID
+    and first name (A's birth date). Both link to B by ID; members of one household are different persons and
+    only 01 agrees with B on the birth date, so 02's link is undone (it goes to the probabilistic pass). The
+    same record alone in its household (00002-01) keeps its link: nothing contests it. Two members of household
+    00003 claim C and neither agrees on the birth date: no evidence to choose, both keep it."""
+    from transforms.linkage.deterministic import pid_matches, without_contested_claims
+
+    pid_b, pid_c = "1300100000011", "1300100000021"
+    born_a, born_b, born_c = date(1990, 1, 1), date(1992, 3, 4), date(1980, 7, 7)
+    rows = [
+        record("dopa_registry", pid_b, pid=pid_b, first_name="somsak", first_name_key="SMS", birth_date=born_b),
+        record("dopa_registry", pid_c, pid=pid_c, first_name="malee", first_name_key="ML", birth_date=born_c),
+        record("cdd_bmn_member", "30010101-00001-01", pid=pid_b, first_name="somsak", first_name_key="SMS", birth_date=born_b),
+        record("cdd_bmn_member", "30010101-00001-02", pid=pid_b, first_name="somsak", first_name_key="SMS", birth_date=born_a),
+        record("cdd_bmn_member", "30010101-00002-01", pid=pid_b, first_name="somsak", first_name_key="SMS", birth_date=born_a),
+        record("cdd_bmn_member", "30010101-00003-01", pid=pid_c, first_name="malee", first_name_key="ML", birth_date=date(1981, 7, 7)),
+        record("cdd_bmn_member", "30010101-00003-02", pid=pid_c, first_name="malee", first_name_key="ML", birth_date=date(1982, 7, 7)),
+    ]
+    records = make_records(rows)
+    matches = pid_matches(records, "dopa_registry", ["birth_date", "first_name_key"], 10, 2)
+    result = without_contested_claims(matches, records, "dopa_registry", "household")
+    member = "cdd_bmn_member:30010101-"
+    expected = spark.createDataFrame(
+        [
+            (f"{member}00001-01", "cdd_bmn_member", f"dopa_registry:{pid_b}"),
+            (f"{member}00001-02", "cdd_bmn_member", None),
+            (f"{member}00002-01", "cdd_bmn_member", f"dopa_registry:{pid_b}"),
+            (f"{member}00003-01", "cdd_bmn_member", f"dopa_registry:{pid_c}"),
+            (f"{member}00003-02", "cdd_bmn_member", f"dopa_registry:{pid_c}"),
+        ],
+        "record_id string, source string, spine_record_id string",
+    )
+    assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True, ignore_column_order=True)
