@@ -21,7 +21,6 @@ import uuid
 from pathlib import Path
 
 from pydantic import Field
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -115,12 +114,12 @@ def id_pass(records: DataFrame, settings: LinkageSettings) -> tuple[DataFrame, D
     if rules is None:
         none = records.limit(0).select("record_id", "source", F.lit(None).cast("string").alias("spine_record_id"))
         return none, records.filter(~F.col("is_spine"))
+    # Materialised: read by the household contest, the unlinked records, the count and the assignment.
     matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits,
-                          rules.id_column, rules.id_valid_column)  # fmt: skip
+                          rules.id_column, rules.id_valid_column).localCheckpoint()  # fmt: skip
     group = settings.probabilistic.distinct_within
     if group is not None:
-        matches = without_contested_claims(matches, records, settings.spine, group)
-    matches = matches.persist(StorageLevel.MEMORY_AND_DISK)
+        matches = without_contested_claims(matches, records, settings.spine, group, keep=_checkpointed)
     return matches, unlinked_records(records, matches, rules.id_column, rules.id_valid_column)
 
 
@@ -276,5 +275,4 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
                 table_comment="One row per person with the golden record (registry first, then agreement and recency)",
             ),
         )
-    matches.unpersist()
     say(f"link: model saved to {run_dir / MODEL_FILE}")

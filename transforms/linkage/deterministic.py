@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import reduce
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
+
+
+def _identity(df: DataFrame) -> DataFrame:
+    return df
 
 
 def _corroborated(fields: list[str]) -> F.Column:
@@ -65,27 +70,29 @@ def pid_matches(
     )
 
 
-def without_contested_claims(matches: DataFrame, records: DataFrame, spine: str, group: str) -> DataFrame:
+def without_contested_claims(
+    matches: DataFrame, records: DataFrame, spine: str, group: str, keep: Callable[[DataFrame], DataFrame] = _identity
+) -> DataFrame:
     """`matches` (pid_matches) with the ID link undone (spine_record_id null) of a record whose ID names the same
     spine record as the ID of another record of its group (`group`: members of one survey household are
     different persons) when that other record agrees with it on the birth date and this one does not: another
     member's ID and first name on a record, which the ID pass cannot tell from the member's own. The record
-    goes to the probabilistic pass. records: record_id, source, birth_date, `group`."""
+    goes to the probabilistic pass. records: record_id, source, birth_date, `group`. `keep` materialises the few
+    records undone, which every read of the result would otherwise find again."""
     claims = matches.filter(F.col("spine_record_id").isNotNull()).join(
         records.filter(F.col(group).isNotNull()).select("record_id", F.col(group).alias("_group"), "birth_date"), on="record_id"
     )
-    contested = claims.join(
-        claims.groupBy("_group", "spine_record_id").count().filter("count > 1").drop("count"), on=["_group", "spine_record_id"]
-    )
+    claim = Window.partitionBy("_group", "spine_record_id")
+    contested = claims.withColumn("_claims", F.count("*").over(claim)).filter("_claims > 1").drop("_claims")
     # Few contested claims: they reach the spine as a broadcast, never the other way round.
     spine_dates = records.filter(F.col("source") == spine).select(
         F.col("record_id").alias("spine_record_id"), F.col("birth_date").alias("_spine_birth_date")
     )
     judged = spine_dates.join(F.broadcast(contested), on="spine_record_id")
     agrees = F.coalesce(F.col("birth_date") == F.col("_spine_birth_date"), F.lit(False))
-    undone = (
+    undone = keep(
         judged.withColumn("_agrees", agrees)
-        .withColumn("_any_agrees", F.max(F.col("_agrees").cast("int")).over(Window.partitionBy("_group", "spine_record_id")))
+        .withColumn("_any_agrees", F.max(F.col("_agrees").cast("int")).over(claim))
         .filter((F.col("_any_agrees") == 1) & ~F.col("_agrees"))
         .select("record_id", F.lit(True).alias("_undone"))
     )
