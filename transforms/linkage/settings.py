@@ -75,7 +75,9 @@ class Probabilistic(_Strict):
     distinct_within: str | None = Field(
         None,
         description="A derived key whose records (non-null, equal) are different persons, such as the members of one survey "
-        "household: a spine record one of them holds by its ID is no candidate for the others; omitted: no such groups",
+        "household: a spine record one of them holds by its ID is no candidate for the others, and where two of their IDs "
+        "name one spine record, the one that disagrees with it on the birth date while the other agrees loses its ID link; "
+        "omitted: no such groups",
     )
 
     @property
