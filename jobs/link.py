@@ -1,10 +1,12 @@
 """Job `link`: silver records -> persons (silver.person_xref, silver.person) and scored pairs (silver.link_pairs).
 
-1. Deterministic pass: a valid PID equal to a civil-registry PID, corroborated by birth date or first name.
+1. Deterministic pass: a valid PID equal to a civil-registry PID, corroborated by birth date or first name
+   (and not contested by a member of the record's survey household who agrees on the birth date).
 2. Splink 5 on the records the deterministic pass left and the registry records sharing a blocking key with
    them: the model trained in DuckDB on a sample (u by random sampling, m by EM), every candidate pair scored
    on Spark, pairs above a floor weight kept for explain-link; the model is saved as JSON under <runs>/<run_id>/.
-3. Assignment: best accepted pair to a registry record, else to an already placed record, else new persons
+3. Assignment: best accepted pair to a registry record (not one a household member's ID holds), else to an
+   already placed record, else new persons
    clustered among themselves; person_id derived from the anchor record, so ids are stable across runs.
    A record that gets another person than the last run gave it is appended to silver.person_changes, as a
    merge, a split or a renumbering (transforms.linkage.changes).
