@@ -6,8 +6,8 @@
    them: the model trained in DuckDB on a sample (u by random sampling, m by EM), every candidate pair scored
    on Spark, pairs above a floor weight kept for explain-link; the model is saved as JSON under <runs>/<run_id>/.
 3. Assignment: best accepted pair to a registry record (not one a household member's ID holds), else to an
-   already placed record, else new persons
-   clustered among themselves; person_id derived from the anchor record, so ids are stable across runs.
+   already placed record, else new persons clustered among themselves; person_id derived from the anchor
+   record, so ids are stable across runs.
    A record that gets another person than the last run gave it is appended to silver.person_changes, as a
    merge, a split or a renumbering (transforms.linkage.changes).
 4. Golden record per person (transforms.linkage.golden).
