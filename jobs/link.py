@@ -116,10 +116,12 @@ def id_pass(records: DataFrame, settings: LinkageSettings) -> tuple[DataFrame, D
     if rules is None:
         none = records.limit(0).select("record_id", "source", F.lit(None).cast("string").alias("spine_record_id"))
         return none, records.filter(~F.col("is_spine"))
+    group = settings.probabilistic.distinct_within
+    # The household key and birth date ride on the matches: the household rules read them there, not from silver again.
+    carry = (group, "birth_date") if group is not None else ()
     # Materialised: read by the household contest, the unlinked records, the count and the assignment.
     matches = pid_matches(records, settings.spine, rules.corroborate_any, rules.max_birth_year_gap, rules.max_first_name_edits,
-                          rules.id_column, rules.id_valid_column).localCheckpoint()  # fmt: skip
-    group = settings.probabilistic.distinct_within
+                          rules.id_column, rules.id_valid_column, carry).localCheckpoint()  # fmt: skip
     if group is not None:
         matches = without_contested_claims(matches, records, settings.spine, group, keep=_checkpointed)
     return matches, unlinked_records(records, matches, rules.id_column, rules.id_valid_column)
@@ -135,14 +137,14 @@ def with_name_scripts(candidates: DataFrame, settings: LinkageSettings) -> DataF
     return with_roman_names(flagged, romanise=not flagged.filter("latin_name").isEmpty()).localCheckpoint()
 
 
-def household_exclusion(settings: LinkageSettings, linkage_input: DataFrame, by_pid: DataFrame, records: DataFrame) -> dict[str, DataFrame]:
+def household_exclusion(settings: LinkageSettings, linkage_input: DataFrame, by_pid: DataFrame) -> dict[str, DataFrame]:
     """spine_choice's groups and held for the `distinct_within` key (members of one survey household are
     different persons), or nothing without it."""
     group = settings.probabilistic.distinct_within
     if group is None:
         return {}
     scored_groups = linkage_input.filter(~F.col("is_spine")).select("record_id", F.col(group).alias("group"))
-    return {"groups": scored_groups, "held": held_by_id(by_pid, records, group)}
+    return {"groups": scored_groups, "held": held_by_id(by_pid, group)}
 
 
 def pinned_xref(spark: SparkSession, table: str, job_run: JobRun) -> DataFrame | None:
@@ -229,7 +231,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         margin,
         agrees_on,
         keep=_checkpointed,
-        **household_exclusion(settings, linkage_input, by_pid, records),
+        **household_exclusion(settings, linkage_input, by_pid),
     )
     review = review_rows(choice.candidates, choice.ambiguous).withColumn("run_id", F.lit(job_run.run_id))
     reviewed = save_table(

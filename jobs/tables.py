@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from jobs.publication import latest_versions
+
 DATABASES = {
     "bronze": "Agency deliveries exactly as sent, plus where each row came from",
     "silver": "Standardised records per source, linked persons",
@@ -66,7 +68,7 @@ def save_table(
             creator = creator.tableProperty("comment", table_comment)
         creator.create()
     elif mode == "append":
-        before = _last_commit(spark, table).version
+        before = latest_versions(spark, [table])[table]  # from the log folder: no Spark job
         append_rows(df, table, comments)
         if _last_commit(spark, table).version == before:
             return 0  # Delta commits nothing for an empty append: the last commit is another write's

@@ -270,15 +270,14 @@ def test_a_registry_record_a_household_member_holds_by_id_is_no_candidate_for_an
         [("cdd_bmn_member:H1-02", "cdd_bmn_member"), ("cdd_bmn_member:H2-03", "cdd_bmn_member"), ("mof_welfare:W", "mof_welfare")],
         "record_id string, source string",
     )
-    records = spark.createDataFrame(
-        [("cdd_bmn_member:H1-01", "H1"), ("cdd_bmn_member:H1-02", "H1"), ("cdd_bmn_member:H2-03", "H2"), ("mof_welfare:W", None)],
-        "record_id string, household string",
-    )
     by_pid = spark.createDataFrame(
-        [("cdd_bmn_member:H1-01", "cdd_bmn_member", "dopa_registry:T1")], "record_id string, source string, spine_record_id string"
+        [("cdd_bmn_member:H1-01", "cdd_bmn_member", "dopa_registry:T1", "H1")],
+        "record_id string, source string, spine_record_id string, household string",
     )
-    held = held_by_id(by_pid, records, "household")
-    groups = records.select("record_id", F.col("household").alias("group"))
+    held = held_by_id(by_pid, "household")
+    groups = spark.createDataFrame(
+        [("cdd_bmn_member:H1-02", "H1"), ("cdd_bmn_member:H2-03", "H2"), ("mof_welfare:W", None)], "record_id string, group string"
+    )
     choice = spine_choice(accepted, scored, "dopa_registry", 8.0, "birth_date", groups=groups, held=held)
     spine = spark.createDataFrame(
         [("dopa_registry:R1", "dopa_registry"), ("dopa_registry:T1", "dopa_registry")], "record_id string, source string"

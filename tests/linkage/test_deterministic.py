@@ -158,8 +158,8 @@ def test_a_household_members_id_on_another_members_record_is_undone_when_the_mem
         record("cdd_bmn_member", "30010101-00003-02", pid=pid_c, first_name="malee", first_name_key="ML", birth_date=date(1982, 7, 7)),
     ]
     records = make_records(rows)
-    matches = pid_matches(records, "dopa_registry", ["birth_date", "first_name_key"], 10, 2)
-    result = without_contested_claims(matches, records, "dopa_registry", "household")
+    matches = pid_matches(records, "dopa_registry", ["birth_date", "first_name_key"], 10, 2, carry=("household", "birth_date"))
+    result = without_contested_claims(matches, records, "dopa_registry", "household").select("record_id", "source", "spine_record_id")
     member = "cdd_bmn_member:30010101-"
     expected = spark.createDataFrame(
         [

@@ -48,11 +48,12 @@ def _identity(df: DataFrame) -> DataFrame:
     return df
 
 
-def held_by_id(by_pid: DataFrame, records: DataFrame, group: str) -> DataFrame:
+def held_by_id(by_pid: DataFrame, group: str) -> DataFrame:
     """record_id, group, anchor: the records the ID pass placed that belong to a group of `group` (a survey
-    household), with the spine record each holds. by_pid: record_id, spine_record_id; records: record_id, `group`."""
-    members = records.filter(F.col(group).isNotNull()).select("record_id", F.col(group).alias("group"))
-    return by_pid.join(members, on="record_id", how="inner").select("record_id", "group", F.col("spine_record_id").alias("anchor"))
+    household), with the spine record each holds. by_pid: record_id, spine_record_id, `group`."""
+    return by_pid.filter(F.col(group).isNotNull()).select(
+        "record_id", F.col(group).alias("group"), F.col("spine_record_id").alias("anchor")
+    )
 
 
 def without_held_spine(edges: DataFrame, groups: DataFrame, held: DataFrame) -> DataFrame:

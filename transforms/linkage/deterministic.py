@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import reduce
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
-
-
-def _identity(df: DataFrame) -> DataFrame:
-    return df
 
 
 def _corroborated(fields: list[str]) -> F.Column:
@@ -43,8 +39,10 @@ def pid_matches(
     max_first_name_edits: int | None = None,
     id_column: str = "pid",
     valid_column: str = "pid_valid",
+    carry: Sequence[str] = (),
 ) -> DataFrame:
-    """Every non-spine record with a valid PID: record_id, source, spine_record_id — the spine record with
+    """Every non-spine record with a valid PID: record_id, source, `carry` (the record's own columns, kept for
+    what reads the matches next), spine_record_id — the spine record with
     that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), whose birth
     year is at most `max_birth_year_gap` from the record's, and whose first name is not a different name
     (more than `max_first_name_edits` edits and another phonetic key: a twin's ID on the record agrees on
@@ -59,29 +57,28 @@ def pid_matches(
         F.col(id_column).alias("pid"), F.col("record_id").alias("_spine_record_id"), *[F.col(f).alias(f"_spine_{f}") for f in compared]
     )
     others = records.filter((F.col("source") != spine) & F.col(valid_column) & F.col(id_column).isNotNull()).select(
-        F.col(id_column).alias("pid"), "record_id", "source", *compared
+        F.col(id_column).alias("pid"), "record_id", "source", *dict.fromkeys([*compared, *carry])
     )
     joined = others.join(spine_records, on="pid", how="left")
     links = _corroborated(corroborate_any) & _plausible_birth_year(max_birth_year_gap) & _first_name_not_contradicted(max_first_name_edits)
     return (
-        joined.groupBy("pid", "record_id", "source")
+        joined.groupBy("pid", "record_id", "source", *carry)
         .agg(F.min(F.when(links, F.col("_spine_record_id"))).alias("spine_record_id"))
         .drop("pid")
     )
 
 
 def without_contested_claims(
-    matches: DataFrame, records: DataFrame, spine: str, group: str, keep: Callable[[DataFrame], DataFrame] = _identity
+    matches: DataFrame, records: DataFrame, spine: str, group: str, keep: Callable[[DataFrame], DataFrame] = lambda df: df
 ) -> DataFrame:
     """`matches` (pid_matches) with the ID link undone (spine_record_id null) of a record whose ID names the same
     spine record as the ID of another record of its group (`group`: members of one survey household are
     different persons) when that other record agrees with it on the birth date and this one does not: another
     member's ID and first name on a record, which the ID pass cannot tell from the member's own. The record
-    goes to the probabilistic pass. records: record_id, source, birth_date, `group`. `keep` materialises the few
-    records undone, which every read of the result would otherwise find again."""
-    claims = matches.filter(F.col("spine_record_id").isNotNull()).join(
-        records.filter(F.col(group).isNotNull()).select("record_id", F.col(group).alias("_group"), "birth_date"), on="record_id"
-    )
+    goes to the probabilistic pass. matches carry `group` and birth_date (pid_matches' carry); records: the
+    spine's record_id, source and birth_date. `keep` materialises the few records undone, which every read of
+    the result would otherwise find again."""
+    claims = matches.filter(F.col("spine_record_id").isNotNull() & F.col(group).isNotNull()).withColumnRenamed(group, "_group")
     claim = Window.partitionBy("_group", "spine_record_id")
     contested = claims.withColumn("_claims", F.count("*").over(claim)).filter("_claims > 1").drop("_claims")
     # Few contested claims: they reach the spine as a broadcast, never the other way round.
