@@ -37,7 +37,7 @@ from transforms.linkage.blocking import with_spine_candidates_only
 from transforms.linkage.changes import CHANGE_COMMENTS, person_changes
 from transforms.linkage.deterministic import pid_matches, unlinked_records, without_contested_claims
 from transforms.linkage.golden import golden_persons
-from transforms.linkage.records import union_canonical, with_blocking_keys, with_latin_flag, with_roman_names
+from transforms.linkage.records import union_canonical, with_blocking_keys, with_latin_flag, with_roman_names, with_shared_values_unknown
 from transforms.linkage.schema import PAIRS_COMMENTS, PERSON_COMMENTS, REVIEW_COMMENTS, XREF_COMMENTS
 from transforms.linkage.settings import SETTINGS_FILE, LinkageSettings, load_linkage_settings
 from transforms.linkage.splink_settings import level_labels, splink_level_records, with_waterfall
@@ -114,7 +114,9 @@ def id_pass(records: DataFrame, settings: LinkageSettings) -> tuple[DataFrame, D
     without a deterministic section, no match and every non-spine record."""
     rules = settings.deterministic
     if rules is None:
-        none = records.limit(0).select("record_id", "source", F.lit(None).cast("string").alias("spine_record_id"))
+        none = records.limit(0).select(
+            "record_id", "source", F.lit(None).cast("string").alias("spine_record_id"), F.lit(False).alias("id_refuted")
+        )
         return none, records.filter(~F.col("is_spine"))
     group = settings.probabilistic.distinct_within
     # The household key and birth date ride on the matches: the household rules read them there, not from silver again.
@@ -188,6 +190,10 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
     # Materialised once (a few percent of the records): each blocking rule's key set is read from it, and
     # each read would otherwise scan every silver table again.
     residual = unlinked.localCheckpoint()
+    prob = settings.probabilistic
+    if prob.unknown_if_shared:
+        own = matches.filter("id_refuted").select("record_id")  # another member's ID on the record: its name is its own
+        residual = with_shared_values_unknown(residual, records, prob.distinct_within, prob.unknown_if_shared, own).localCheckpoint()
     spine = records.filter(F.col("is_spine"))
     candidates = with_spine_candidates_only(residual.unionByName(spine), settings.probabilistic.blocking_rules)
     linkage_input = with_name_scripts(candidates, settings)

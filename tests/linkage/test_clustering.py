@@ -297,3 +297,43 @@ def test_a_registry_record_a_household_member_holds_by_id_is_no_candidate_for_an
         "record_id string, anchor_record_id string, match_method string",
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_an_id_that_alone_agrees_on_the_birth_date_outweighs_a_better_candidate(spark):
+    """M's own ID and birth date name S1; a sibling's first name and house on it name S2 better by more than the
+    margin (S2 born another day): only S1 agrees on the birth date, so M links to S1. H carries its twin T2's
+    ID (T1 and T2 share the birth date): both agree, the data cannot choose, H is reviewed. G carries R2's ID,
+    a member born another year, and its other fields name R1: the ID is wrong, R1 links."""
+    agree, differ = [("birth_date", 1, "exact day", 14.1)], [("birth_date", 6, "same year", -2.6)]
+    accepted = spark.createDataFrame(
+        [
+            ("mof_welfare:M", "dopa_registry:S1", "mof_welfare", "dopa_registry", 0.999, 10.9, True, agree),
+            ("mof_welfare:M", "dopa_registry:S2", "mof_welfare", "dopa_registry", 1.0, 20.2, False, differ),
+            ("mof_welfare:H", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 51.0, False, agree),
+            ("mof_welfare:H", "dopa_registry:T2", "mof_welfare", "dopa_registry", 1.0, 38.0, True, agree),
+            ("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 38.0, False, agree),
+            ("mof_welfare:G", "dopa_registry:R2", "mof_welfare", "dopa_registry", 0.99, 12.0, True, differ),
+        ],
+        PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+    )
+    scored = spark.createDataFrame([(f"mof_welfare:{k}", "mof_welfare") for k in "MHG"], "record_id string, source string")
+    spine = spark.createDataFrame(
+        [(f"dopa_registry:{k}", "dopa_registry") for k in ("S1", "S2", "T1", "T2", "R1", "R2")], "record_id string, source string"
+    )
+    by_pid = spark.createDataFrame([], "record_id string, source string, spine_record_id string")
+    choice = spine_choice(accepted, scored, "dopa_registry", 8.0, "birth_date")
+    result = assign_persons(spine, by_pid, scored, choice).filter(F.col("source") != "dopa_registry")
+    expected = spark.createDataFrame(
+        [
+            ("mof_welfare:M", "dopa_registry:S1", "probabilistic", 10.9),
+            ("mof_welfare:H", "mof_welfare:H", "review", 51.0),
+            ("mof_welfare:G", "dopa_registry:R1", "probabilistic", 38.0),
+        ],
+        "record_id string, anchor_record_id string, match_method string, match_weight double",
+    )
+    assert_df_equality(
+        result.select("record_id", "anchor_record_id", "match_method", "match_weight"),
+        expected,
+        ignore_row_order=True,
+        ignore_nullable=True,
+    )

@@ -98,3 +98,50 @@ def test_fixed_levels_reach_splink_with_their_m_probability_fixed():
     assert (first_else["m_probability"], first_else["fix_m_probability"]) == (1e-6, True)
     assert (gap["m_probability"], gap["fix_m_probability"]) == (1e-9, True)
     assert "m_probability" not in comparisons["first_name"][1]  # trained
+
+
+def test_a_first_name_two_members_of_a_household_share_is_compared_as_unknown(spark, make_records, levels_of):
+    """Household 30010101-00001: member 02 is written with member 01's first name (another member's first name
+    on the record). On the residual (member 01 was placed by its ID) member 02's first name becomes unknown, and
+    its comparison with its own registry record (another first name: about -20) falls in the null level. Member
+    03's name is its own; household 00002's member and a welfare record share the name but not the household:
+    all keep theirs. In household 00003 two members share a name; 02 carries another member's ID (named in
+    `own`), so its name is its own and kept, and 01's is unknown."""
+    from chispa import assert_df_equality
+
+    from transforms.linkage.records import with_shared_values_unknown
+
+    def member(key, name, name_key, born):
+        return record("cdd_bmn_member", f"30010101-{key}", first_name=name, first_name_key=name_key, birth_date=born)
+
+    records = make_records(
+        [
+            member("00001-01", "สมชาย", "SMC", date(1970, 5, 12)),
+            member("00001-02", "สมชาย", "SMC", date(1990, 2, 3)),
+            member("00001-03", "มาลี", "ML", date(1995, 2, 3)),
+            member("00002-01", "สมชาย", "SMC", date(1960, 2, 3)),
+            record("mof_welfare", "W1", first_name="สมชาย", first_name_key="SMC"),
+            member("00003-01", "วิชัย", "WC", date(1950, 2, 3)),
+            member("00003-02", "วิชัย", "WC", date(1952, 2, 3)),
+        ]
+    )
+    residual = records.filter(F.col("record_key") != "30010101-00001-01")
+    own = spark.createDataFrame([("cdd_bmn_member:30010101-00003-02",)], "record_id string")
+    result = with_shared_values_unknown(residual, records, "household", {"first_name": "first_name_key"}, own)
+    expected = spark.createDataFrame(
+        [
+            ("cdd_bmn_member:30010101-00001-02", None, "SMC"),
+            ("cdd_bmn_member:30010101-00001-03", "มาลี", "ML"),
+            ("cdd_bmn_member:30010101-00002-01", "สมชาย", "SMC"),
+            ("mof_welfare:W1", "สมชาย", "SMC"),
+            ("cdd_bmn_member:30010101-00003-01", None, "WC"),
+            ("cdd_bmn_member:30010101-00003-02", "วิชัย", "WC"),
+        ],
+        "record_id string, first_name string, first_name_key string",
+    )
+    assert result.columns == residual.columns
+    assert_df_equality(result.select("record_id", "first_name", "first_name_key"), expected, ignore_row_order=True, ignore_nullable=True)
+    own_registry = record("dopa_registry", "R2", first_name="วิชัย", first_name_key="WC", birth_date=date(1990, 2, 3))
+    written = member("00001-02", "สมชาย", "SMC", date(1990, 2, 3))
+    assert levels_of(own_registry, written)["first_name"] == "else"
+    assert levels_of(own_registry, {**written, "first_name": None})["first_name"] == "null"

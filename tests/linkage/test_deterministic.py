@@ -88,8 +88,8 @@ def test_pid_matches_keep_the_unlinked_and_unlinked_records_finds_them(spark, ma
     records = make_records(rows)
     matches = pid_matches(records, "dopa_registry", ["birth_date", "first_name_key"])
     expected = spark.createDataFrame(
-        [("mof_welfare:A1", "mof_welfare", f"dopa_registry:{PID}"), ("mof_welfare:A2", "mof_welfare", None)],
-        "record_id string, source string, spine_record_id string",
+        [("mof_welfare:A1", "mof_welfare", f"dopa_registry:{PID}", False), ("mof_welfare:A2", "mof_welfare", None, True)],
+        "record_id string, source string, spine_record_id string, id_refuted boolean",
     )
     assert_df_equality(matches, expected, ignore_row_order=True, ignore_nullable=True)
     unlinked = sorted(r.record_id for r in unlinked_records(records, matches).collect())
@@ -172,3 +172,33 @@ def test_a_household_members_id_on_another_members_record_is_undone_when_the_mem
         "record_id string, source string, spine_record_id string",
     )
     assert_df_equality(result, expected, ignore_row_order=True, ignore_nullable=True, ignore_column_order=True)
+
+
+def test_an_id_whose_registry_record_agrees_on_nothing_is_refuted(spark, make_records):
+    """A carries B's ID with its own name and birth date: B's registry record agrees on neither, the ID is
+    refuted (someone else's ID on the record). C gives its own ID and birth date with another first name: the
+    birth date corroborates, the name is a different one, so no link, but the ID is not refuted. D's ID is in no
+    registry record: nothing to refute. E's ID links."""
+    from transforms.linkage.deterministic import pid_matches
+
+    pid_b, pid_c, pid_e = "1300100000011", "1300100000021", "1300100000031"
+    rows = [
+        record("dopa_registry", pid_b, pid=pid_b, first_name="somsak", first_name_key="SMS", birth_date=date(1992, 3, 4)),
+        record("dopa_registry", pid_c, pid=pid_c, first_name="malee", first_name_key="ML"),
+        record("dopa_registry", pid_e, pid=pid_e),
+        record("cdd_bmn_member", "H-01", pid=pid_b, first_name="anan", first_name_key="AN", birth_date=date(1990, 1, 1)),
+        record("cdd_bmn_member", "H-02", pid=pid_c, first_name="wichai", first_name_key="WC"),
+        record("cdd_bmn_member", "H-03", pid="1300100000049"),
+        record("cdd_bmn_member", "H-04", pid=pid_e),
+    ]
+    result = pid_matches(make_records(rows), "dopa_registry", ["birth_date", "first_name_key"], 10, 2)
+    expected = spark.createDataFrame(
+        [
+            ("cdd_bmn_member:H-01", None, True),
+            ("cdd_bmn_member:H-02", None, False),
+            ("cdd_bmn_member:H-03", None, False),
+            ("cdd_bmn_member:H-04", f"dopa_registry:{pid_e}", False),
+        ],
+        "record_id string, spine_record_id string, id_refuted boolean",
+    )
+    assert_df_equality(result.select("record_id", "spine_record_id", "id_refuted"), expected, ignore_row_order=True, ignore_nullable=True)

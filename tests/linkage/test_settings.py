@@ -62,3 +62,10 @@ def test_the_household_key_is_a_survey_members_record_key_without_its_member_num
     rows = [("cdd_bmn_member", "26030211-00001-04"), ("cdd_bmn_member", "HH-9-A-12"), ("mof_welfare", "131078629701")]
     got = [r[0] for r in spark.createDataFrame(rows, "source string, record_key string").select(F.expr(expression)).collect()]
     assert got == ["26030211-00001", "HH-9-A", None]
+
+
+def test_unknown_if_shared_needs_the_groups_it_looks_in(tmp_path):
+    assert load_linkage_settings().probabilistic.unknown_if_shared == {"first_name": "first_name_key"}
+    path = _written(tmp_path, lambda raw: raw["probabilistic"].update(unknown_if_shared={"given_name": "given_name"}))
+    with pytest.raises(ConfigError, match="unknown_if_shared needs probabilistic.distinct_within"):
+        load_linkage_settings(path)

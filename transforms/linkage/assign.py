@@ -13,10 +13,13 @@ from transforms.linkage.clustering import connected_components, person_id_of
 XREF_COLUMNS = ("record_id", "source", "anchor", "match_method", "match_probability", "match_weight")
 
 
-def _ranked(pairs: DataFrame, key: str) -> DataFrame:
-    """Pairs with _rank per `key`: highest probability, then weight, then smallest anchor (deterministic)."""
-    order = Window.partitionBy(key).orderBy(F.desc("match_probability"), F.desc("match_weight"), F.asc("anchor"))
-    return pairs.withColumn("_rank", F.row_number().over(order))
+def _ranked(pairs: DataFrame, key: str, first: F.Column | None = None) -> DataFrame:
+    """Pairs with _rank per `key`: those `first` holds for (if given), then highest probability, then weight,
+    then smallest anchor (deterministic)."""
+    order = [F.desc("match_probability"), F.desc("match_weight"), F.asc("anchor")]
+    if first is not None:
+        order.insert(0, F.desc(F.coalesce(first, F.lit(False))))
+    return pairs.withColumn("_rank", F.row_number().over(Window.partitionBy(key).orderBy(*order)))
 
 
 def _best(pairs: DataFrame, key: str) -> DataFrame:
@@ -40,8 +43,23 @@ def _scored_edges(accepted: DataFrame, residual: DataFrame, *extra: str) -> Data
     return _oriented(accepted, *extra).join(residual.select("record_id", "source"), on="record_id", how="inner")
 
 
-def _ranked_to_spine(edges: DataFrame, spine: str) -> DataFrame:
-    return _ranked(edges.filter(F.col("other_source") == spine).withColumnRenamed("other", "anchor"), "record_id")
+def _agrees_on(comparison: str) -> F.Column:
+    """The pair's waterfall gives `comparison` a positive weight (needs `comparisons`)."""
+    return F.exists("comparisons", lambda c: (c["comparison"] == comparison) & (c["match_weight"] > 0))
+
+
+def _id_settles(comparison: str) -> F.Column:
+    """The candidate the record's own ID names agrees on `comparison` and no other candidate of the record does:
+    its ID and birth date against another member's first name and house on the record (a twin, who shares the
+    birth date, leaves it unsettled)."""
+    agreeing = F.sum(_agrees_on(comparison).cast("int")).over(Window.partitionBy("record_id"))
+    return F.col("same_pid") & _agrees_on(comparison) & (agreeing == 1)
+
+
+def _ranked_to_spine(edges: DataFrame, spine: str, id_agrees_on: str | None = None) -> DataFrame:
+    """The spine candidates of each scored record, ranked; with `id_agrees_on`, one the record's ID settles first."""
+    candidates = edges.filter(F.col("other_source") == spine).withColumnRenamed("other", "anchor")
+    return _ranked(candidates, "record_id", _id_settles(id_agrees_on) if id_agrees_on is not None else None)
 
 
 def _identity(df: DataFrame) -> DataFrame:
@@ -104,7 +122,7 @@ def spine_choice(
     if groups is not None and held is not None:
         edges = without_held_spine(edges, groups, held)
     edges = keep(edges)
-    candidates = keep(_ranked_to_spine(edges, spine))
+    candidates = keep(_ranked_to_spine(edges, spine, id_agrees_on if review_margin is not None else None))
     if review_margin is None:
         return SpineChoice(edges, candidates, candidates.select("record_id").limit(0))
     return SpineChoice(edges, candidates, keep(ambiguous_records(candidates, review_margin, id_agrees_on)))
@@ -118,10 +136,11 @@ def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | 
     With `id_agrees_on` (a comparison; candidates then carry `comparisons`), the ID's candidate counts only if
     it also agrees on that comparison (positive weight): twins share a birth date, so a twin's ID is
     ambiguous, while another household member's ID with another birth date is a wrong ID on the record. And a
-    best candidate the record's ID names and that agrees on it is settled, however close the second."""
+    best candidate the record's ID names and that agrees on it is settled, however close the second (spine_choice
+    ranks it best when no other candidate agrees on the comparison)."""
     named = F.col("same_pid")
     if id_agrees_on is not None:
-        named = named & F.exists("comparisons", lambda c: (c["comparison"] == id_agrees_on) & (c["match_weight"] > 0))
+        named = named & _agrees_on(id_agrees_on)
     per_record = candidates.groupBy("record_id").agg(
         F.count("*").alias("_n"),
         F.max(F.when(F.col("_rank") == 1, F.col("match_weight"))).alias("_best"),

@@ -42,7 +42,8 @@ def pid_matches(
     carry: Sequence[str] = (),
 ) -> DataFrame:
     """Every non-spine record with a valid PID: record_id, source, `carry` (the record's own columns, kept for
-    what reads the matches next), spine_record_id — the spine record with
+    what reads the matches next), id_refuted (a spine record has the PID and agrees on none of `corroborate_any`
+    nor on the birth year: someone else's ID on the record), spine_record_id — the spine record with
     that PID that agrees on one of `corroborate_any` (the smallest record_id if several do), whose birth
     year is at most `max_birth_year_gap` from the record's, and whose first name is not a different name
     (more than `max_first_name_edits` edits and another phonetic key: a twin's ID on the record agrees on
@@ -61,9 +62,12 @@ def pid_matches(
     )
     joined = others.join(spine_records, on="pid", how="left")
     links = _corroborated(corroborate_any) & _plausible_birth_year(max_birth_year_gap) & _first_name_not_contradicted(max_first_name_edits)
+    # Not even the birth year: an unknown day or a date written wrong on one's own record still shares the year.
+    other_year = F.coalesce(F.col("birth_year") != F.col("_spine_birth_year"), F.lit(False))
+    refuted = F.col("_spine_record_id").isNotNull() & ~_corroborated(corroborate_any) & other_year
     return (
         joined.groupBy("pid", "record_id", "source", *carry)
-        .agg(F.min(F.when(links, F.col("_spine_record_id"))).alias("spine_record_id"))
+        .agg(F.min(F.when(links, F.col("_spine_record_id"))).alias("spine_record_id"), F.bool_or(refuted).alias("id_refuted"))
         .drop("pid")
     )
 

@@ -65,3 +65,38 @@ def with_roman_names(records: DataFrame, romanise: bool = True) -> DataFrame:
         return per_distinct([name], lambda d: d.withColumn(f"{name}_rom", roman_key(F.col(name))), [f"{name}_rom"])
 
     return records.transform(with_derived_per_distinct(keyed("first_name"), keyed("last_name")))
+
+
+def with_shared_values_unknown(
+    residual: DataFrame, records: DataFrame, group: str, unknown_if_shared: Mapping[str, str], own: DataFrame | None = None
+) -> DataFrame:
+    """The residual with each column of `unknown_if_shared` (column -> key) null on a record whose key value
+    another record of its group (`group`, a derived key of `records`) shares: two members of a household are not
+    given one first name, so one of them carries the other's, and on neither is the name evidence. `own`
+    (record_id): records whose values are kept all the same (a record whose ID names a registry record that
+    agrees with it on nothing carries another member's ID, and its name is its own). Only the groups of residual
+    records are looked up (a broadcast set: the residual is a few percent of the records)."""
+    keys = sorted(set(unknown_if_shared.values()))
+    groups = F.broadcast(residual.filter(F.col(group).isNotNull()).select(group).distinct())
+    members = records.filter(F.col(group).isNotNull()).join(groups, on=group, how="left_semi")
+    flags = {
+        key: F.broadcast(
+            members.filter(F.col(key).isNotNull())
+            .groupBy(group, key)
+            .count()
+            .filter("count > 1")
+            .select(group, key, F.lit(True).alias(f"_shared_{key}"))
+        )
+        for key in keys
+    }
+    out = reduce(lambda df, key: df.join(flags[key], on=[group, key], how="left"), keys, residual)
+    kept = F.lit(False)
+    if own is not None:
+        out = out.join(F.broadcast(own.select("record_id", F.lit(True).alias("_own"))), on="record_id", how="left")
+        kept = F.coalesce(F.col("_own"), F.lit(False))
+    shared = {key: F.coalesce(F.col(f"_shared_{key}"), F.lit(False)) & ~kept for key in keys}
+    nulled = {
+        column: F.when(shared[key], F.lit(None).cast(residual.schema[column].dataType)).otherwise(F.col(column))
+        for column, key in unknown_if_shared.items()
+    }
+    return out.withColumns(nulled).select(*residual.columns)

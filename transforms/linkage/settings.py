@@ -70,7 +70,8 @@ class Probabilistic(_Strict):
     id_conflict_agrees_on: str | None = Field(
         None,
         description="A record whose own ID names one accepted spine candidate and its other fields a better one is reviewed only "
-        "if the ID's candidate also agrees (positive weight) on this comparison; omitted: always reviewed",
+        "if the ID's candidate also agrees (positive weight) on this comparison, and linked to the ID's candidate if no other "
+        "candidate agrees on it; omitted: always reviewed",
     )
     distinct_within: str | None = Field(
         None,
@@ -78,6 +79,12 @@ class Probabilistic(_Strict):
         "household: a spine record one of them holds by its ID is no candidate for the others, and where two of their IDs "
         "name one spine record, the one that disagrees with it on the birth date while the other agrees loses its ID link; "
         "omitted: no such groups",
+    )
+    unknown_if_shared: dict[str, str] = Field(
+        default_factory=dict,
+        description="column -> key: a record of a distinct_within group whose key value another record of the group "
+        "shares (two members of a household given one first name: one carries the other's) has the column compared as "
+        "unknown in the probabilistic pass, unless its own ID is refuted (another member's ID on it); omitted: none",
     )
 
     @property
@@ -137,6 +144,12 @@ class LinkageSettings(_Strict):
             raise ValueError(
                 f"probabilistic.distinct_within: no derived key named {name!r} (derived_keys: {', '.join(self.derived_keys) or 'none'})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _shared_values_need_groups(self) -> LinkageSettings:
+        if self.probabilistic.unknown_if_shared and self.probabilistic.distinct_within is None:
+            raise ValueError("probabilistic.unknown_if_shared needs probabilistic.distinct_within (the groups it looks in)")
         return self
 
     @property
