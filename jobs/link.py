@@ -5,6 +5,7 @@
 2. Splink 5 on the records the deterministic pass left and the registry records sharing a blocking key with
    them: the model trained in DuckDB on a sample (u by random sampling, m by EM), every candidate pair scored
    on Spark, pairs above a floor weight kept for explain-link; the model is saved as JSON under <runs>/<run_id>/.
+   A first name two members of a survey household share is compared as unknown (one carries the other's).
 3. Assignment: best accepted pair to a registry record (not one a household member's ID holds), else to an
    already placed record, else new persons clustered among themselves; person_id derived from the anchor
    record, so ids are stable across runs.
