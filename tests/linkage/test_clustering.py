@@ -7,6 +7,8 @@ from transforms.linkage.assign import ambiguous_records, assign_persons, held_by
 from transforms.linkage.clustering import connected_components, person_id_of
 
 PAIRS = "record_id_l string, record_id_r string, source_l string, source_r string, match_probability double, match_weight double, same_pid boolean"
+WATERFALL = "comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>"
+SCORED_PAIRS = f"{PAIRS}, {WATERFALL}"  # accepted pairs as the link job reads them: with the waterfall
 
 
 def test_transitive_links_form_one_component(spark):
@@ -202,7 +204,7 @@ def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_reco
             ("dopa_registry:T1", "mof_welfare:G", "dopa_registry", "mof_welfare", 1.0, 23.5, False, waterfall),
             ("dla_elderly:B", "dopa_registry:R1", "dla_elderly", "dopa_registry", 0.99, 9.0, False, waterfall),
         ],
-        PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+        SCORED_PAIRS,
     )
     scored = spark.createDataFrame([("mof_welfare:G", "mof_welfare"), ("dla_elderly:B", "dla_elderly")], "record_id string, source string")
     choice = spine_choice(accepted, scored, "dopa_registry", review_margin=1.0)
@@ -213,7 +215,7 @@ def test_review_rows_hold_both_candidates_with_their_waterfalls(spark, make_reco
             ("mof_welfare:G", "mof_welfare", 2, "dopa_registry:T1", 1.0, 23.5, False, waterfall),
         ],
         "record_id string, source string, candidate_rank int, candidate_record_id string, match_probability double, match_weight double, "
-        "same_pid boolean, comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+        "same_pid boolean, " + WATERFALL,
     )
     assert_df_equality(got, expected, ignore_row_order=True, ignore_nullable=True)
 
@@ -235,7 +237,7 @@ def test_an_id_naming_a_candidate_of_another_birth_date_is_a_wrong_id_not_a_conf
             ("mof_welfare:K", "dopa_registry:S1", "mof_welfare", "dopa_registry", 1.0, 29.0, True, agree),
             ("mof_welfare:K", "dopa_registry:S2", "mof_welfare", "dopa_registry", 1.0, 25.4, False, differ),
         ],
-        PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+        SCORED_PAIRS,
     )
     scored = spark.createDataFrame([(f"mof_welfare:{k}", "mof_welfare") for k in "GHK"], "record_id string, source string")
     candidates = spine_choice(accepted, scored, "dopa_registry").candidates
@@ -263,9 +265,7 @@ def test_a_registry_record_a_household_member_holds_by_id_is_no_candidate_for_an
         )
         for spine, weight, same_pid in (("R1", 30.0, True), ("T1", 36.0, False))
     ]
-    accepted = spark.createDataFrame(
-        pairs, PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>"
-    )
+    accepted = spark.createDataFrame(pairs, SCORED_PAIRS)
     scored = spark.createDataFrame(
         [("cdd_bmn_member:H1-02", "cdd_bmn_member"), ("cdd_bmn_member:H2-03", "cdd_bmn_member"), ("mof_welfare:W", "mof_welfare")],
         "record_id string, source string",
@@ -314,7 +314,7 @@ def test_an_id_that_alone_agrees_on_the_birth_date_outweighs_a_better_candidate(
             ("mof_welfare:G", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 38.0, False, agree),
             ("mof_welfare:G", "dopa_registry:R2", "mof_welfare", "dopa_registry", 0.99, 12.0, True, differ),
         ],
-        PAIRS + ", comparisons array<struct<comparison:string,level:int,label:string,match_weight:double>>",
+        SCORED_PAIRS,
     )
     scored = spark.createDataFrame([(f"mof_welfare:{k}", "mof_welfare") for k in "MHG"], "record_id string, source string")
     spine = spark.createDataFrame(
