@@ -82,7 +82,12 @@ def soundex_keys(names: pd.Series, engine: str) -> pd.Series:
 
 
 def phonetic_key(name: Column, engine: str) -> Column:
-    """Soundex key of a normalised Thai name: native for lk82 (no Python worker), else a pandas UDF (Arrow batches)."""
+    """Soundex key of a normalised Thai name: native for lk82 (no Python worker), else a pandas UDF (Arrow batches).
+
+    Spaces are left out: a Thai name has none, so a stray one is a typing slip, not a sound (keyed, it
+    shifted every code after it and split the name's key).
+    """
+    name = F.regexp_replace(name, r"\s+", "")
     if engine == "lk82":
         return lk82(name)
 
