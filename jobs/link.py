@@ -238,6 +238,7 @@ def run(spark: SparkSession, config: AppConfig, args: Options, job_run: JobRun) 
         margin,
         agrees_on,
         keep=_checkpointed,
+        id_refuted_by=settings.probabilistic.id_conflict_refuted_by,
         **household_exclusion(settings, linkage_input, by_pid),
     )
     review = review_rows(choice.candidates, choice.ambiguous).withColumn("run_id", F.lit(job_run.run_id))

@@ -337,3 +337,46 @@ def test_an_id_that_alone_agrees_on_the_birth_date_outweighs_a_better_candidate(
         ignore_row_order=True,
         ignore_nullable=True,
     )
+
+
+def test_an_id_naming_a_twin_of_the_other_sex_is_a_wrong_id_not_a_conflict(spark):
+    """H and F carry a twin's ID (both candidates share the birth date) and their own first name. F's twin T2 is
+    of the other sex, and F's sex is its own: F's other fields name T1 on two counts against the ID's one, so
+    F links to T1. H's twin S2 has H's sex (or H's sex is unknown to the comparison: weight 0): reviewed as before.
+    M's own ID and birth date name R1, the only candidate agreeing on the birth date, but R1 is of the other sex:
+    its ID no longer settles M, whose better candidate R2 is within the margin: reviewed."""
+
+    def waterfall(birth_date, sex):
+        return [("birth_date", 1, "exact day" if birth_date > 0 else "else", birth_date), ("sex", 1, "sex", sex)]
+
+    accepted = spark.createDataFrame(
+        [
+            ("mof_welfare:F", "dopa_registry:T1", "mof_welfare", "dopa_registry", 1.0, 44.1, False, waterfall(14.1, 1.0)),
+            ("mof_welfare:F", "dopa_registry:T2", "mof_welfare", "dopa_registry", 1.0, 23.4, True, waterfall(14.1, -6.0)),
+            ("mof_welfare:H", "dopa_registry:S1", "mof_welfare", "dopa_registry", 1.0, 44.1, False, waterfall(14.1, 0.0)),
+            ("mof_welfare:H", "dopa_registry:S2", "mof_welfare", "dopa_registry", 1.0, 30.4, True, waterfall(14.1, 0.0)),
+            ("mof_welfare:M", "dopa_registry:R1", "mof_welfare", "dopa_registry", 1.0, 20.0, True, waterfall(14.1, -6.0)),
+            ("mof_welfare:M", "dopa_registry:R2", "mof_welfare", "dopa_registry", 1.0, 24.0, False, waterfall(-4.1, 1.0)),
+        ],
+        SCORED_PAIRS,
+    )
+    scored = spark.createDataFrame([(f"mof_welfare:{k}", "mof_welfare") for k in "FHM"], "record_id string, source string")
+    spine = spark.createDataFrame(
+        [(f"dopa_registry:{k}", "dopa_registry") for k in ("T1", "T2", "S1", "S2", "R1", "R2")], "record_id string, source string"
+    )
+    by_pid = spark.createDataFrame([], "record_id string, source string, spine_record_id string")
+    choice = spine_choice(accepted, scored, "dopa_registry", 8.0, "birth_date", id_refuted_by=["sex"])
+    result = assign_persons(spine, by_pid, scored, choice).filter(F.col("source") != "dopa_registry")
+    expected = spark.createDataFrame(
+        [
+            ("mof_welfare:F", "dopa_registry:T1", "probabilistic"),
+            ("mof_welfare:H", "mof_welfare:H", "review"),
+            ("mof_welfare:M", "mof_welfare:M", "review"),
+        ],
+        "record_id string, anchor_record_id string, match_method string",
+    )
+    assert_df_equality(
+        result.select("record_id", "anchor_record_id", "match_method"), expected, ignore_row_order=True, ignore_nullable=True
+    )
+    without = spine_choice(accepted, scored, "dopa_registry", 8.0, "birth_date")
+    assert sorted(r.record_id for r in without.ambiguous.collect()) == ["mof_welfare:F", "mof_welfare:H"]  # M: its ID settles it

@@ -69,3 +69,15 @@ def test_unknown_if_shared_needs_the_groups_it_looks_in(tmp_path):
     path = _written(tmp_path, lambda raw: raw["probabilistic"].update(unknown_if_shared={"given_name": "given_name"}))
     with pytest.raises(ConfigError, match="unknown_if_shared needs probabilistic.distinct_within"):
         load_linkage_settings(path)
+
+
+def test_id_conflict_refuted_by_names_comparisons_and_needs_agrees_on(tmp_path):
+    assert load_linkage_settings().probabilistic.id_conflict_refuted_by == ["sex"]
+    unknown = _written(
+        tmp_path, lambda raw: raw["probabilistic"].update(id_conflict_agrees_on="date_of_birth", id_conflict_refuted_by=["sex"])
+    )
+    with pytest.raises(ConfigError, match="id_conflict_refuted_by: no comparison named sex"):
+        load_linkage_settings(unknown)
+    alone = _written(tmp_path, lambda raw: raw["probabilistic"].update(id_conflict_refuted_by=["given_name"]))
+    with pytest.raises(ConfigError, match="id_conflict_refuted_by needs id_conflict_agrees_on"):
+        load_linkage_settings(alone)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, Window
@@ -48,18 +48,33 @@ def _agrees_on(comparison: str) -> F.Column:
     return F.exists("comparisons", lambda c: (c["comparison"] == comparison) & (c["match_weight"] > 0))
 
 
-def _id_settles(comparison: str) -> F.Column:
-    """The candidate the record's own ID names agrees on `comparison` and no other candidate of the record does:
-    its ID and birth date against another member's first name and house on the record (a twin, who shares the
-    birth date, leaves it unsettled)."""
+def _disagrees_on(comparison: str) -> F.Column:
+    """The pair's waterfall gives `comparison` a negative weight (needs `comparisons`)."""
+    return F.exists("comparisons", lambda c: (c["comparison"] == comparison) & (c["match_weight"] < 0))
+
+
+def _id_counts(agrees_on: str, refuted_by: Sequence[str] = ()) -> F.Column:
+    """The candidate the record's own ID names agrees with it on `agrees_on` and disagrees on none of `refuted_by`:
+    the ID is weighed against the record's other fields. A twin of the other sex named by the ID, with the record's
+    own first name and sex on it, disagrees on two fields where the better candidate disagrees on the ID alone."""
+    refuted = F.lit(False)
+    for comparison in refuted_by:
+        refuted = refuted | _disagrees_on(comparison)
+    return F.col("same_pid") & _agrees_on(agrees_on) & ~refuted
+
+
+def _id_settles(comparison: str, refuted_by: Sequence[str] = ()) -> F.Column:
+    """The candidate the record's own ID names counts (_id_counts) and no other candidate of the record agrees
+    on `comparison`: its ID and birth date against another member's first name and house on the record (a twin,
+    who shares the birth date, leaves it unsettled)."""
     agreeing = F.sum(_agrees_on(comparison).cast("int")).over(Window.partitionBy("record_id"))
-    return F.col("same_pid") & _agrees_on(comparison) & (agreeing == 1)
+    return _id_counts(comparison, refuted_by) & (agreeing == 1)
 
 
-def _ranked_to_spine(edges: DataFrame, spine: str, id_agrees_on: str | None = None) -> DataFrame:
+def _ranked_to_spine(edges: DataFrame, spine: str, id_agrees_on: str | None = None, id_refuted_by: Sequence[str] = ()) -> DataFrame:
     """The spine candidates of each scored record, ranked; with `id_agrees_on`, one the record's ID settles first."""
     candidates = edges.filter(F.col("other_source") == spine).withColumnRenamed("other", "anchor")
-    return _ranked(candidates, "record_id", _id_settles(id_agrees_on) if id_agrees_on is not None else None)
+    return _ranked(candidates, "record_id", _id_settles(id_agrees_on, id_refuted_by) if id_agrees_on is not None else None)
 
 
 def _identity(df: DataFrame) -> DataFrame:
@@ -113,22 +128,26 @@ def spine_choice(
     keep: Callable[[DataFrame], DataFrame] = _identity,
     groups: DataFrame | None = None,
     held: DataFrame | None = None,
+    id_refuted_by: Sequence[str] = (),
 ) -> SpineChoice:
     """The SpineChoice of the residual (the records Splink scored); `keep` materialises what is read twice.
     Accepted pairs with `comparisons` (the waterfall) keep it on the candidates. With `groups` and `held`
-    (without_held_spine), a spine record a group-mate holds by its ID is no candidate."""
+    (without_held_spine), a spine record a group-mate holds by its ID is no candidate. `id_agrees_on` and
+    `id_refuted_by`: when the record's ID counts against its other fields (ambiguous_records)."""
     extra = ["comparisons"] if "comparisons" in accepted.columns else []
     edges = _scored_edges(accepted, residual, *extra)
     if groups is not None and held is not None:
         edges = without_held_spine(edges, groups, held)
     edges = keep(edges)
-    candidates = keep(_ranked_to_spine(edges, spine, id_agrees_on if review_margin is not None else None))
+    candidates = keep(_ranked_to_spine(edges, spine, id_agrees_on if review_margin is not None else None, id_refuted_by))
     if review_margin is None:
         return SpineChoice(edges, candidates, candidates.select("record_id").limit(0))
-    return SpineChoice(edges, candidates, keep(ambiguous_records(candidates, review_margin, id_agrees_on)))
+    return SpineChoice(edges, candidates, keep(ambiguous_records(candidates, review_margin, id_agrees_on, id_refuted_by)))
 
 
-def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | None = None) -> DataFrame:
+def ambiguous_records(
+    candidates: DataFrame, margin: float, id_agrees_on: str | None = None, id_refuted_by: Sequence[str] = ()
+) -> DataFrame:
     """record_id of the records with two accepted spine candidates the data cannot choose between: the second
     within `margin` match weight of the best (namesakes in a record without an area), or one named by the
     record's own ID and a better one by its other fields (a twin's name on the record, or a twin's ID).
@@ -137,10 +156,9 @@ def ambiguous_records(candidates: DataFrame, margin: float, id_agrees_on: str | 
     it also agrees on that comparison (positive weight): twins share a birth date, so a twin's ID is
     ambiguous, while another household member's ID with another birth date is a wrong ID on the record. And a
     best candidate the record's ID names and that agrees on it is settled, however close the second (spine_choice
-    ranks it best when no other candidate agrees on the comparison)."""
-    named = F.col("same_pid")
-    if id_agrees_on is not None:
-        named = named & _agrees_on(id_agrees_on)
+    ranks it best when no other candidate agrees on the comparison). Nor does it count if it disagrees (negative
+    weight) on one of `id_refuted_by` (a twin of the other sex)."""
+    named = F.col("same_pid") if id_agrees_on is None else _id_counts(id_agrees_on, id_refuted_by)
     per_record = candidates.groupBy("record_id").agg(
         F.count("*").alias("_n"),
         F.max(F.when(F.col("_rank") == 1, F.col("match_weight"))).alias("_best"),

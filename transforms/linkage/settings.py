@@ -73,6 +73,11 @@ class Probabilistic(_Strict):
         "if the ID's candidate also agrees (positive weight) on this comparison, and linked to the ID's candidate if no other "
         "candidate agrees on it; omitted: always reviewed",
     )
+    id_conflict_refuted_by: list[str] = Field(
+        default_factory=list,
+        description="... and not if the ID's candidate disagrees (negative weight) on one of these comparisons: the record's "
+        "other fields then name the better candidate on two counts (such as first name and sex) against the ID's one",
+    )
     distinct_within: str | None = Field(
         None,
         description="A derived key whose records (non-null, equal) are different persons, such as the members of one survey "
@@ -133,8 +138,14 @@ class LinkageSettings(_Strict):
     @model_validator(mode="after")
     def _id_conflict_comparison_exists(self) -> LinkageSettings:
         name = self.probabilistic.id_conflict_agrees_on
-        if name is not None and name not in {c.name for c in self.comparisons}:
+        names = {c.name for c in self.comparisons}
+        if name is not None and name not in names:
             raise ValueError(f"probabilistic.id_conflict_agrees_on: no comparison named {name!r}")
+        unknown = sorted(set(self.probabilistic.id_conflict_refuted_by) - names)
+        if unknown:
+            raise ValueError(f"probabilistic.id_conflict_refuted_by: no comparison named {', '.join(unknown)}")
+        if self.probabilistic.id_conflict_refuted_by and name is None:
+            raise ValueError("probabilistic.id_conflict_refuted_by needs id_conflict_agrees_on")
         return self
 
     @model_validator(mode="after")
