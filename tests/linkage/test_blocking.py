@@ -153,6 +153,18 @@ def test_configured_rules_pair_the_designed_cases_and_not_a_surname_and_year_alo
             village_code="55555555",
             district_code="5555",
         ),
+        # no ID, a maiden surname, a year-only birth date: same first name key, village and birth year
+        record(
+            "mof_welfare",
+            "G",
+            first_name_key="ML",
+            last_name_key="NN",
+            birth_date=date(1985, 1, 1),
+            birth_year=1985,
+            birth_date_precision="year",
+            village_code="10020101",
+            district_code="1002",
+        ),
         # registry 1's surname key and birth year only
         record(
             "mof_welfare",
@@ -183,6 +195,7 @@ def test_configured_rules_pair_the_designed_cases_and_not_a_surname_and_year_alo
             ("dep_disability:C", "dopa_registry:2"),
             ("dcy_child_grant:D", "dopa_registry:2"),
             ("dla_elderly:F", "dopa_registry:2"),
+            ("dopa_registry:2", "mof_welfare:G"),
             ("dcy_child_grant:D", "dla_elderly:F"),  # two non-registry records of one person pair too
         ],
         SCHEMA,
