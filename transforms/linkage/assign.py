@@ -48,19 +48,17 @@ def _agrees_on(comparison: str) -> F.Column:
     return F.exists("comparisons", lambda c: (c["comparison"] == comparison) & (c["match_weight"] > 0))
 
 
-def _disagrees_on(comparison: str) -> F.Column:
-    """The pair's waterfall gives `comparison` a negative weight (needs `comparisons`)."""
-    return F.exists("comparisons", lambda c: (c["comparison"] == comparison) & (c["match_weight"] < 0))
+def _disagrees_on_any(comparisons: Sequence[str]) -> F.Column:
+    """The pair's waterfall gives one of `comparisons` a negative weight (needs `comparisons`)."""
+    return F.exists("comparisons", lambda c: c["comparison"].isin(*comparisons) & (c["match_weight"] < 0))
 
 
 def _id_counts(agrees_on: str, refuted_by: Sequence[str] = ()) -> F.Column:
     """The candidate the record's own ID names agrees with it on `agrees_on` and disagrees on none of `refuted_by`:
     the ID is weighed against the record's other fields. A twin of the other sex named by the ID, with the record's
     own first name and sex on it, disagrees on two fields where the better candidate disagrees on the ID alone."""
-    refuted = F.lit(False)
-    for comparison in refuted_by:
-        refuted = refuted | _disagrees_on(comparison)
-    return F.col("same_pid") & _agrees_on(agrees_on) & ~refuted
+    counts = F.col("same_pid") & _agrees_on(agrees_on)
+    return counts & ~_disagrees_on_any(refuted_by) if refuted_by else counts
 
 
 def _id_settles(comparison: str, refuted_by: Sequence[str] = ()) -> F.Column:
